@@ -1,0 +1,178 @@
+"""Corpus files -> articles.
+
+Each ``.txt`` or ``.md`` file under the corpus directory is one article. Its id is its path
+relative to the corpus directory (POSIX separators). A file may open with front matter::
+
+    ---
+    title: ...
+    url: https://...
+    published: 2025-06-04
+    source: ...
+    ---
+
+otherwise the title is the first non-empty line. Text is decoded from UTF-8 (with or without
+a BOM), UTF-16/32 with a BOM, or, failing that, whatever charset-normalizer detects (older
+Arabic news is often Windows-1256). Line ends are normalized to ``\\n``. A file that cannot be
+read as text is reported in ``skipped`` with the reason; it never stops the others.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+SUFFIXES = (".txt", ".md")
+MAX_BYTES = 20 * 1024 * 1024
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
+_META_KEYS = ("title", "url", "published", "source")
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    title: str
+    text: str
+    sha256: str
+    url: str = ""
+    published: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CorpusScan:
+    articles: list[Article]
+    skipped: list[Skipped]
+
+
+class NotText(ValueError):
+    """The bytes are not a text article; the message is the reason reported to the user."""
+
+
+class CorpusError(ValueError):
+    """The corpus directory itself is unusable."""
+
+
+def decode(raw: bytes) -> str:
+    """Bytes of a corpus file -> text with ``\\n`` line ends, or NotText with the reason."""
+    text = _decode_bytes(raw)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        raise NotText("binary file (contains NUL bytes)")
+    if not text.strip():
+        raise NotText("empty file (no text)")
+    return text
+
+
+def _decode_bytes(raw: bytes) -> str:
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise NotText(f"invalid {encoding} text after its byte-order mark") from exc
+    if b"\x00" in raw:
+        raise NotText("binary file (contains NUL bytes)")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return _detect(raw)
+
+
+def _detect(raw: bytes) -> str:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw).best()
+    if best is None or not _looks_like_text(str(best)):
+        raise NotText("not text in any known encoding (binary file?)")
+    return str(best)
+
+
+def _looks_like_text(text: str) -> bool:
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f")
+    return controls <= len(text) // 100
+
+
+def parse(article_id: str, text: str, sha256: str) -> Article:
+    """Split front matter from the body and pick the title."""
+    meta: dict[str, str] = {}
+    match = _FRONT_MATTER.match(text)
+    if match:
+        meta = _front_matter(match.group(1))
+        text = text[match.end() :]
+    if not text.strip():
+        raise NotText("empty file (front matter but no text)")
+    title = meta.get("title") or next(line.strip() for line in text.splitlines() if line.strip())
+    return Article(
+        id=article_id,
+        title=title,
+        text=text,
+        sha256=sha256,
+        url=meta.get("url", ""),
+        published=meta.get("published", ""),
+        source=meta.get("source", ""),
+    )
+
+
+def _front_matter(block: str) -> dict[str, str]:
+    meta = {}
+    for line in block.splitlines():
+        key, sep, value = line.partition(":")
+        key = key.strip().lower()
+        if sep and key in _META_KEYS:
+            meta[key] = value.strip().strip("\"'")
+    return meta
+
+
+def read_article(path: Path, article_id: str) -> Article:
+    """One file -> Article; raises NotText or OSError with a reason."""
+    if path.stat().st_size > MAX_BYTES:
+        raise NotText(f"larger than the {MAX_BYTES // (1024 * 1024)} MB limit for one article")
+    raw = path.read_bytes()
+    return parse(article_id, decode(raw), hashlib.sha256(raw).hexdigest())
+
+
+def corpus_files(corpus_dir: Path) -> list[tuple[Path, str]]:
+    """(path, article id) of every candidate file, sorted by id. Hidden entries are ignored."""
+    if not corpus_dir.exists():
+        raise CorpusError(f"corpus directory {corpus_dir} does not exist")
+    if not corpus_dir.is_dir():
+        raise CorpusError(f"corpus path {corpus_dir} is not a directory")
+    found = []
+    for root, dirs, files in os.walk(corpus_dir):  # does not follow directory symlinks: no loops
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in files:
+            if name.startswith(".") or not name.lower().endswith(SUFFIXES):
+                continue
+            path = Path(root) / name
+            found.append((path, path.relative_to(corpus_dir).as_posix()))
+    return sorted(found, key=lambda item: item[1])
+
+
+def scan(corpus_dir: Path) -> CorpusScan:
+    """Read every article of the corpus; unreadable files are listed in ``skipped``."""
+    articles, skipped = [], []
+    for path, article_id in corpus_files(corpus_dir):
+        try:
+            articles.append(read_article(path, article_id))
+        except NotText as exc:
+            skipped.append(Skipped(article_id, str(exc)))
+        except OSError as exc:
+            skipped.append(Skipped(article_id, f"cannot read: {exc.strerror or exc}"))
+    return CorpusScan(articles, skipped)

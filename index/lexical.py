@@ -1,0 +1,68 @@
+"""BM25 index over the chunks of the vector index, on `normalize.tokens` terms."""
+
+import json
+import logging
+from pathlib import Path
+from typing import Self
+
+import bm25s
+
+from index.normalize import tokens
+
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG
+
+_IDS_FILE = "lexical_ids.json"
+_BM25_PARAMS_FILE = "params.index.json"  # written by bm25s.BM25.save
+
+
+class LexicalIndex:
+    """BM25 over chunk texts; results carry the chunk ids given to `build`."""
+
+    def __init__(self, bm25: bm25s.BM25 | None, ids: list[int]) -> None:
+        """Wrap a built bm25s index (None when no chunk has any term) whose row i is ids[i]."""
+        self._bm25 = bm25
+        self._ids = ids
+
+    @classmethod
+    def build(cls, texts: list[str], ids: list[int]) -> Self:
+        """Index `texts`; `ids[i]` is the chunk id reported for `texts[i]`."""
+        if len(texts) != len(ids):
+            raise ValueError(f"{len(texts)} texts but {len(ids)} ids")
+        corpus = [tokens(text) for text in texts]
+        if not any(corpus):
+            return cls(None, [int(i) for i in ids])
+        bm25 = bm25s.BM25()
+        bm25.index(corpus, show_progress=False)
+        return cls(bm25, [int(i) for i in ids])
+
+    def search(self, query: str, k: int) -> list[tuple[int, float]]:
+        """Return up to `k` (chunk id, BM25 score) pairs, best first, only scores above 0."""
+        query_tokens = tokens(query)
+        if self._bm25 is None or k <= 0 or not query_tokens:
+            return []
+        rows, scores = self._bm25.retrieve(
+            [query_tokens], k=min(k, len(self._ids)), show_progress=False
+        )
+        return [
+            (self._ids[row], float(score))
+            for row, score in zip(rows[0].tolist(), scores[0].tolist())
+            if score > 0
+        ]
+
+    def save(self, directory: Path) -> None:
+        """Write the index files into the existing `directory`."""
+        (directory / _IDS_FILE).write_text(json.dumps({"ids": self._ids}), encoding="utf-8")
+        if self._bm25 is not None:
+            self._bm25.save(directory, show_progress=False)
+
+    @classmethod
+    def load(cls, directory: Path) -> Self:
+        """Read an index written by `save` into `directory`."""
+        ids = json.loads((directory / _IDS_FILE).read_text(encoding="utf-8"))["ids"]
+        if not (directory / _BM25_PARAMS_FILE).exists():
+            return cls(None, ids)
+        return cls(bm25s.BM25.load(directory, show_progress=False), ids)
+
+    def __len__(self) -> int:
+        """Number of indexed chunks."""
+        return len(self._ids)

@@ -1,0 +1,17 @@
+"""The public entry point of index/ for readers (the CLI's `ask`, the bot): one call wires it up."""
+
+from __future__ import annotations
+
+from .answer import Answerer
+from .encoder import Encoder
+from .retrieval import Retriever
+from .settings import IndexSettings
+from .store import LiveIndex
+
+
+def open_answerer(settings: IndexSettings, encoder: Encoder | None = None) -> Answerer:
+    """An Answerer over the live index; fails fast (before loading the model) if there is none."""
+    encoder = encoder or Encoder(settings.encoder)
+    live = LiveIndex(settings.index_dir, encoder.name)
+    live.snapshot()  # raises NoIndex / IndexDamaged / IndexMismatch now, with the way out
+    return Answerer(live, encoder, Retriever(encoder, settings.retrieval), settings.answer)

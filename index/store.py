@@ -1,0 +1,381 @@
+"""The index on disk: FAISS vectors + SQLite rows + BM25 + a manifest, published atomically.
+
+Layout of an index directory::
+
+    CURRENT                      the name of the published generation (one line)
+    generations/<name>/          one complete, immutable index
+        manifest.json            encoder, dimension, chunking, versions, counts, file checksums
+        vectors.faiss            IndexIDMap2(IndexFlatIP): normalized vectors under stable chunk ids
+        rows.sqlite              articles and chunks (text, spans)
+        lexical/                 the BM25 index over the same chunks
+    lock                         held by the one writer
+
+A writer builds a new generation in a staging directory, fsyncs it, renames it into place and
+then replaces CURRENT with one ``os.replace``: a reader sees the old index or the new one,
+never a mix, and a crash at any point leaves the published index whole. FAISS has no checksum
+and loads a damaged file without complaint, so every file's size and SHA-256 are recorded in
+the manifest and verified on open, and the vector and row counts are cross-checked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .lexical import LexicalIndex
+
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+GENERATIONS = "generations"
+VECTORS = "vectors.faiss"
+ROWS = "rows.sqlite"
+LEXICAL = "lexical"
+MANIFEST = "manifest.json"
+REBUILD_HINT = "rebuild it with `rawi index --rebuild`"
+
+SCHEMA = """
+CREATE TABLE articles (
+    id TEXT PRIMARY KEY, title TEXT NOT NULL, url TEXT NOT NULL, published TEXT NOT NULL,
+    source TEXT NOT NULL, sha256 TEXT NOT NULL, text TEXT NOT NULL, indexed_at REAL NOT NULL
+);
+CREATE TABLE chunks (
+    id INTEGER PRIMARY KEY, article_id TEXT NOT NULL REFERENCES articles(id), seq INTEGER NOT NULL,
+    start INTEGER NOT NULL, end INTEGER NOT NULL, text TEXT NOT NULL, text_sha TEXT NOT NULL
+);
+CREATE INDEX chunks_by_article ON chunks(article_id);
+CREATE INDEX chunks_by_text ON chunks(text_sha);
+"""
+
+
+class IndexError_(RuntimeError):
+    """Base for index problems shown to users as one line."""
+
+
+class NoIndex(IndexError_):
+    pass
+
+
+class IndexDamaged(IndexError_):
+    pass
+
+
+class IndexMismatch(IndexError_):
+    pass
+
+
+@dataclass
+class Manifest:
+    encoder: str
+    dimension: int
+    chunking: dict
+    versions: dict
+    built_at: float
+    articles: int
+    chunks: int
+    next_chunk_id: int
+    files: dict = field(default_factory=dict)  # relative path -> {"bytes": int, "sha256": str}
+    format_version: int = FORMAT_VERSION
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Manifest":
+        known = {name for name in cls.__dataclass_fields__}
+        return cls(**{key: value for key, value in data.items() if key in known})
+
+
+@dataclass(frozen=True)
+class ChunkRow:
+    id: int
+    article_id: str
+    seq: int
+    start: int
+    end: int
+    text: str
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    id: str
+    title: str
+    url: str
+    published: str
+    source: str
+    sha256: str
+    text: str
+    indexed_at: float
+
+
+def library_versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for name in ("faiss-cpu", "sentence-transformers", "torch", "transformers", "bm25s", "rawi"):
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+def file_digest(path: Path) -> dict:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return {"bytes": path.stat().st_size, "sha256": digest.hexdigest()}
+
+
+def _all_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*") if p.is_file() and p.name != MANIFEST)
+
+
+# ---------------------------------------------------------------- reading
+
+
+class Snapshot:
+    """One published generation, opened read-only and verified."""
+
+    def __init__(self, directory: Path, manifest: Manifest) -> None:
+        import faiss
+
+        self.directory = directory
+        self.manifest = manifest
+        self.generation = directory.name
+        self.vectors = faiss.read_index(str(directory / VECTORS))
+        uri = f"file:{directory / ROWS}?mode=ro&immutable=1"
+        self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        self._lock = threading.Lock()
+        self.lexical = LexicalIndex.load(directory / LEXICAL)
+        self._cross_check()
+
+    def _cross_check(self) -> None:
+        rows = self._query("SELECT COUNT(*) FROM chunks")[0][0]
+        articles = self._query("SELECT COUNT(*) FROM articles")[0][0]
+        counts = (self.vectors.ntotal, rows, len(self.lexical), self.manifest.chunks)
+        if len(set(counts)) != 1 or articles != self.manifest.articles:
+            raise IndexDamaged(
+                f"index at {self.directory} is damaged (vectors {counts[0]}, chunk rows {rows}, "
+                f"lexical {counts[2]}, manifest {counts[3]}): {REBUILD_HINT}"
+            )
+        if self.vectors.d != self.manifest.dimension:
+            raise IndexDamaged(f"index at {self.directory} is damaged (dimension): {REBUILD_HINT}")
+
+    def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Inner-product search: (scores, chunk ids), -1 ids where fewer than k exist."""
+        k = max(1, min(k, self.vectors.ntotal or 1))
+        return self.vectors.search(np.ascontiguousarray(queries, dtype=np.float32), k)
+
+    def chunks(self, ids: list[int]) -> dict[int, ChunkRow]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        sql = (
+            "SELECT c.id, c.article_id, c.seq, c.start, c.end, c.text, a.title, a.url "
+            f"FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({marks})"
+        )
+        return {row[0]: ChunkRow(*row) for row in self._query(sql, tuple(int(i) for i in ids))}
+
+    def article(self, article_id: str) -> ArticleRow | None:
+        rows = self._query("SELECT * FROM articles WHERE id = ?", (article_id,))
+        return ArticleRow(*rows[0]) if rows else None
+
+    def article_hashes(self) -> dict[str, str]:
+        return dict(self._query("SELECT id, sha256 FROM articles"))
+
+    def newest_articles(self, limit: int) -> list[ArticleRow]:
+        sql = "SELECT * FROM articles ORDER BY published DESC, indexed_at DESC, id LIMIT ?"
+        return [ArticleRow(*row) for row in self._query(sql, (limit,))]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def current_generation(index_dir: Path) -> Path:
+    pointer = index_dir / CURRENT
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise NoIndex(f"no index at {index_dir}: run `rawi index`") from None
+    if not name or "/" in name or name.startswith("."):
+        raise IndexDamaged(f"index at {index_dir} is damaged (CURRENT is unreadable): {REBUILD_HINT}")
+    return index_dir / GENERATIONS / name
+
+
+def read_manifest(directory: Path) -> Manifest:
+    try:
+        return Manifest.from_json(json.loads((directory / MANIFEST).read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        raise IndexDamaged(f"index at {directory} is damaged (no manifest): {REBUILD_HINT}") from None
+    except (ValueError, TypeError) as exc:
+        raise IndexDamaged(f"index at {directory} is damaged (manifest: {exc}): {REBUILD_HINT}") from None
+
+
+def verify_files(directory: Path, manifest: Manifest) -> None:
+    """Sizes and checksums against the manifest: FAISS itself would load a damaged file."""
+    if not manifest.files:
+        raise IndexDamaged(f"index at {directory} is damaged (manifest lists no files): {REBUILD_HINT}")
+    for relative, expected in manifest.files.items():
+        path = directory / relative
+        if not path.is_file():
+            raise IndexDamaged(f"index at {directory} is damaged ({relative} is missing): {REBUILD_HINT}")
+        if path.stat().st_size != expected["bytes"] or file_digest(path) != expected:
+            raise IndexDamaged(
+                f"index at {directory} is damaged ({relative} fails its checksum): {REBUILD_HINT}"
+            )
+
+
+def check_encoder(manifest: Manifest, directory: Path, encoder: str | None) -> None:
+    if encoder is not None and manifest.encoder != encoder:
+        raise IndexMismatch(
+            f"index at {directory} was built with encoder {manifest.encoder!r}, but config names "
+            f"{encoder!r}: {REBUILD_HINT}"
+        )
+    if manifest.format_version != FORMAT_VERSION:
+        raise IndexMismatch(
+            f"index at {directory} has format {manifest.format_version}, this rawi reads "
+            f"{FORMAT_VERSION}: {REBUILD_HINT}"
+        )
+
+
+def open_snapshot(index_dir: Path, encoder: str | None = None) -> Snapshot:
+    """Open and verify the published generation; raise NoIndex, IndexDamaged or IndexMismatch."""
+    directory = current_generation(index_dir)
+    if not directory.is_dir():
+        raise IndexDamaged(f"index at {index_dir} is damaged (generation {directory.name} is missing): {REBUILD_HINT}")
+    manifest = read_manifest(directory)
+    check_encoder(manifest, directory, encoder)
+    verify_files(directory, manifest)
+    try:
+        return Snapshot(directory, manifest)
+    except (RuntimeError, sqlite3.DatabaseError, ValueError, OSError) as exc:
+        if isinstance(exc, IndexError_):
+            raise
+        raise IndexDamaged(f"index at {directory} is damaged ({exc}): {REBUILD_HINT}") from None
+
+
+class LiveIndex:
+    """Hands out the newest published snapshot; a long-running reader picks up re-indexes.
+
+    Each call of ``snapshot()`` costs one small file read; a question uses the snapshot it
+    got for all its steps, so it never mixes two generations.
+    """
+
+    def __init__(self, index_dir: Path, encoder: str | None = None) -> None:
+        self.index_dir = index_dir
+        self.encoder = encoder
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+
+    def snapshot(self) -> Snapshot:
+        name = current_generation(self.index_dir).name
+        with self._lock:
+            if self._snapshot is None or self._snapshot.generation != name:
+                self._snapshot = open_snapshot(self.index_dir, self.encoder)
+            return self._snapshot
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(directory: Path) -> None:
+    for path in directory.rglob("*"):
+        if path.is_file():
+            with path.open("rb") as handle:
+                os.fsync(handle.fileno())
+    for path in [directory, *[p for p in directory.rglob("*") if p.is_dir()]]:
+        _fsync_dir(path)
+
+
+def create_index_dir(index_dir: Path) -> None:
+    """Index directories are private: they hold the articles' text."""
+    index_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    (index_dir / GENERATIONS).mkdir(exist_ok=True, mode=0o700)
+
+
+def new_staging(index_dir: Path) -> Path:
+    create_index_dir(index_dir)
+    return Path(tempfile.mkdtemp(prefix=".staging-", dir=index_dir / GENERATIONS))
+
+
+def empty_rows(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path)
+    db.executescript(SCHEMA)
+    return db
+
+
+def write_manifest(staging: Path, manifest: Manifest) -> None:
+    manifest.files = {p.relative_to(staging).as_posix(): file_digest(p) for p in _all_files(staging)}
+    (staging / MANIFEST).write_text(json.dumps(asdict(manifest), indent=1, ensure_ascii=False), encoding="utf-8")
+
+
+def publish(index_dir: Path, staging: Path) -> str:
+    """Make the staged generation the current one, atomically; returns its name."""
+    _fsync_tree(staging)
+    name = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
+    final = index_dir / GENERATIONS / name
+    os.replace(staging, final)
+    _fsync_dir(index_dir / GENERATIONS)
+    pointer = index_dir / f".{CURRENT}.tmp"
+    with pointer.open("w", encoding="utf-8") as handle:
+        handle.write(name + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(pointer, index_dir / CURRENT)
+    _fsync_dir(index_dir)
+    return name
+
+
+def prune(index_dir: Path, keep: int = 2) -> None:
+    """Remove stale staging folders and all but the newest ``keep`` generations (the current one stays)."""
+    generations = index_dir / GENERATIONS
+    if not generations.is_dir():
+        return
+    current = current_generation(index_dir).name
+    for stale in generations.glob(".staging-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    published = sorted((p for p in generations.iterdir() if not p.name.startswith(".")), reverse=True)
+    for old in [p for p in published if p.name != current][keep - 1 :]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+class IndexBusy(IndexError_):
+    pass
+
+
+def writer_lock(index_dir: Path, wait: bool = False):
+    """The one-writer lock: a second `rawi index` fails at once (or waits, if asked)."""
+    from filelock import FileLock, Timeout
+
+    create_index_dir(index_dir)
+    lock = FileLock(str(index_dir / "lock"), timeout=-1 if wait else 0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise IndexBusy(
+            f"another `rawi index` is updating {index_dir}; wait for it or pass --wait"
+        ) from None
+    return lock

@@ -1,0 +1,184 @@
+"""The `rawi` command: a thin shell over the index and bot packages.
+
+Heavy libraries (torch, sentence-transformers, FAISS) are imported inside the commands that
+need them, so `rawi --help` answers at once. User mistakes raise click exceptions: exit 2 for
+usage errors, 1 for everything else, one line on standard error, no traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from . import config as config_module
+
+EXAMPLES = """
+\b
+Examples:
+  rawi index                                  build or update the index of ./seeds
+  rawi ask "How many containers did the DPRK send?"
+  rawi ask --json -k 5 "من وصل إلى بيونغ يانغ؟"
+  printf 'Who arrived in Pyongyang?\\n' | rawi ask -     one JSON answer per line
+  rawi --config other.toml index --corpus news/ --index var/news-index
+"""
+
+
+class Context:
+    def __init__(self, config_path: Path | None) -> None:
+        self.config_path = config_path
+
+    def settings(self, corpus: Path | None = None, index: Path | None = None) -> config_module.Settings:
+        try:
+            return config_module.load(self.config_path, corpus=corpus, index=index)
+        except config_module.ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@contextmanager
+def user_errors():
+    """Turn the library's one-line errors into click's exit-1 errors."""
+    from index.errors import USER_ERRORS
+
+    try:
+        yield
+    except USER_ERRORS as exc:
+        raise click.ClickException(str(exc)) from None
+    except KeyboardInterrupt:
+        raise click.ClickException("interrupted") from None
+
+
+@click.group(epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config", "config_path", type=click.Path(path_type=Path), envvar="RAWI_CONFIG",
+    help="Configuration file [default: ./config.toml; env RAWI_CONFIG].",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log what rawi does (to standard error).")
+@click.pass_context
+def main(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
+    """rawi (راوي): answers questions about news articles, in Arabic or English, with cited passages.
+
+    Index a folder of articles once, then ask. Answers quote the passage that answers and name
+    its article, or say plainly that the articles don't answer the question.
+    """
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    ctx.obj = Context(config_path)
+
+
+def _progress(json_output: bool) -> bool:
+    return sys.stderr.isatty() and not json_output
+
+
+@main.command()
+@click.option("--corpus", type=click.Path(path_type=Path), help="Folder of articles [config: corpus.dir].")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [config: index.dir].")
+@click.option("--json", "json_output", is_flag=True, help="End with one line of JSON statistics.")
+@click.option("--rebuild", is_flag=True, help="Re-embed everything (after changing the encoder, or a damaged index).")
+@click.option("--wait", is_flag=True, help="If another `rawi index` runs, wait for it instead of failing.")
+@click.pass_obj
+def index(obj: Context, corpus: Path | None, index_dir: Path | None, json_output: bool, rebuild: bool, wait: bool) -> None:
+    """Build or update the index: embeds only new or changed articles.
+
+    \b
+    Articles are the .txt and .md files under the corpus folder. Unreadable files are
+    listed under "skipped" with the reason; they never stop the others. The new index is
+    published atomically: questions asked meanwhile are answered from the previous one.
+    """
+    settings = obj.settings(corpus, index_dir).index
+    with user_errors():
+        from index.build import Builder
+        from index.encoder import Encoder
+        from index.store import writer_lock
+
+        lock = writer_lock(settings.index_dir, wait=wait)
+        try:
+            stats = Builder(settings, Encoder(settings.encoder), progress=_progress(json_output)).run(rebuild)
+        finally:
+            lock.release()
+    if json_output:
+        click.echo(json.dumps(stats.to_json(), ensure_ascii=False))
+        return
+    click.echo(
+        f"{stats.articles} articles, {stats.chunks} passages in {settings.index_dir} "
+        f"(added {stats.added}, updated {stats.updated}, removed {stats.removed}, unchanged {stats.unchanged}; "
+        f"embedded {stats.chunks_embedded} passages in {stats.seconds:.1f}s)"
+    )
+    for skipped in stats.skipped:
+        click.echo(f"skipped {skipped.path}: {skipped.reason}", err=True)
+
+
+@main.command()
+@click.argument("question")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [config: index.dir].")
+@click.option("-k", "k", type=click.IntRange(1, 50), help="Passages to cite [config: retrieval.k].")
+@click.option("--json", "json_output", is_flag=True, help="One JSON object on one line.")
+@click.pass_obj
+def ask(obj: Context, question: str, index_dir: Path | None, k: int | None, json_output: bool) -> None:
+    """Answer QUESTION with cited passages, best first.
+
+    QUESTION "-" reads one question per line from standard input and writes one JSON object
+    per line, in order, loading the model once.
+    """
+    settings = obj.settings(index=index_dir).index
+    k = k or settings.retrieval.k
+    with user_errors():
+        from index.service import open_answerer
+        from index.question import QuestionError
+
+        answerer = open_answerer(settings)
+        if question == "-":
+            _ask_stream(answerer, k)
+            return
+        try:
+            answer = answerer.ask(question, k=k)
+        except QuestionError as exc:
+            raise click.UsageError(str(exc)) from None
+    click.echo(json.dumps(answer_json(answer), ensure_ascii=False) if json_output else render_answer(answer))
+
+
+def _ask_stream(answerer, k: int) -> None:
+    from index.question import QuestionError
+
+    for line in sys.stdin:
+        question = line.rstrip("\n")
+        try:
+            record = answer_json(answerer.ask(question, k=k))
+        except QuestionError as exc:
+            record = {"question": question, "answered": False, "passages": [], "error": str(exc)}
+        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+
+
+def answer_json(answer) -> dict:
+    return {
+        "question": answer.question,
+        "answered": answer.answered,
+        "passages": [
+            {"article": p.article_id, "title": p.title, "text": p.text, "sentence": p.sentence, "score": p.score}
+            for p in answer.passages
+        ],
+    }
+
+
+def render_answer(answer) -> str:
+    if not answer.answered:
+        lines = ["The articles don't answer this question."]
+        if answer.passages:
+            lines.append(f"(closest passage: {answer.passages[0].title} [{answer.passages[0].article_id}])")
+        return "\n".join(lines)
+    lines = []
+    for number, p in enumerate(answer.passages, 1):
+        lines.append(f"[{number}] {p.title}  ({p.article_id}, score {p.score:.3f})")
+        lines.append(f"    >> {p.sentence}")
+        for paragraph in p.text.splitlines():
+            if paragraph.strip():
+                lines.append(f"    {paragraph.strip()}")
+        lines.append("")
+    return "\n".join(lines).rstrip()

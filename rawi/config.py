@@ -1,0 +1,86 @@
+"""config.toml -> typed settings, read once and passed down.
+
+Relative paths are resolved against the config file's directory, so `rawi` works the same
+from any working directory. Unknown keys are an error: a typo must not pass silently.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from bot.settings import BotSettings
+from index.settings import AnswerSettings, ChunkSettings, EncoderSettings, IndexSettings, RetrievalSettings
+
+DEFAULT_CONFIG = Path("config.toml")
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    index: IndexSettings
+    bot: BotSettings
+    path: Path | None
+
+
+def _section(data: dict, name: str, cls: type, base: Path, **extra: Any):
+    values = dict(data.get(name, {}))
+    known = {f.name for f in fields(cls)}
+    unknown = set(values) - known
+    if unknown:
+        raise ConfigError(f"unknown key(s) in [{name}]: {', '.join(sorted(unknown))}")
+    for f in fields(cls):
+        if f.name in values and f.type in ("Path", Path):
+            values[f.name] = base / values[f.name]
+    try:
+        return cls(**values, **extra)
+    except TypeError as exc:
+        raise ConfigError(f"[{name}]: {exc}") from None
+
+
+def _dir(data: dict, section: str, default: str, base: Path, override: Path | None) -> Path:
+    if override is not None:
+        return override
+    value = data.get(section, {}).get("dir", default)
+    return base / value
+
+
+def load(path: Path | None, corpus: Path | None = None, index: Path | None = None) -> Settings:
+    """Read the config file (explicit path, $RAWI_CONFIG, or ./config.toml if present)."""
+    explicit = path or (Path(os.environ["RAWI_CONFIG"]) if os.environ.get("RAWI_CONFIG") else None)
+    chosen = explicit or DEFAULT_CONFIG
+    data: dict = {}
+    if chosen.is_file():
+        try:
+            data = tomllib.loads(chosen.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{chosen} is not valid TOML: {exc}") from None
+    elif explicit is not None:
+        raise ConfigError(f"config file {chosen} does not exist")
+    base = chosen.resolve().parent if chosen.is_file() else Path.cwd()
+    unknown = set(data) - {"corpus", "index", "encoder", "chunks", "retrieval", "answer", "bot"}
+    if unknown:
+        raise ConfigError(f"unknown section(s) in {chosen}: {', '.join(sorted(unknown))}")
+    index_settings = IndexSettings(
+        corpus_dir=_dir(data, "corpus", "seeds", base, corpus),
+        index_dir=_dir(data, "index", "var/index", base, index),
+        encoder=_section(data, "encoder", EncoderSettings, base),
+        chunks=_section(data, "chunks", ChunkSettings, base),
+        retrieval=_section(data, "retrieval", RetrievalSettings, base),
+        answer=_section(data, "answer", AnswerSettings, base),
+    )
+    return Settings(index_settings, _bot(data, base), chosen if chosen.is_file() else None)
+
+
+def _bot(data: dict, base: Path) -> BotSettings:
+    values = dict(data.get("bot", {}))
+    if os.environ.get("RAWI_TELEGRAM_API_URL"):
+        values["api_url"] = os.environ["RAWI_TELEGRAM_API_URL"]
+    values["allowed_chats"] = frozenset(int(c) for c in values.get("allowed_chats", []))
+    return _section({"bot": values}, "bot", BotSettings, base, token=os.environ.get("TELEGRAM_BOT_TOKEN", ""))

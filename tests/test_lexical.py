@@ -1,0 +1,98 @@
+"""Behaviour of the BM25 lexical index over Arabic and English passages."""
+
+import time
+from pathlib import Path
+
+import pytest
+
+from index.lexical import LexicalIndex
+
+PASSAGES = {
+    101: "أعلنت السلطات أن سفينة الشحن كانت تحمل 20 ألف حاوية ذخيرة عند وصولها إلى الميناء.",
+    102: "وصلت إلى الميناء أمس سفينة محملة بالقمح والحاويات الغذائية.",
+    103: "قال وزير الدفاع إن الجيش سيعزز قواته على الحدود الشمالية.",
+    104: "ارتفع عدد السياح الذين زاروا المدينة هذا العام إلى مليون سائح.",
+    205: "The ministry said the ship carried grain containers to the port.",
+    206: "Officials counted the containers of ammunition seized on the vessel.",
+    207: "Parliament approved the new budget after a long debate.",
+}
+
+
+@pytest.fixture(scope="module")
+def index() -> LexicalIndex:
+    return LexicalIndex.build(list(PASSAGES.values()), list(PASSAGES))
+
+
+def test_arabic_question_finds_the_passage_with_the_number(index: LexicalIndex) -> None:
+    results = index.search("كم عدد حاويات الذخيرة", k=3)
+    assert results[0][0] == 101
+
+
+def test_diacritized_query_matches_plain_text(index: LexicalIndex) -> None:
+    assert index.search("وَزِيرُ الدِّفَاعِ", k=1)[0][0] == 103
+
+
+def test_english_plural_matches_and_ids_are_chunk_ids(index: LexicalIndex) -> None:
+    ids = [chunk_id for chunk_id, _ in index.search("ammunition container", k=10)]
+    assert ids[0] == 206
+    assert set(ids) <= set(PASSAGES)
+
+
+def test_results_are_best_first_positive_and_capped(index: LexicalIndex) -> None:
+    results = index.search("الميناء port containers", k=100)
+    scores = [score for _, score in results]
+    assert scores == sorted(scores, reverse=True)
+    assert all(score > 0 for score in scores)
+    assert {101, 102, 205, 206} <= {chunk_id for chunk_id, _ in results}
+    assert 207 not in {chunk_id for chunk_id, _ in results}
+    assert len(index.search("الميناء port containers", k=2)) == 2
+
+
+def test_queries_without_known_terms_return_nothing(index: LexicalIndex) -> None:
+    assert index.search("", k=5) == []
+    assert index.search("ما هو؟ what is it?", k=5) == []
+    assert index.search("zebra", k=5) == []
+    assert index.search("الميناء", k=0) == []
+
+
+def test_len(index: LexicalIndex) -> None:
+    assert len(index) == len(PASSAGES)
+
+
+def test_empty_corpus() -> None:
+    empty = LexicalIndex.build([], [])
+    assert len(empty) == 0
+    assert empty.search("الميناء", k=5) == []
+
+
+def test_corpus_without_terms(tmp_path: Path) -> None:
+    blank = LexicalIndex.build(["", "؟!"], [7, 8])
+    assert len(blank) == 2
+    assert blank.search("anything", k=5) == []
+    blank.save(tmp_path)
+    assert len(LexicalIndex.load(tmp_path)) == 2
+
+
+def test_mismatched_ids_are_rejected() -> None:
+    with pytest.raises(ValueError):
+        LexicalIndex.build(["a text"], [1, 2])
+
+
+def test_save_load_round_trip(index: LexicalIndex, tmp_path: Path) -> None:
+    index.save(tmp_path)
+    loaded = LexicalIndex.load(tmp_path)
+    assert len(loaded) == len(index)
+    for query in ["كم عدد حاويات الذخيرة", "containers port", "وزير الدفاع", "zebra"]:
+        assert loaded.search(query, k=5) == index.search(query, k=5)
+
+
+def test_build_and_search_time_for_10000_texts() -> None:
+    words = "ميناء سفينة حاوية ذخيرة وزير جيش مدينة port ship minister army city budget".split()
+    texts = [f"{words[i % 13]} {words[(i * 7) % 13]} {i} خبر رقم {i % 97}" for i in range(10_000)]
+    start = time.perf_counter()
+    index = LexicalIndex.build(texts, list(range(10_000)))
+    built = time.perf_counter()
+    results = [index.search(query, k=10) for query in ["حاويات الذخيرة", "minister of the army", "42"]]
+    searched = time.perf_counter()
+    print(f"\nbuild 10,000 texts: {built - start:.3f}s; 3 searches: {searched - built:.4f}s")
+    assert all(len(found) == 10 for found in results[:2])
