@@ -20,7 +20,7 @@ from .question import Question, parse_question
 from .retrieval import Hit, Ranking, Retriever
 from .sentences import sentence_spans
 from .settings import AnswerSettings
-from .store import LiveIndex
+from .store import ArticleRow, LiveIndex
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,13 @@ class Answer:
     has_more: bool = False
 
 
+@dataclass(frozen=True)
+class Sources:
+    articles: int
+    passages: int
+    newest: list[ArticleRow]
+
+
 class Answerer:
     """Answers questions from the live index; safe to call from several threads."""
 
@@ -63,6 +70,14 @@ class Answerer:
         chosen = hits[offset : offset + k]
         passages = self._passages(chosen, parsed, ranking.query_vector)
         return Answer(question, answered, passages, snapshot.generation, len(hits) > offset + k)
+
+    def article(self, article_id: str) -> ArticleRow | None:
+        """The full text of an indexed article (by id, never by path: nothing outside the index)."""
+        return self.index.snapshot().article(article_id)
+
+    def sources(self, newest: int = 5) -> Sources:
+        snapshot = self.index.snapshot()
+        return Sources(snapshot.manifest.articles, snapshot.manifest.chunks, snapshot.newest_articles(newest))
 
     def _passages(self, hits: list[Hit], question: Question, query_vector: np.ndarray) -> list[Passage]:
         spans = [sentence_spans(h.chunk.text) for h in hits]
