@@ -11,3 +11,25 @@ class BotSettings:
     api_url: str = "https://api.telegram.org/bot"
     allowed_chats: frozenset[int] = frozenset()
     questions_per_minute: int = 10
+    # Passages per page of an answer ("more passages" shows the next page); 0: [retrieval] k.
+    passages: int = 0
+    # Conversation context: chats remembered (least recently used forgotten first) and for how long.
+    context_chats: int = 10_000
+    context_minutes: float = 30.0
+    # Telegram's own limits: messages per second over all chats, and per chat (with a short burst).
+    messages_per_second: float = 30.0
+    chat_messages_per_second: float = 1.0
+    chat_burst: int = 3
+    # Seconds a getUpdates long poll waits for news before asking again.
+    poll_timeout: int = 30
+    # Threads that run retrieval (CPU work) off the event loop.
+    workers: int = 2
+
+    def __post_init__(self) -> None:
+        positive = ("questions_per_minute", "context_chats", "context_minutes", "messages_per_second",
+                    "chat_messages_per_second", "chat_burst", "workers")
+        for name in positive:
+            if getattr(self, name) <= 0:
+                raise TypeError(f"{name} must be positive")
+        if self.passages < 0 or self.poll_timeout < 0:
+            raise TypeError("passages and poll_timeout must not be negative")

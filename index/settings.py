@@ -39,8 +39,8 @@ class RetrievalSettings:
 class AnswerSettings:
     """Logistic abstention model over the features of ``abstain.Evidence`` (see config.toml)."""
 
-    bias: float = -6.0
-    weights: dict = field(default_factory=lambda: {"margin": 100.0})
+    bias: float = -74.0
+    weights: dict = field(default_factory=lambda: {"dense": 100.0})
     threshold: float = 0.5
 
 

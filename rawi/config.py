@@ -80,7 +80,12 @@ def load(path: Path | None, corpus: Path | None = None, index: Path | None = Non
 
 def _bot(data: dict, base: Path) -> BotSettings:
     values = dict(data.get("bot", {}))
+    if "token" in values:
+        raise ConfigError("[bot] token does not belong in a file: set TELEGRAM_BOT_TOKEN in the environment")
     if os.environ.get("RAWI_TELEGRAM_API_URL"):
         values["api_url"] = os.environ["RAWI_TELEGRAM_API_URL"]
-    values["allowed_chats"] = frozenset(int(c) for c in values.get("allowed_chats", []))
-    return _section({"bot": values}, "bot", BotSettings, base, token=os.environ.get("TELEGRAM_BOT_TOKEN", ""))
+    chats = values.get("allowed_chats", [])
+    if not isinstance(chats, list) or not all(isinstance(c, int) and not isinstance(c, bool) for c in chats):
+        raise ConfigError("[bot] allowed_chats must be a list of chat ids (integers)")
+    values["allowed_chats"] = frozenset(chats)
+    return _section({"bot": values}, "bot", BotSettings, base, token=os.environ.get("TELEGRAM_BOT_TOKEN", "").strip())

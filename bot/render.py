@@ -1,0 +1,279 @@
+"""Answers, articles and interface strings -> Telegram HTML messages, each under the length limit.
+
+Every piece of text from an article or a person is escaped; the only tags produced are <b>, <a>
+and <blockquote>, always closed within the message that opens them. Telegram counts a message's
+length in UTF-16 code units after parsing the tags; to stay clear of the limit whatever the
+text holds, the budget here is the length of the HTML source itself, which is never shorter.
+Long replies are split between passages (or paragraphs of an article), and a single block too
+long for one message is cut at a space, each piece carrying its own balanced tags.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+from urllib.parse import urlsplit
+
+MAX_MESSAGE = 4096
+
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "no_answer": "The articles don't say. I found nothing in them that answers this question, so I won't guess.",
+        "more": "More passages ▸",
+        "full": "Full article",
+        "article_n": "Article {n}",
+        "no_more": "No more passages for this question.",
+        "empty": "Please send your question in words, in Arabic or English.",
+        "too_long": "That message is {n:,} characters long; please ask in fewer than {max:,}.",
+        "text_only": "I can only read text. Please type your question.",
+        "slow_down": "You're asking faster than I can answer well. Please wait {s} seconds, then ask again.",
+        "error": "Sorry, something went wrong on my side. Please try again in a moment.",
+        "expired": "This button has expired. Please ask the question again.",
+        "no_article": "That article is no longer in the index.",
+        "not_allowed": "Sorry, this bot is not open to this chat.",
+        "new": "Starting afresh: your next question won't build on the previous one.",
+        "part": "part {i} of {n}",
+        "sources_none": "I have not read any articles yet.",
+        "cmd_help": "How to ask, with examples",
+        "cmd_sources": "What I have read",
+        "cmd_new": "Start a new topic",
+        "sources": "I have read {articles:,} articles ({passages:,} passages). The newest:",
+        "unavailable": "The article index is not available right now. Please try again later.",
+        "start": (
+            "<b>rawi</b> answers questions about the news articles it has read, in Arabic or English. "
+            "It quotes the passages that answer, the answering sentence in bold, and names each article. "
+            "When the articles don't say, it tells you so."
+        ),
+        "help": (
+            "\n\nAsk, for example:\n"
+            "• How many containers did North Korea send to Russia?\n"
+            "• من وصل إلى بيونغ يانغ؟\n\n"
+            "A short follow-up (“and China?”) builds on your previous question.\n"
+            "/sources: what I have read\n"
+            "/new: start a new topic\n"
+            "/help: this message\n"
+            "In a group, mention me or reply to one of my messages."
+        ),
+    },
+    "ar": {
+        "no_answer": "لا تذكر المقالات ذلك: لم أجد فيها ما يجيب عن هذا السؤال، ولن أخمّن.",
+        "more": "◂ مقاطع أخرى",
+        "full": "المقال كاملًا",
+        "article_n": "المقال {n}",
+        "no_more": "لا توجد مقاطع أخرى لهذا السؤال.",
+        "empty": "أرسل سؤالك بالكلمات، بالعربية أو بالإنجليزية، من فضلك.",
+        "too_long": "طول هذه الرسالة {n:,} حرفًا؛ اطرح سؤالك في أقل من {max:,} حرف من فضلك.",
+        "text_only": "أقرأ النصوص فقط. اكتب سؤالك من فضلك.",
+        "slow_down": "أسئلتك أسرع مما أستطيع الإجابة عنه بعناية. انتظر {s} ثانية ثم اسأل من جديد من فضلك.",
+        "error": "عذرًا، حدث خطأ من جهتي. حاول مرة أخرى بعد قليل من فضلك.",
+        "expired": "انتهت صلاحية هذا الزر. اطرح السؤال من جديد من فضلك.",
+        "no_article": "لم يعد هذا المقال موجودًا في الفهرس.",
+        "not_allowed": "عذرًا، هذا البوت غير متاح في هذه المحادثة.",
+        "new": "بداية جديدة: لن أبني سؤالك التالي على ما سبقه.",
+        "part": "الجزء {i} من {n}",
+        "sources_none": "لم أقرأ أي مقال بعد.",
+        "cmd_help": "طريقة السؤال، مع أمثلة",
+        "cmd_sources": "ما قرأته",
+        "cmd_new": "موضوع جديد",
+        "sources": "قرأتُ {articles:,} مقالًا ({passages:,} مقطعًا). أحدثها:",
+        "unavailable": "فهرس المقالات غير متاح الآن. حاول لاحقًا من فضلك.",
+        "start": (
+            "<b>راوي</b> يجيب عن أسئلتك حول الأخبار التي قرأها، بالعربية أو بالإنجليزية. "
+            "يقتبس المقاطع التي تجيب، والجملة المجيبة بخط عريض، ويذكر كل مقال. "
+            "وإن لم تذكر المقالات الجواب قال ذلك بصراحة."
+        ),
+        "help": (
+            "\n\nاسأل مثلًا:\n"
+            "• من وصل إلى بيونغ يانغ؟\n"
+            "• How many containers did North Korea send to Russia?\n\n"
+            "السؤال القصير التالي («والصين؟») يُبنى على سؤالك السابق.\n"
+            "/sources: ما قرأته\n"
+            "/new: موضوع جديد\n"
+            "/help: هذه الرسالة\n"
+            "في المجموعات، اذكرني أو رُدّ على إحدى رسائلي."
+        ),
+    },
+}
+
+
+def text(lang: str, key: str, **values) -> str:
+    """An interface string in `lang` ("ar" or "en"), plain text (escape it before use in HTML)."""
+    return TEXT["ar" if lang == "ar" else "en"][key].format(**values)
+
+
+def tg_len(value: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units."""
+    return len(value.encode("utf-16-le")) // 2
+
+
+def escape(value: str) -> str:
+    return html.escape(value, quote=False)
+
+
+def safe_url(url: str) -> str | None:
+    """The url if Telegram would accept it as a link (http or https, a host, no spaces), else None."""
+    url = (url or "").strip()
+    if not url or any(ch.isspace() or ord(ch) < 32 for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme in ("http", "https") and parts.hostname else None
+
+
+MAX_TITLE = 300
+
+
+def title_html(title: str, url: str) -> str:
+    """The title, linked when the url is one Telegram accepts, else in bold; very long ones cut."""
+    title = " ".join((title or "").split()) or "—"
+    if len(title) > MAX_TITLE:
+        title = title[: MAX_TITLE - 1] + "…"
+    link = safe_url(url)
+    if link:
+        return f'<a href="{html.escape(link, quote=True)}">{escape(title)}</a>'
+    return f"<b>{escape(title)}</b>"
+
+
+# ---------------------------------------------------------------------------------------------
+# Splitting
+
+
+def _fit(render: Callable[[int, int], str], start: int, end: int, budget: int, source: str) -> int:
+    """The largest cut in (start, end] whose rendering fits the budget, moved back to a space."""
+    low, high = start + 1, end
+    if tg_len(render(start, low)) > budget:  # cannot happen for budgets above a few characters
+        return low
+    while low < high:
+        middle = (low + high + 1) // 2
+        if tg_len(render(start, middle)) <= budget:
+            low = middle
+        else:
+            high = middle - 1
+    if low < end:
+        space = max(source.rfind(ch, start + 1, low + 1) for ch in (" ", "\n"))
+        if space > start + (low - start) // 2:  # do not cut a piece too short for a space
+            low = space
+    return low
+
+
+def split_text(source: str, render: Callable[[int, int], str], budget: int) -> list[str]:
+    """Render source[a:b] pieces, each within budget, cut at spaces where possible."""
+    pieces, start = [], 0
+    while start < len(source):
+        end = len(source) if tg_len(render(start, len(source))) <= budget else _fit(render, start, len(source), budget, source)
+        pieces.append(render(start, end))
+        start = end
+        while start < len(source) and source[start] in " \n":
+            start += 1
+    return pieces
+
+
+def pack(blocks: Sequence[str], limit: int = MAX_MESSAGE, separator: str = "\n\n") -> list[str]:
+    """Join whole blocks into messages under the limit (every block must already fit alone)."""
+    messages: list[str] = []
+    current = ""
+    for block in blocks:
+        candidate = f"{current}{separator}{block}" if current else block
+        if tg_len(candidate) <= limit:
+            current = candidate
+        else:
+            if current:
+                messages.append(current)
+            current = block
+    if current:
+        messages.append(current)
+    return messages
+
+
+# ---------------------------------------------------------------------------------------------
+# Answers
+
+
+def _passage_renderer(passage) -> Callable[[int, int], str]:
+    """Render passage.text[a:b] with the answering sentence (where it falls inside) in bold."""
+    body = passage.text
+    bold_start, bold_end = passage.sentence_start, passage.sentence_end
+
+    def render(a: int, b: int) -> str:
+        s, e = max(a, bold_start), min(b, bold_end)
+        if s >= e:
+            return escape(body[a:b])
+        return f"{escape(body[a:s])}<b>{escape(body[s:e])}</b>{escape(body[e:b])}"
+
+    return render
+
+
+def passage_blocks(passage, number: int, limit: int = MAX_MESSAGE) -> list[str]:
+    """One passage as HTML blocks: a numbered title line, then the passage quoted (cut if huge)."""
+    heading = f"<b>[{number}]</b> {title_html(passage.title, passage.url)}"
+    body = _stripped(passage)
+    budget = limit - tg_len(heading) - tg_len("\n<blockquote></blockquote>")
+    pieces = split_text(body.text, _passage_renderer(body), budget) if body.text else [""]
+    blocks = [f"{heading}\n<blockquote>{pieces[0]}</blockquote>"]
+    blocks += [f"<b>[{number}]</b>\n<blockquote>{piece}</blockquote>" for piece in pieces[1:]]
+    return blocks
+
+
+class _Stripped:
+    __slots__ = ("text", "sentence_start", "sentence_end")
+
+    def __init__(self, text: str, start: int, end: int) -> None:
+        self.text, self.sentence_start, self.sentence_end = text, start, end
+
+
+def _stripped(passage) -> _Stripped:
+    """The passage without leading/trailing whitespace, the sentence offsets moved to match."""
+    raw = passage.text or ""
+    lead = len(raw) - len(raw.lstrip())
+    text_ = raw.strip()
+    start = min(max(passage.sentence_start - lead, 0), len(text_))
+    end = min(max(passage.sentence_end - lead, start), len(text_))
+    return _Stripped(text_, start, end)
+
+
+def render_answer(answer, lang: str, first_number: int = 1, limit: int = MAX_MESSAGE) -> list[str]:
+    """An Answer as messages: numbered cited passages, or one honest sentence that cites nothing."""
+    if not answer.answered or not answer.passages:
+        return [escape(text(lang, "no_answer"))]
+    blocks = []
+    for number, passage in enumerate(answer.passages, first_number):
+        blocks.extend(passage_blocks(passage, number, limit))
+    return pack(blocks, limit)
+
+
+# ---------------------------------------------------------------------------------------------
+# Articles and sources
+
+
+def render_article(article, lang: str, limit: int = MAX_MESSAGE) -> list[str]:
+    """A whole article in parts: title (linked), source and date, then its paragraphs."""
+    details = " · ".join(escape(v) for v in (article.source, article.published) if v)
+    header = title_html(article.title, article.url) + (f"\n{details}" if details else "")
+    budget = limit - 64  # room for the "part 2 of 3" line added below
+    blocks = [header]
+    for paragraph in (article.text or "").split("\n"):
+        paragraph = paragraph.strip()
+        if paragraph:
+            blocks.extend(split_text(paragraph, lambda a, b, p=paragraph: escape(p[a:b]), budget))
+    parts = pack(blocks, budget, separator="\n")
+    if len(parts) > 1:
+        parts = [f"{part}\n\n<i>{escape(text(lang, 'part', i=i, n=len(parts)))}</i>" for i, part in enumerate(parts, 1)]
+    return parts
+
+
+def render_sources(sources, lang: str, limit: int = MAX_MESSAGE) -> str:
+    if not sources.articles:
+        return escape(text(lang, "sources_none"))
+    lines = [escape(text(lang, "sources", articles=sources.articles, passages=sources.passages))]
+    for number, row in enumerate(sources.newest, 1):
+        when = f" ({escape(row.published)})" if row.published else ""
+        lines.append(f"{number}. {title_html(row.title, row.url)}{when}")
+    return pack(lines, limit, separator="\n")[0]
+
+
+def help_text(lang: str, full: bool = True) -> str:
+    """The /start (full=False) or /help message; the only interface strings holding HTML tags."""
+    return text(lang, "start") + (escape(text(lang, "help")) if full else "")
+

@@ -1,0 +1,129 @@
+"""The index on disk: round trip, incremental updates, verification of what is loaded."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from index import store
+from index.build import Builder, BuildError
+from tests.conftest import SEEDS
+
+EXTRA = "Forecasters warned that a storm will reach the eastern coast on Friday night.\n\nSchools will close."
+
+
+@pytest.fixture
+def built(corpus_settings, encoder):
+    shutil.copy(next(SEEDS.glob("*.txt")), corpus_settings.corpus_dir)
+    stats = Builder(corpus_settings, encoder).run()
+    return corpus_settings, stats
+
+
+def test_round_trip_rows_vectors_and_manifest(built, encoder):
+    settings, stats = built
+    snap = store.open_snapshot(settings.index_dir, encoder.name)
+    assert snap.manifest.encoder == encoder.name and snap.manifest.dimension == 384
+    assert snap.manifest.chunking == {"max_tokens": 200, "overlap_tokens": 32}
+    assert snap.manifest.versions["faiss-cpu"]
+    assert snap.vectors.ntotal == stats.chunks == snap.manifest.chunks
+    rows = snap.chunks(list(range(stats.chunks)))
+    article = snap.article("000_7bfe1c75e114bc62.txt")
+    for row in rows.values():
+        assert article.text[row.start : row.end] == row.text
+    query = encoder.encode_queries(["How many containers did the DPRK send?"])
+    scores, ids = snap.search(query, 3)
+    assert "20 ألف حاوية" in rows[int(ids[0][0])].text
+    stored = snap.vectors.reconstruct(int(ids[0][0]))
+    assert np.isclose(float(stored @ query[0]), float(scores[0][0]), atol=1e-5)
+
+
+def test_index_directory_is_private(built):
+    settings, _ = built
+    assert settings.index_dir.stat().st_mode & 0o077 == 0
+
+
+def test_second_run_with_no_change_embeds_nothing_and_publishes_nothing(built, encoder):
+    settings, _ = built
+    before = (settings.index_dir / store.CURRENT).read_text()
+    stats = Builder(settings, encoder).run()
+    assert (stats.added, stats.updated, stats.removed, stats.unchanged, stats.chunks_embedded) == (0, 0, 0, 1, 0)
+    assert (settings.index_dir / store.CURRENT).read_text() == before
+
+
+def test_add_change_remove_embed_only_what_changed(built, encoder):
+    settings, first = built
+    (settings.corpus_dir / "storm.txt").write_text("Storm warning\n\n" + EXTRA, encoding="utf-8")
+    added = Builder(settings, encoder).run()
+    assert (added.added, added.unchanged, added.articles) == (1, 1, 2)
+    assert 0 < added.chunks_embedded <= 2
+    (settings.corpus_dir / "storm.txt").write_text("Storm warning\n\n" + EXTRA + "\n\nTrains will run late.", encoding="utf-8")
+    updated = Builder(settings, encoder).run()
+    assert (updated.updated, updated.unchanged) == (1, 1)
+    (settings.corpus_dir / "storm.txt").unlink()
+    removed = Builder(settings, encoder).run()
+    assert (removed.removed, removed.articles, removed.chunks) == (1, 1, first.chunks)
+    snap = store.open_snapshot(settings.index_dir, encoder.name)
+    assert snap.vectors.ntotal == first.chunks and snap.article("storm.txt") is None
+
+
+def test_a_copy_of_an_article_reuses_its_vectors(built, encoder):
+    settings, first = built
+    shutil.copy(next(SEEDS.glob("*.txt")), settings.corpus_dir / "syndicated-copy.txt")
+    stats = Builder(settings, encoder).run()
+    assert stats.added == 1 and stats.chunks_embedded == 0 and stats.chunks == 2 * first.chunks
+
+
+def test_missing_index_says_how_to_make_one(tmp_path):
+    with pytest.raises(store.NoIndex, match="run `rawi index`"):
+        store.open_snapshot(tmp_path / "index")
+
+
+def test_index_of_another_encoder_is_refused(built):
+    settings, _ = built
+    with pytest.raises(store.IndexMismatch, match="built with encoder"):
+        store.open_snapshot(settings.index_dir, "sentence-transformers/all-MiniLM-L6-v2")
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "drop-row-file", "manifest-count"])
+def test_damaged_files_are_refused_with_the_way_out(built, encoder, damage):
+    settings, _ = built
+    generation = store.current_generation(settings.index_dir)
+    vectors = generation / store.VECTORS
+    if damage == "truncate":
+        vectors.write_bytes(vectors.read_bytes()[:-100])
+    elif damage == "flip":
+        data = bytearray(vectors.read_bytes())
+        data[len(data) // 2] ^= 0xFF  # FAISS itself would load this without complaint
+        vectors.write_bytes(bytes(data))
+    elif damage == "drop-row-file":
+        (generation / store.ROWS).unlink()
+    else:
+        manifest = json.loads((generation / store.MANIFEST).read_text())
+        manifest["chunks"] += 1
+        (generation / store.MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(store.IndexDamaged, match="rawi index --rebuild"):
+        store.open_snapshot(settings.index_dir, encoder.name)
+    with pytest.raises(BuildError, match="--rebuild"):
+        Builder(settings, encoder).run()
+    assert Builder(settings, encoder).run(rebuild=True).articles == 1
+    store.open_snapshot(settings.index_dir, encoder.name)
+
+
+def test_empty_corpus_is_an_error_and_leaves_the_index_alone(built, encoder):
+    settings, _ = built
+    before = (settings.index_dir / store.CURRENT).read_text()
+    for path in settings.corpus_dir.iterdir():
+        path.unlink()
+    with pytest.raises(BuildError, match="no articles"):
+        Builder(settings, encoder).run()
+    assert (settings.index_dir / store.CURRENT).read_text() == before
+
+
+def test_old_generations_are_pruned(built, encoder):
+    settings, _ = built
+    for n in range(3):
+        (settings.corpus_dir / f"n{n}.txt").write_text(f"Note {n}\n\n" + EXTRA, encoding="utf-8")
+        Builder(settings, encoder).run()
+    names = [p.name for p in (settings.index_dir / store.GENERATIONS).iterdir()]
+    assert len(names) == 2 and store.current_generation(settings.index_dir).name in names
