@@ -37,7 +37,7 @@ TEXT: dict[str, dict[str, str]] = {
         "cmd_help": "How to ask, with examples",
         "cmd_sources": "What I have read",
         "cmd_new": "Start a new topic",
-        "sources": "I have read {articles:,} articles ({passages:,} passages). The newest:",
+        "sources": "Articles I have read: {articles:,} ({passages:,} passages). The newest:",
         "unavailable": "The article index is not available right now. Please try again later.",
         "start": (
             "<b>rawi</b> answers questions about the news articles it has read, in Arabic or English. "
@@ -75,7 +75,7 @@ TEXT: dict[str, dict[str, str]] = {
         "cmd_help": "طريقة السؤال، مع أمثلة",
         "cmd_sources": "ما قرأته",
         "cmd_new": "موضوع جديد",
-        "sources": "قرأتُ {articles:,} مقالًا ({passages:,} مقطعًا). أحدثها:",
+        "sources": "عدد المقالات التي قرأتها: {articles:,} (عدد المقاطع: {passages:,}). أحدثها:",
         "unavailable": "فهرس المقالات غير متاح الآن. حاول لاحقًا من فضلك.",
         "start": (
             "<b>راوي</b> يجيب عن أسئلتك حول الأخبار التي قرأها، بالعربية أو بالإنجليزية. "
@@ -249,7 +249,7 @@ def render_answer(answer, lang: str, first_number: int = 1, limit: int = MAX_MES
 
 def render_article(article, lang: str, limit: int = MAX_MESSAGE) -> list[str]:
     """A whole article in parts: title (linked), source and date, then its paragraphs."""
-    details = " · ".join(escape(v) for v in (article.source, article.published) if v)
+    details = " · ".join(escape(" ".join(v.split())[:200]) for v in (article.source, article.published) if v)
     header = title_html(article.title, article.url) + (f"\n{details}" if details else "")
     budget = limit - 64  # room for the "part 2 of 3" line added below
     blocks = [header]

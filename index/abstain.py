@@ -1,10 +1,12 @@
 """Does the index answer the question? A decision from several signals, calibrated on data.
 
-e5 cosines crowd between 0.7 and 1.0 and shift with the question's language, so one absolute
-threshold cannot separate "answered" from "not in the articles". The decision combines the
-top passage's cosine, its margin over the question's own background (the mean cosine of the
-dense candidates), lexical evidence, agreement of the two rankings and answer-type match, in
-a logistic score whose weights live in config.toml (see ``rawi calibrate``).
+e5 cosines crowd between 0.7 and 1.0 and shift with the language pair (an English question
+scores lower against an Arabic passage than an Arabic one does), so one absolute threshold
+cannot separate "answered" from "not in the articles". The decision is a logistic score over
+the evidence below (the top passage's cosine, its margin over the question's own background,
+its lead over the runner-up, lexical evidence and coverage, agreement of the two rankings,
+answer-type match, and the language pair with its interactions). The weights and threshold
+live in config.toml, fitted by ``scripts/calibrate_abstention.py`` on data.
 """
 
 from __future__ import annotations
@@ -17,26 +19,37 @@ from .settings import AnswerSettings
 
 @dataclass(frozen=True)
 class Evidence:
-    dense: float
-    margin: float
-    lexical: float
-    agree: bool
-    type_match: bool
+    dense: float  # cosine of the question and the top passage
+    margin: float  # top cosine minus the mean of the dense candidates
+    gap: float  # top cosine minus the runner-up's
+    lexical: float  # best BM25 score among the top passages
+    coverage: float  # share of the question's terms found in the top passage
+    agree: bool  # dense and lexical rankings put the same passage first
+    type_match: bool  # the top passage holds the kind of answer asked for (a number, a date)
+    question_arabic: bool
+    cross_lingual: bool  # the question and the top passage are in different languages
 
     def features(self) -> dict[str, float]:
+        arabic, cross = float(self.question_arabic), float(self.cross_lingual)
         return {
             "dense": self.dense,
             "margin": self.margin,
+            "gap": self.gap,
             "lexical": math.log1p(max(self.lexical, 0.0)),
+            "coverage": self.coverage,
             "agree": float(self.agree),
             "type_match": float(self.type_match),
+            "arabic": arabic,
+            "cross": cross,
+            "dense_arabic": self.dense * arabic,
+            "dense_cross": self.dense * cross,
+            "margin_cross": self.margin * cross,
         }
+
+
+NO_EVIDENCE = Evidence(0.0, 0.0, 0.0, 0.0, 0.0, False, False, False, False)
 
 
 def probability(evidence: Evidence, settings: AnswerSettings) -> float:
     z = settings.bias + sum(settings.weights.get(name, 0.0) * value for name, value in evidence.features().items())
     return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
-
-
-def decide(evidence: Evidence, settings: AnswerSettings) -> bool:
-    return probability(evidence, settings) >= settings.threshold

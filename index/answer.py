@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .abstain import Evidence, decide
+from .abstain import NO_EVIDENCE, Evidence, probability
 from .encoder import Encoder
 from .normalize import normalize, tokens
-from .question import Question, parse_question
+from .question import Question, language_of, parse_question
 from .retrieval import Hit, Ranking, Retriever
-from .sentences import sentence_spans
+from .sentences import SentenceVectors
 from .settings import AnswerSettings
 from .store import ArticleRow, LiveIndex
 
@@ -43,6 +43,8 @@ class Answer:
     passages: list[Passage]  # best first; when not answered, the closest ones (for inspection)
     generation: str = ""  # the index generation that answered (never a mix of two)
     has_more: bool = False
+    confidence: float = 0.0  # the abstention model's probability that the articles answer
+    evidence: Evidence | None = None
 
 
 @dataclass(frozen=True)
@@ -60,16 +62,20 @@ class Answerer:
         self.encoder = encoder
         self.retriever = retriever
         self.settings = settings
+        self.sentences = SentenceVectors(encoder)
 
     def ask(self, question: str, k: int = 3, offset: int = 0) -> Answer:
         snapshot = self.index.snapshot()
         parsed = parse_question(question)
         ranking = self.retriever.rank(snapshot, parsed.text)
         hits = distinct(ranking.hits)
-        answered = decide(evidence(ranking, hits, parsed), self.settings)
-        chosen = hits[offset : offset + k]
-        passages = self._passages(chosen, parsed, ranking.query_vector)
-        return Answer(question, answered, passages, snapshot.generation, len(hits) > offset + k)
+        found = evidence(ranking, hits, parsed)
+        confidence = probability(found, self.settings)
+        passages = self._passages(hits[offset : offset + k], parsed, ranking.query_vector)
+        return Answer(
+            question, confidence >= self.settings.threshold, passages, snapshot.generation,
+            has_more=len(hits) > offset + k, confidence=confidence, evidence=found,
+        )
 
     def article(self, article_id: str) -> ArticleRow | None:
         """The full text of an indexed article (by id, never by path: nothing outside the index)."""
@@ -80,14 +86,13 @@ class Answerer:
         return Sources(snapshot.manifest.articles, snapshot.manifest.chunks, snapshot.newest_articles(newest))
 
     def _passages(self, hits: list[Hit], question: Question, query_vector: np.ndarray) -> list[Passage]:
-        spans = [sentence_spans(h.chunk.text) for h in hits]
-        sentences = [h.chunk.text[s:e] for h, hs in zip(hits, spans) for s, e in hs]
-        vectors = self.encoder.encode_passages(sentences) if sentences else np.zeros((0, 0))
-        similarity = iter((vectors @ query_vector).tolist() if len(sentences) else [])
+        found = self.sentences.get([(h.chunk.id, h.chunk.text) for h in hits])
         passages = []
-        for hit, hit_spans in zip(hits, spans):
-            scored = [(sentence_score(next(similarity), hit.chunk.text[s:e], question), s, e) for s, e in hit_spans]
-            _, start, end = max(scored) if scored else (0.0, 0, len(hit.chunk.text))
+        for hit, (spans, vectors) in zip(hits, found):
+            similarity = (vectors @ query_vector).tolist() if len(spans) else []
+            text = hit.chunk.text
+            scored = [(sentence_score(c, text[s:e], question), s, e) for c, (s, e) in zip(similarity, spans)]
+            _, start, end = max(scored) if scored else (0.0, 0, len(text))
             passages.append(_passage(hit, start, end))
         return passages
 
@@ -124,12 +129,18 @@ def distinct(hits: list[Hit]) -> list[Hit]:
 
 def evidence(ranking: Ranking, hits: list[Hit], question: Question) -> Evidence:
     if not hits:
-        return Evidence(0.0, 0.0, 0.0, False, False)
+        return NO_EVIDENCE
     top = hits[0]
+    dense = sorted((h.dense for h in hits), reverse=True)
+    passage_terms = set(tokens(top.chunk.text))
     return Evidence(
         dense=top.dense,
         margin=top.dense - ranking.dense_background,
+        gap=top.dense - (dense[1] if len(dense) > 1 else ranking.dense_background),
         lexical=max((h.lexical for h in hits[:3]), default=0.0),
+        coverage=len(question.terms & passage_terms) / max(len(question.terms), 1),
         agree=top.dense_rank == 1 and top.lexical_rank == 1,
         type_match=bool(question.expects and question.expects.search(normalize(top.chunk.text))),
+        question_arabic=question.language == "ar",
+        cross_lingual=question.language != language_of(top.chunk.text),
     )

@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.settings import BotSettings
 from index.settings import AnswerSettings, ChunkSettings, EncoderSettings, IndexSettings, RetrievalSettings
+from index.watch import WatchSettings
 
 DEFAULT_CONFIG = Path("config.toml")
 
@@ -27,6 +28,7 @@ class Settings:
     index: IndexSettings
     bot: BotSettings
     path: Path | None
+    watch: WatchSettings = WatchSettings()
 
 
 def _section(data: dict, name: str, cls: type, base: Path, **extra: Any):
@@ -64,7 +66,7 @@ def load(path: Path | None, corpus: Path | None = None, index: Path | None = Non
     elif explicit is not None:
         raise ConfigError(f"config file {chosen} does not exist")
     base = chosen.resolve().parent if chosen.is_file() else Path.cwd()
-    unknown = set(data) - {"corpus", "index", "encoder", "chunks", "retrieval", "answer", "bot"}
+    unknown = set(data) - {"corpus", "index", "encoder", "chunks", "retrieval", "answer", "bot", "watch"}
     if unknown:
         raise ConfigError(f"unknown section(s) in {chosen}: {', '.join(sorted(unknown))}")
     index_settings = IndexSettings(
@@ -75,7 +77,10 @@ def load(path: Path | None, corpus: Path | None = None, index: Path | None = Non
         retrieval=_section(data, "retrieval", RetrievalSettings, base),
         answer=_section(data, "answer", AnswerSettings, base),
     )
-    return Settings(index_settings, _bot(data, base), chosen if chosen.is_file() else None)
+    return Settings(
+        index_settings, _bot(data, base), chosen if chosen.is_file() else None,
+        watch=_section(data, "watch", WatchSettings, base),
+    )
 
 
 def _bot(data: dict, base: Path) -> BotSettings:

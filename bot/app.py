@@ -1,0 +1,104 @@
+"""The Telegram Application: built from BotSettings and an Answerer, handlers registered, long polling.
+
+    rawi bot                    # TELEGRAM_BOT_TOKEN in the environment
+    RAWI_TELEGRAM_API_URL=http://127.0.0.1:8081/bot rawi bot    # a Bot API server of your own
+
+The token is part of every request URL, so the `httpx` logger (which logs each URL at INFO)
+is kept at WARNING.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters,
+)
+
+from .handlers import Rawi
+from .limits import Throttle
+from .settings import BotSettings
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+CONCURRENT_UPDATES = 64
+
+
+class MissingToken(ValueError):
+    """No token: the bot cannot log in."""
+
+
+def quiet_http_logs() -> None:
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def file_url(api_url: str) -> str:
+    """The file-download base URL that goes with a Bot API base URL (".../bot" -> ".../file/bot")."""
+    return api_url[: -len("bot")] + "file/bot" if api_url.endswith("/bot") else api_url
+
+
+def build_application(settings: BotSettings, answerer: Any, k: int = 3) -> Application:
+    if not settings.token:
+        raise MissingToken("no bot token: set TELEGRAM_BOT_TOKEN (from @BotFather) in the environment")
+    quiet_http_logs()
+    rawi = Rawi(answerer, settings, k)
+    application = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(settings.api_url)
+        .base_file_url(file_url(settings.api_url))
+        .rate_limiter(Throttle(settings.messages_per_second, settings.chat_messages_per_second, settings.chat_burst))
+        .concurrent_updates(CONCURRENT_UPDATES)
+        .get_updates_read_timeout(settings.poll_timeout + 10)
+        .post_init(rawi.post_init)
+        .post_shutdown(rawi.post_shutdown)
+        .build()
+    )
+    register(application, rawi)
+    application.bot_data["rawi"] = rawi
+    return application
+
+
+def register(application: Application, rawi: Rawi) -> None:
+    application.add_handler(TypeHandler(Update, rawi.gate), group=-1)
+    application.add_handler(CommandHandler(["start", "help"], rawi.start))
+    application.add_handler(CommandHandler("sources", rawi.sources))
+    application.add_handler(CommandHandler("new", rawi.new))
+    application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.COMMAND, rawi.unknown_command))
+    application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT, rawi.question))
+    application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, rawi.not_text))
+    application.add_handler(CallbackQueryHandler(rawi.button))
+    application.add_error_handler(rawi.error)
+
+
+def run(settings: BotSettings, answerer: Any, k: int = 3) -> None:
+    """Long-poll Telegram until interrupted (Ctrl-C or SIGTERM)."""
+    application = build_application(settings, answerer, k)
+    log.info("rawi bot polling %s", settings.api_url.split("//")[-1].split("/")[0])
+    application.run_polling(allowed_updates=ALLOWED_UPDATES, timeout=settings.poll_timeout, drop_pending_updates=False)
+
+
+async def serve(application: Application, stop: asyncio.Event, poll_timeout: int | None = None) -> None:
+    """Poll inside an already running event loop until `stop` is set (for tests and benchmarks).
+
+    The same steps as `Application.run_polling`, which owns the event loop and the signals.
+    """
+    async with application:
+        if application.post_init:
+            await application.post_init(application)
+        await application.start()
+        await application.updater.start_polling(
+            allowed_updates=ALLOWED_UPDATES, timeout=poll_timeout if poll_timeout is not None else 30, poll_interval=0,
+        )
+        try:
+            await stop.wait()
+        finally:
+            await application.updater.stop()
+            await application.stop()
+    if application.post_shutdown:
+        await application.post_shutdown(application)

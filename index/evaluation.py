@@ -1,0 +1,228 @@
+"""Measure answer quality on a question set: retrieval ranks, answers in passages, abstention, latency.
+
+Two formats are read:
+
+* the seed JSONL of ``shared/eval/`` (``question``, ``article``, ``passage_contains_any``,
+  ``abstain``), asked over an existing corpus folder;
+* SQuAD-format JSON (XQuAD): its paragraphs become the corpus, one article per paragraph, and
+  each question's own paragraph is the one to cite. ``paragraphs`` may name a parallel file
+  in another language (English questions over Arabic paragraphs). With ``split``, the
+  paragraphs of every other Wikipedia article are left out of the corpus, so their questions
+  have no answer there: the right reply is "the articles don't say".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from .answer import Answerer
+from .build import Builder
+from .encoder import Encoder
+from .normalize import normalize
+from .service import open_answerer
+from .settings import IndexSettings
+from .store import writer_lock
+
+
+@dataclass(frozen=True)
+class EvalQuestion:
+    id: str
+    question: str
+    gold_articles: frozenset[str]  # empty: unanswerable from this corpus
+    contains_any: tuple[str, ...]  # a correct passage contains one of these
+    rank_by_passage: bool = False  # rank the first passage holding contains_any, not just the article
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.gold_articles)
+
+
+@dataclass
+class QuestionResult:
+    id: str
+    answerable: bool
+    answered: bool
+    rank: int | None  # 1-based rank of the first passage from a gold article (top 10)
+    answer_in_top5: bool
+    seconds: float
+    evidence: dict = field(default_factory=dict)
+
+
+@dataclass
+class Report:
+    questions: int
+    answerable: int
+    recall_at_1: float
+    recall_at_5: float
+    mrr_at_10: float
+    answer_in_passage_at_5: float
+    answered_share: float  # of answerable questions
+    abstention_accuracy: float | None  # declined share of unanswerable questions
+    latency_p50_ms: float
+    latency_p95_ms: float
+
+    def to_json(self) -> dict:
+        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+
+
+def read_seed_questions(path: Path) -> list[EvalQuestion]:
+    found = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            found.append(EvalQuestion(
+                id=str(row.get("id", number)), question=row["question"],
+                gold_articles=frozenset() if row.get("abstain") else frozenset([row["article"]]),
+                contains_any=tuple(row.get("passage_contains_any", [])), rank_by_passage=True,
+            ))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{number}: not a question record ({exc})") from None
+    return found
+
+
+def _squad(path: Path) -> list[dict]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))["data"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{path}: not a SQuAD-format file ({exc})") from None
+
+
+def paragraph_id(article: int, paragraph: int) -> str:
+    return f"{article:03d}-{paragraph:02d}.txt"
+
+
+def write_squad_corpus(paragraphs_file: Path, corpus: Path, split: bool) -> None:
+    """One article file per paragraph, titled with its Wikipedia article; rewritten only when it changes."""
+    corpus.mkdir(parents=True, exist_ok=True)
+    wanted = {}
+    for i, article in enumerate(_squad(paragraphs_file)):
+        if split and i % 2:
+            continue
+        title = str(article.get("title", "")).replace("_", " ")
+        for j, paragraph in enumerate(article["paragraphs"]):
+            wanted[paragraph_id(i, j)] = f"---\ntitle: {title}\n---\n{paragraph['context'].strip()}\n"
+    for stale in set(p.name for p in corpus.glob("*.txt")) - set(wanted):
+        (corpus / stale).unlink()
+    for name, text in wanted.items():
+        path = corpus / name
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+
+
+def read_squad_questions(path: Path, split: bool) -> list[EvalQuestion]:
+    found = []
+    for i, article in enumerate(_squad(path)):
+        for j, paragraph in enumerate(article["paragraphs"]):
+            gold = frozenset() if split and i % 2 else frozenset([paragraph_id(i, j)])
+            for qa in paragraph["qas"]:
+                answers = tuple(a["text"] for a in qa.get("answers", []))
+                found.append(EvalQuestion(qa["id"], qa["question"], gold, answers))
+    return found
+
+
+def is_squad(path: Path) -> bool:
+    return path.suffix.lower() == ".json"
+
+
+def workspace(base: Path, *parts: object) -> Path:
+    """A stable folder for one evaluation's corpus and index, so reruns are incremental."""
+    key = hashlib.sha256("\0".join(str(p) for p in parts).encode()).hexdigest()[:12]
+    return base / key
+
+
+def _contains(text: str, needles: tuple[str, ...]) -> bool:
+    folded = normalize(text)
+    return any(normalize(n) in folded for n in needles if n.strip())
+
+
+def ask_one(answerer: Answerer, question: EvalQuestion) -> QuestionResult:
+    started = time.perf_counter()
+    answer = answerer.ask(question.question, k=10)
+    seconds = time.perf_counter() - started
+    hits = [p.article_id in question.gold_articles and _contains(p.text, question.contains_any) for p in answer.passages]
+    ranked = hits if question.rank_by_passage else [p.article_id in question.gold_articles for p in answer.passages]
+    rank = next((n for n, hit in enumerate(ranked, 1) if hit), None)
+    in_top5 = any(hits[:5])
+    return QuestionResult(
+        question.id, question.answerable, answer.answered, rank, in_top5, seconds,
+        evidence=answer.evidence.features() if answer.evidence else {},
+    )
+
+
+def report(results: list[QuestionResult]) -> Report:
+    answerable = [r for r in results if r.answerable]
+    unanswerable = [r for r in results if not r.answerable]
+    n = max(len(answerable), 1)
+    latencies = sorted(r.seconds * 1000 for r in results) or [0.0]
+    return Report(
+        questions=len(results),
+        answerable=len(answerable),
+        recall_at_1=sum(r.rank == 1 for r in answerable) / n,
+        recall_at_5=sum(r.rank is not None and r.rank <= 5 for r in answerable) / n,
+        mrr_at_10=sum(1 / r.rank for r in answerable if r.rank) / n,
+        answer_in_passage_at_5=sum(r.answer_in_top5 for r in answerable) / n,
+        answered_share=sum(r.answered for r in answerable) / n,
+        abstention_accuracy=(sum(not r.answered for r in unanswerable) / len(unanswerable)) if unanswerable else None,
+        latency_p50_ms=_percentile(latencies, 0.50),
+        latency_p95_ms=_percentile(latencies, 0.95),
+    )
+
+
+def _percentile(sorted_values: list[float], q: float) -> float:
+    index = min(len(sorted_values) - 1, max(0, math.ceil(q * len(sorted_values)) - 1))
+    return sorted_values[index]
+
+
+def roc_auc(scores: list[float], labels: list[bool]) -> float:
+    """Probability that a random answerable question scores above a random unanswerable one."""
+    pos = [s for s, y in zip(scores, labels) if y]
+    neg = [s for s, y in zip(scores, labels) if not y]
+    if not pos or not neg:
+        return float("nan")
+    wins = sum((p > q) + 0.5 * (p == q) for p in pos for q in neg)
+    return wins / (len(pos) * len(neg))
+
+
+
+@dataclass(frozen=True)
+class EvalRun:
+    settings: IndexSettings  # corpus and index folders of this evaluation
+    questions: list[EvalQuestion]
+
+
+def prepare(settings: IndexSettings, file: Path, paragraphs: Path | None, split: bool) -> EvalRun:
+    """Read the questions and lay out the corpus to ask them over."""
+    base = settings.index_dir.parent / "eval"
+    if is_squad(file):
+        source = paragraphs or file
+        folder = workspace(base, source.resolve(), split)
+        write_squad_corpus(source, folder / "corpus", split)
+        return EvalRun(
+            replace(settings, corpus_dir=folder / "corpus", index_dir=folder / "index"),
+            read_squad_questions(file, split),
+        )
+    folder = workspace(base, settings.corpus_dir.resolve())
+    return EvalRun(replace(settings, index_dir=folder / "index"), read_seed_questions(file))
+
+
+def run(evaluation: EvalRun, progress: bool = False) -> list[QuestionResult]:
+    """Index the corpus (incrementally), then ask every question, timing each."""
+    from tqdm import tqdm
+
+    encoder = Encoder(evaluation.settings.encoder)
+    lock = writer_lock(evaluation.settings.index_dir, wait=True)
+    try:
+        Builder(evaluation.settings, encoder, progress=progress).run()
+    finally:
+        lock.release()
+    answerer = open_answerer(evaluation.settings, encoder)
+    answerer.ask("warm up", k=1)  # the first call pays for lazy initialisation
+    questions = tqdm(evaluation.questions, disable=not progress, desc="questions", unit="q")
+    return [ask_one(answerer, q) for q in questions]
