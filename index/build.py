@@ -122,6 +122,7 @@ class Builder:
             raise BuildError(str(exc)) from None
 
     def _write(self, previous: store.Snapshot | None, work: Plan) -> tuple[int, int, int]:
+        store.prune(self.index_dir)  # what a killed writer left behind never gets in the way
         staging = store.new_staging(self.index_dir)
         try:
             result = self._stage(staging, previous, work)
@@ -148,6 +149,7 @@ class Builder:
             chunks = self._chunk(work.new)
             reuse = _stored_vectors(db, vectors, {text_sha(c.text) for c in chunks})
             _delete_articles(db, vectors, work.removed_ids)
+            store.pause_point("embedding")
             embedded, new_vectors = self._vectors(chunks, reuse)
             if vectors is None:
                 vectors = faiss.IndexIDMap2(faiss.IndexFlatIP(new_vectors.shape[1]))

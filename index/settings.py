@@ -20,6 +20,7 @@ class EncoderSettings:
     passage_prompt: str = "passage: "
     batch_size: int = 32
     threads: int = 0  # 0: let torch decide
+    backend: str = "torch"  # "torch" | "onnx" | "onnx-int8" (see index/encoder.py)
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,23 @@ then replaces CURRENT with one ``os.replace``: a reader sees the old index or th
 never a mix, and a crash at any point leaves the published index whole. FAISS has no checksum
 and loads a damaged file without complaint, so every file's size and SHA-256 are recorded in
 the manifest and verified on open, and the vector and row counts are cross-checked.
+
+Generation names sort in publish order (UTC time to the nanosecond, then the pid). What a
+``kill -9`` can leave behind is harmless and removed by the next writer (``prune``): a
+``.staging-*`` folder, a ``.CURRENT.tmp`` file, or a generation renamed into place whose
+CURRENT switch never happened (it sorts after CURRENT and was never read). The writer lock is
+an OS file lock: the kernel releases it when its holder dies, so it is never stale.
+
+Test hook: ``RAWI_TEST_PAUSE_AT=<point>`` makes a writer create ``$RAWI_TEST_PAUSE_FILE`` and
+wait at that point while the file exists, so crash tests can ``kill -9`` a real ``rawi index``
+there (see ``pause_point``; the points are ``embedding``, ``staged`` and ``publish``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import sqlite3
@@ -33,6 +44,8 @@ from pathlib import Path
 import numpy as np
 
 from .lexical import LexicalIndex
+
+log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 CURRENT = "CURRENT"
@@ -292,6 +305,27 @@ class LiveIndex:
 
 # ---------------------------------------------------------------- writing
 
+PAUSE_POINTS = ("embedding", "staged", "publish")
+
+
+def pause_point(point: str) -> None:
+    """Test hook for crash tests; a no-op unless ``RAWI_TEST_PAUSE_AT`` names this point.
+
+    At the point, the writer creates the file ``$RAWI_TEST_PAUSE_FILE`` and waits while it
+    exists (at most 300 s): the test then kills it (``kill -9``), or deletes the file to let
+    it carry on. The points:
+    ``embedding``: staging holds the copied rows, edited in an open transaction, nothing embedded.
+    ``staged``: every file of the new generation written, not yet fsynced or renamed.
+    ``publish``: the generation renamed into ``generations/``, CURRENT not yet switched.
+    """
+    if os.environ.get("RAWI_TEST_PAUSE_AT") != point:
+        return
+    marker = Path(os.environ["RAWI_TEST_PAUSE_FILE"])
+    marker.write_text(point, encoding="utf-8")
+    deadline = time.monotonic() + 300
+    while marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
 
 def _fsync_dir(directory: Path) -> None:
     fd = os.open(directory, os.O_RDONLY)
@@ -334,11 +368,15 @@ def write_manifest(staging: Path, manifest: Manifest) -> None:
 
 def publish(index_dir: Path, staging: Path) -> str:
     """Make the staged generation the current one, atomically; returns its name."""
+    pause_point("staged")
     _fsync_tree(staging)
-    name = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
-    final = index_dir / GENERATIONS / name
+    final = index_dir / GENERATIONS / _generation_name()
+    while final.exists():  # same nanosecond: cannot happen under the writer lock, but be sure
+        final = index_dir / GENERATIONS / _generation_name()
+    name = final.name
     os.replace(staging, final)
     _fsync_dir(index_dir / GENERATIONS)
+    pause_point("publish")
     pointer = index_dir / f".{CURRENT}.tmp"
     with pointer.open("w", encoding="utf-8") as handle:
         handle.write(name + "\n")
@@ -349,16 +387,36 @@ def publish(index_dir: Path, staging: Path) -> str:
     return name
 
 
+def _generation_name() -> str:
+    now = time.time_ns()
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now // 10**9))
+    return f"{stamp}.{now % 10**9:09d}-{os.getpid()}"
+
+
 def prune(index_dir: Path, keep: int = 2) -> None:
-    """Remove stale staging folders and all but the newest ``keep`` generations (the current one stays)."""
+    """Remove what a crashed writer left and all but the newest ``keep`` generations.
+
+    Only the writer (holding ``writer_lock``) calls this. Left by a crash: ``.staging-*``
+    folders and generations that sort after CURRENT (renamed into place, never made current,
+    so never read). The current generation always stays, and so does the one before it,
+    which a reader may still be answering from.
+    """
     generations = index_dir / GENERATIONS
     if not generations.is_dir():
         return
-    current = current_generation(index_dir).name
+    try:
+        current = current_generation(index_dir).name
+    except NoIndex:
+        current = ""  # nothing was ever published: every generation here is a leftover
+    except IndexDamaged:
+        return  # leave a damaged index as it is for the user (`--rebuild` replaces CURRENT)
     for stale in generations.glob(".staging-*"):
         shutil.rmtree(stale, ignore_errors=True)
+    (index_dir / f".{CURRENT}.tmp").unlink(missing_ok=True)
     published = sorted((p for p in generations.iterdir() if not p.name.startswith(".")), reverse=True)
-    for old in [p for p in published if p.name != current][keep - 1 :]:
+    never_current = [p for p in published if p.name > current]
+    older = [p for p in published if p.name < current]
+    for old in never_current + older[keep - 1 :]:
         shutil.rmtree(old, ignore_errors=True)
 
 
@@ -371,11 +429,14 @@ def writer_lock(index_dir: Path, wait: bool = False):
     from filelock import FileLock, Timeout
 
     create_index_dir(index_dir)
-    lock = FileLock(str(index_dir / "lock"), timeout=-1 if wait else 0)
+    lock = FileLock(str(index_dir / "lock"), timeout=0)
     try:
         lock.acquire()
     except Timeout:
-        raise IndexBusy(
-            f"another `rawi index` is updating {index_dir}; wait for it or pass --wait"
-        ) from None
+        if not wait:
+            raise IndexBusy(
+                f"another `rawi index` is updating {index_dir}; wait for it or pass --wait"
+            ) from None
+        log.warning("another `rawi index` is updating %s; waiting for it", index_dir)
+        lock.acquire(timeout=-1)
     return lock

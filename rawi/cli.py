@@ -143,6 +143,51 @@ def ask(obj: Context, question: str, index_dir: Path | None, k: int | None, json
     click.echo(json.dumps(answer_json(answer), ensure_ascii=False) if json_output else render_answer(answer))
 
 
+@main.command("eval")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--corpus", type=click.Path(path_type=Path), help="Corpus for a JSONL question set [config: corpus.dir].")
+@click.option("--paragraphs", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="SQuAD file whose paragraphs form the corpus [default: FILE itself].")
+@click.option("--split", is_flag=True, help="SQuAD: leave every other article out; its questions must be declined.")
+@click.option("--json", "json_output", is_flag=True, help="One JSON object on one line.")
+@click.option("--features", type=click.Path(dir_okay=False, path_type=Path), help="Write each question's evidence (JSONL) for calibration.")
+@click.pass_obj
+def evaluate(obj: Context, file: Path, corpus: Path | None, paragraphs: Path | None, split: bool,
+             json_output: bool, features: Path | None) -> None:
+    """Measure answer quality on a question set: R@1, R@5, MRR@10, answers, abstention, latency.
+
+    \b
+    FILE is a JSONL question set (the seed format: question, article, passage_contains_any,
+    abstain), asked over --corpus, or a SQuAD-format .json file whose paragraphs become the
+    corpus, one article each. The corpus is indexed into a folder of its own under the
+    index folder's parent (eval/), incrementally, so reruns are quick.
+    \b
+    Examples:
+      rawi eval ../shared/eval/seed_questions.jsonl
+      rawi eval ../shared/eval/xquad/dev.en.json --paragraphs ../shared/eval/xquad/dev.ar.json
+      rawi eval ../shared/eval/xquad/dev.ar.json --split --features ar.jsonl
+    """
+    from index import evaluation
+
+    settings = obj.settings(corpus).index
+    with user_errors():
+        try:
+            run = evaluation.prepare(settings, file, paragraphs, split)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+        results = evaluation.run(run, progress=_progress(json_output))
+    summary = evaluation.report(results)
+    if features:
+        with features.open("w", encoding="utf-8") as handle:
+            for r in results:
+                handle.write(json.dumps({"id": r.id, "answerable": r.answerable, **r.evidence}) + "\n")
+    if json_output:
+        click.echo(json.dumps(summary.to_json()))
+    else:
+        for key, value in summary.to_json().items():
+            click.echo(f"{key:24} {value}")
+
+
 def _ask_stream(answerer, k: int) -> None:
     from index.question import QuestionError
 
@@ -182,3 +227,66 @@ def render_answer(answer) -> str:
                 lines.append(f"    {paragraph.strip()}")
         lines.append("")
     return "\n".join(lines).rstrip()
+
+
+@main.command()
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [config: index.dir].")
+@click.pass_obj
+def bot(obj: Context, index_dir: Path | None) -> None:
+    """Answer questions on Telegram (long polling) until interrupted.
+
+    \b
+    The token comes from the environment, never from a file:
+      TELEGRAM_BOT_TOKEN=123456:ABC... rawi bot
+    The Bot API address is [bot] api_url in the config, or RAWI_TELEGRAM_API_URL.
+    Newly published indexes are picked up without a restart.
+    """
+    settings = obj.settings(index=index_dir)
+    if not settings.bot.token:
+        raise click.ClickException("no bot token: set TELEGRAM_BOT_TOKEN (from @BotFather) in the environment")
+    with user_errors():
+        from bot.app import run
+        from index.service import open_answerer
+
+        answerer = open_answerer(settings.index)
+        run(settings.bot, answerer, settings.index.retrieval.k)
+
+
+@main.command()
+@click.option("--corpus", type=click.Path(path_type=Path), help="Folder of articles [config: corpus.dir].")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [config: index.dir].")
+@click.pass_obj
+def watch(obj: Context, corpus: Path | None, index_dir: Path | None) -> None:
+    """Keep the index up to date: re-index whenever articles land, change or go.
+
+    \b
+    Runs until Ctrl-C. Indexes once at start, then again after each burst of changes to .txt
+    or .md files ([watch] debounce_seconds after the last one), logging what it did to
+    standard error. The model is loaded once. Questions (`rawi ask -`, the bot) are answered
+    from each new index as soon as it is published, without a restart.
+    \b
+    Examples:
+      rawi watch
+      rawi watch --corpus news/ --index var/news-index
+    """
+    import signal
+    import time
+
+    settings = obj.settings(corpus, index_dir)
+
+    def say(message: str) -> None:
+        click.echo(f"{time.strftime('%H:%M:%S')} {message}", err=True)
+
+    def terminate(signum, frame):
+        raise KeyboardInterrupt
+
+    with user_errors():
+        from index.encoder import Encoder
+        from index.watch import Watcher
+
+        watcher = Watcher(settings.index, settings.watch, Encoder(settings.index.encoder), report=say)
+        signal.signal(signal.SIGTERM, terminate)
+        try:
+            watcher.run()
+        except KeyboardInterrupt:
+            say("stopped")

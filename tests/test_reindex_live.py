@@ -1,0 +1,120 @@
+"""Live pick-up: long-running readers answer from a newly published index without a restart,
+and every answer comes from one generation, never a mix of two."""
+
+import json
+import sqlite3
+import subprocess
+import threading
+
+import pytest
+
+from index import store
+from index.build import Builder
+from index.service import open_answerer
+from tests.reindex_helpers import (
+    LIBRARY, LIBRARY_ANSWER, LIBRARY_ID, LIBRARY_QUESTION, SEED_ANSWER, SEED_ID, SEED_QUESTION, Lines,
+    current_name, make_workdir, popen, settings_of,
+)
+
+
+@pytest.fixture
+def work(tmp_path, encoder):
+    work = make_workdir(tmp_path)
+    Builder(settings_of(work), encoder).run()
+    return work
+
+
+def test_an_answerer_answers_from_the_new_index_without_a_restart(work, encoder):
+    settings = settings_of(work)
+    answerer = open_answerer(settings, encoder)
+    before = answerer.ask(LIBRARY_QUESTION)
+    assert all(p.article_id == SEED_ID for p in before.passages)
+    assert before.generation == current_name(settings.index_dir)
+
+    (settings.corpus_dir / LIBRARY_ID).write_text(LIBRARY, encoding="utf-8")
+    Builder(settings, encoder).run()
+
+    after = answerer.ask(LIBRARY_QUESTION)
+    assert after.generation == current_name(settings.index_dir) != before.generation
+    assert after.answered and after.passages[0].article_id == LIBRARY_ID
+    assert LIBRARY_ANSWER in after.passages[0].text
+    seed = answerer.ask(SEED_QUESTION)
+    assert seed.answered and SEED_ANSWER in seed.passages[0].text
+
+
+def chunk_map(generation_dir):
+    db = sqlite3.connect(f"file:{generation_dir / store.ROWS}?mode=ro", uri=True)
+    try:
+        return {row[0]: (row[1], row[2]) for row in db.execute("SELECT id, article_id, text FROM chunks")}
+    finally:
+        db.close()
+
+
+def test_answers_during_reindexes_each_come_from_one_generation(work, encoder):
+    settings = settings_of(work)
+    answerer = open_answerer(settings, encoder)
+    generations = {current_name(settings.index_dir): chunk_map(store.current_generation(settings.index_dir))}
+    answers, errors, done = [], [], threading.Event()
+
+    def reader():
+        questions = [LIBRARY_QUESTION, SEED_QUESTION, "What did the librarian say about the village?"]
+        try:
+            while not done.is_set():
+                for question in questions:
+                    answers.append(answerer.ask(question, k=5))
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        for n in range(4):  # add, edit, add, remove: every publish changes chunk ids in use
+            corpus = settings.corpus_dir
+            if n == 0:
+                (corpus / LIBRARY_ID).write_text(LIBRARY, encoding="utf-8")
+            elif n == 1:
+                (corpus / LIBRARY_ID).write_text(LIBRARY + "\n\nThe barge was repainted blue.", encoding="utf-8")
+            elif n == 2:
+                (corpus / "second.txt").write_text("Second library\n\n" + LIBRARY.replace("Varna", "Ohrid"), encoding="utf-8")
+            else:
+                (corpus / LIBRARY_ID).unlink()
+            Builder(settings, encoder).run()
+            # recorded right away: the writer keeps the current generation and the one before it
+            generations[current_name(settings.index_dir)] = chunk_map(store.current_generation(settings.index_dir))
+    finally:
+        done.set()
+        thread.join(timeout=300)
+    assert not errors, errors
+    seen = {a.generation for a in answers}
+    assert len(seen) >= 2, "the reader never saw a new index"
+    for answer in answers:
+        rows = generations[answer.generation]
+        for p in answer.passages:
+            assert rows.get(p.chunk_id) == (p.article_id, p.text), (answer.generation, p.chunk_id, p.article_id)
+
+
+def test_rawi_ask_stdin_picks_up_a_new_index_between_two_lines(work, encoder):
+    settings = settings_of(work)
+    proc = popen("ask", "-", cwd=work, stdin=subprocess.PIPE)
+    out = Lines(proc.stdout)
+    try:
+        proc.stdin.write(LIBRARY_QUESTION + "\n")
+        proc.stdin.flush()
+        first = json.loads(out.next())
+        assert all(p["article"] == SEED_ID for p in first["passages"])
+
+        (settings.corpus_dir / LIBRARY_ID).write_text(LIBRARY, encoding="utf-8")
+        Builder(settings, encoder).run()
+
+        proc.stdin.write(LIBRARY_QUESTION + "\n" + SEED_QUESTION + "\n")
+        proc.stdin.flush()
+        second, third = json.loads(out.next()), json.loads(out.next())
+        assert second["answered"] and second["passages"][0]["article"] == LIBRARY_ID
+        assert LIBRARY_ANSWER in second["passages"][0]["text"]
+        assert third["answered"] and SEED_ANSWER in third["passages"][0]["text"]
+        proc.stdin.close()
+        assert proc.wait(timeout=120) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

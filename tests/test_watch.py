@@ -1,0 +1,142 @@
+"""`rawi watch`: a real watcher (in a thread, and the CLI in a subprocess) re-indexes when
+articles land, change, move or go. Waits poll for CURRENT to change, with generous deadlines."""
+
+import os
+import signal
+import threading
+from types import SimpleNamespace
+
+import pytest
+
+from index import store
+from index.watch import Watcher, WatchSettings
+from tests.reindex_helpers import (
+    LIBRARY, LIBRARY_ID, current_name, make_workdir, popen, settings_of, wait_for, Lines,
+)
+
+
+@pytest.fixture
+def watching(tmp_path, encoder, request):
+    """A watcher thread over a copy of seeds/, after its first build; yields (settings, reports)."""
+    settings = settings_of(make_workdir(tmp_path))
+    reports: list[str] = []
+    polling = getattr(request, "param", False)
+    watch = WatchSettings(debounce_seconds=0.3, polling=polling, poll_seconds=0.2)
+    watcher = Watcher(settings, watch, encoder, report=reports.append)
+    stop = threading.Event()
+    errors = []
+
+    def run():
+        try:
+            watcher.run(stop)
+        except BaseException as exc:  # surfaced by the test below
+            errors.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    wait_for(lambda: current_name(settings.index_dir) or errors, "the watcher's first build")
+    yield SimpleNamespace(settings=settings, reports=reports, errors=errors)
+    stop.set()
+    thread.join(timeout=60)
+    assert not thread.is_alive() and not errors
+
+
+def next_generation(settings, before, what):
+    return wait_for(lambda: (current_name(settings.index_dir) or before) != before and current_name(settings.index_dir), what)
+
+
+@pytest.mark.parametrize("watching", [False, True], ids=["file-events", "polling"], indirect=True)
+def test_create_modify_move_delete_each_reindex(watching):
+    settings, reports = watching.settings, watching.reports
+    corpus = settings.corpus_dir
+    assert any("watching" in r for r in reports) and any("added 1" in r for r in reports)
+
+    gen = current_name(settings.index_dir)
+    (corpus / "news").mkdir()
+    (corpus / "news" / LIBRARY_ID).write_text(LIBRARY, encoding="utf-8")
+    gen = next_generation(settings, gen, "the new article to be indexed")
+    snap = store.open_snapshot(settings.index_dir)
+    assert snap.article(f"news/{LIBRARY_ID}").title == "A floating library opens on Lake Varna"
+    first_sha = snap.article(f"news/{LIBRARY_ID}").sha256
+
+    (corpus / "news" / LIBRARY_ID).write_text(LIBRARY + "\n\nThe barge was repainted blue.", encoding="utf-8")
+    gen = next_generation(settings, gen, "the changed article to be re-indexed")
+    assert store.open_snapshot(settings.index_dir).article(f"news/{LIBRARY_ID}").sha256 != first_sha
+
+    os.rename(corpus / "news" / LIBRARY_ID, corpus / "library.md")
+    gen = next_generation(settings, gen, "the moved article to be re-indexed")
+    snap = store.open_snapshot(settings.index_dir)
+    assert snap.article(f"news/{LIBRARY_ID}") is None and snap.article("library.md") is not None
+
+    (corpus / "library.md").unlink()
+    next_generation(settings, gen, "the deleted article to be removed")
+    snap = store.open_snapshot(settings.index_dir)
+    assert snap.article("library.md") is None and snap.manifest.articles == 1
+
+    wait_for(lambda: len([r for r in reports if "indexed:" in r]) == 5, "the last report (it follows the publish)")
+    said = "\n".join(reports)
+    assert "added 1, updated 0, removed 0" in said
+    assert "added 0, updated 1, removed 0" in said
+    assert "added 1, updated 0, removed 1" in said  # a move: the new id added, the old one removed
+    assert "added 0, updated 0, removed 1" in said
+
+
+def test_a_burst_of_files_is_one_build_and_other_files_are_ignored(watching):
+    settings, reports = watching.settings, watching.reports
+    gen = current_name(settings.index_dir)
+    builds = len(reports)
+    for n in range(5):
+        (settings.corpus_dir / f"note-{n}.txt").write_text(f"Note {n}\n\n{LIBRARY}\nNote number {n}.", encoding="utf-8")
+    next_generation(settings, gen, "the burst to be indexed")
+    wait_for(lambda: store.open_snapshot(settings.index_dir).manifest.articles == 6, "all five notes")
+    assert sum("indexed:" in r for r in reports[builds:]) <= 2  # debounced (usually exactly one)
+
+
+def test_event_filter(tmp_path, encoder):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    watcher = Watcher(settings_of(tmp_path), WatchSettings(), encoder)
+    assert watcher.is_article_path(str(corpus / "a.txt")) and watcher.is_article_path(str(corpus / "x" / "B.MD"))
+    assert watcher.is_article_path(str(corpus / "أخبار" / "خبر 1.txt"))
+    for ignored in ["a.png", ".a.txt", ".git/a.txt", "a.txt.swp", "a.txt~", "../elsewhere.txt"]:
+        assert not watcher.is_article_path(str(corpus / ignored)), ignored
+    assert watcher.is_article_path(str(corpus / "folder"), directory=True)
+    assert not watcher.is_article_path(str(corpus / ".hidden"), directory=True)
+
+
+def test_bad_watch_settings_are_refused():
+    with pytest.raises(TypeError):
+        WatchSettings(debounce_seconds=-1)
+
+
+def test_rawi_watch_cli_indexes_a_new_file_loads_the_model_once_and_stops_cleanly_on_ctrl_c(tmp_path):
+    work = make_workdir(tmp_path, debounce=0.3)
+    index_dir = work / "index"
+    # SIGINT as from a terminal (a test runner started in the background may ignore it)
+    proc = popen("-v", "watch", cwd=work, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    said = Lines(proc.stderr)
+    lines = []
+    try:
+        lines.append(said.until(lambda line: "indexed: added 1" in line))  # the start-up build
+        gen = current_name(index_dir)
+        (work / "corpus" / LIBRARY_ID).write_text(LIBRARY, encoding="utf-8")
+        lines.append(said.until(lambda line: "indexed: added 1" in line))
+        assert current_name(index_dir) != gen
+        assert store.open_snapshot(index_dir).article(LIBRARY_ID) is not None
+        proc.send_signal(signal.SIGINT)
+        rest = []
+        try:
+            while True:
+                rest.append(said.next(timeout=120))
+        except AssertionError:  # output closed: the process is exiting
+            pass
+        assert proc.wait(timeout=120) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    everything = "".join(lines + rest)
+    assert rest and rest[-1].rstrip().endswith("stopped"), rest
+    assert "Traceback" not in everything
+    # the start-up build and the second one used the same model, loaded once
+    assert "".join(said.lines).count("loading encoder") == 1
