@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 QUESTION ?= How many containers did the DPRK send?
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 
-.PHONY: demo setup test bench clean
+.PHONY: demo setup test eval calibrate clean
 
 demo: setup
 	$(BIN)/rawi index
@@ -25,6 +25,27 @@ $(VENV)/.installed: pyproject.toml
 
 test: setup
 	$(BIN)/pytest -q
+
+# Answer quality on the development data (issue 3): retrieval over XQuAD paragraphs, then the
+# abstention split (every other article indexed) whose evidence calibrates [answer].
+X := ../shared/eval/xquad
+CAL := var/cal
+eval: setup
+	$(BIN)/rawi eval ../shared/eval/seed_questions.jsonl
+	$(BIN)/rawi eval $(X)/dev.en.json --paragraphs $(X)/dev.ar.json
+	$(BIN)/rawi eval $(X)/dev.ar.json
+	$(BIN)/rawi eval $(X)/dev.en.json
+
+calibrate: setup
+	mkdir -p $(CAL)
+	for half in even odd; do \
+	  $(BIN)/rawi eval $(X)/dev.ar.json --split $$half --features $(CAL)/$$half-ar-ar.jsonl && \
+	  $(BIN)/rawi eval $(X)/dev.en.json --paragraphs $(X)/dev.ar.json --split $$half --features $(CAL)/$$half-en-ar.jsonl && \
+	  $(BIN)/rawi eval $(X)/dev.en.json --split $$half --features $(CAL)/$$half-en-en.jsonl && \
+	  $(BIN)/rawi eval $(X)/dev.ar.json --paragraphs $(X)/dev.en.json --split $$half --features $(CAL)/$$half-ar-en.jsonl \
+	  || exit 1; \
+	done
+	$(BIN)/python scripts/calibrate_abstention.py $(CAL)/even-*.jsonl --held-out $(CAL)/odd-*.jsonl
 
 clean:
 	rm -rf $(VENV) .cache var

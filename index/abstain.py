@@ -3,7 +3,7 @@
 e5 cosines crowd between 0.7 and 1.0 and shift with the language pair (an English question
 scores lower against an Arabic passage than an Arabic one does), so one absolute threshold
 cannot separate "answered" from "not in the articles". The decision is a logistic score over
-the evidence below (the top passage's cosine, its margin over the question's own background,
+the evidence below (the top passage's cosine and its best sentence's, its margin over the question's own background,
 its lead over the runner-up, lexical evidence and coverage, agreement of the two rankings,
 answer-type match, and the language pair with its interactions). The weights and threshold
 live in config.toml, fitted by ``scripts/calibrate_abstention.py`` on data.
@@ -20,6 +20,7 @@ from .settings import AnswerSettings
 @dataclass(frozen=True)
 class Evidence:
     dense: float  # cosine of the question and the top passage
+    sentence: float  # cosine of the question and the top passage's best sentence
     margin: float  # top cosine minus the mean of the dense candidates
     gap: float  # top cosine minus the runner-up's
     lexical: float  # best BM25 score among the top passages
@@ -33,6 +34,7 @@ class Evidence:
         arabic, cross = float(self.question_arabic), float(self.cross_lingual)
         return {
             "dense": self.dense,
+            "sentence": self.sentence,
             "margin": self.margin,
             "gap": self.gap,
             "lexical": math.log1p(max(self.lexical, 0.0)),
@@ -47,7 +49,7 @@ class Evidence:
         }
 
 
-NO_EVIDENCE = Evidence(0.0, 0.0, 0.0, 0.0, 0.0, False, False, False, False)
+NO_EVIDENCE = Evidence(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, False, False, False, False)
 
 
 def probability(evidence: Evidence, settings: AnswerSettings) -> float:

@@ -1,7 +1,7 @@
 """Hits -> an Answer: cited passages with the sentence that answers, or an honest abstention.
 
-For each passage the answering sentence is the one closest in meaning to the question, helped
-by shared terms and by the kind of answer the question asks for (a number for "how many",
+For each passage the answering sentence is the one closest in meaning to the question (its
+vector was stored when the passage was indexed), helped by shared terms and by the kind of answer the question asks for (a number for "how many",
 a date for "when"). Identical passages (syndicated copies) are cited once. Whether the
 articles answer at all is decided by ``abstain.py`` from several signals, not one cosine.
 """
@@ -11,14 +11,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-import numpy as np
-
 from .abstain import NO_EVIDENCE, Evidence, probability
 from .encoder import Encoder
 from .normalize import normalize, tokens
 from .question import Question, language_of, parse_question
 from .retrieval import Hit, Ranking, Retriever
-from .sentences import SentenceVectors
 from .settings import AnswerSettings
 from .store import ArticleRow, LiveIndex
 
@@ -62,7 +59,6 @@ class Answerer:
         self.encoder = encoder
         self.retriever = retriever
         self.settings = settings
-        self.sentences = SentenceVectors(encoder)
 
     def ask(self, question: str, k: int = 3, offset: int = 0) -> Answer:
         snapshot = self.index.snapshot()
@@ -71,7 +67,7 @@ class Answerer:
         hits = distinct(ranking.hits)
         found = evidence(ranking, hits, parsed)
         confidence = probability(found, self.settings)
-        passages = self._passages(hits[offset : offset + k], parsed, ranking.query_vector)
+        passages = [_passage(hit, parsed) for hit in hits[offset : offset + k]]
         return Answer(
             question, confidence >= self.settings.threshold, passages, snapshot.generation,
             has_more=len(hits) > offset + k, confidence=confidence, evidence=found,
@@ -85,20 +81,12 @@ class Answerer:
         snapshot = self.index.snapshot()
         return Sources(snapshot.manifest.articles, snapshot.manifest.chunks, snapshot.newest_articles(newest))
 
-    def _passages(self, hits: list[Hit], question: Question, query_vector: np.ndarray) -> list[Passage]:
-        found = self.sentences.get([(h.chunk.id, h.chunk.text) for h in hits])
-        passages = []
-        for hit, (spans, vectors) in zip(hits, found):
-            similarity = (vectors @ query_vector).tolist() if len(spans) else []
-            text = hit.chunk.text
-            scored = [(sentence_score(c, text[s:e], question), s, e) for c, (s, e) in zip(similarity, spans)]
-            _, start, end = max(scored) if scored else (0.0, 0, len(text))
-            passages.append(_passage(hit, start, end))
-        return passages
 
-
-def _passage(hit: Hit, start: int, end: int) -> Passage:
+def _passage(hit: Hit, question: Question) -> Passage:
     chunk = hit.chunk
+    text = chunk.text
+    scored = [(sentence_score(s.cosine, text[s.start : s.end], question), s.start, s.end) for s in hit.sentences]
+    _, start, end = max(scored) if scored else (0.0, 0, len(text))
     return Passage(
         article_id=chunk.article_id, title=chunk.title, url=chunk.url, text=chunk.text,
         sentence=chunk.text[start:end], sentence_start=start, sentence_end=end,
@@ -135,6 +123,7 @@ def evidence(ranking: Ranking, hits: list[Hit], question: Question) -> Evidence:
     passage_terms = set(tokens(top.chunk.text))
     return Evidence(
         dense=top.dense,
+        sentence=top.sentence,
         margin=top.dense - ranking.dense_background,
         gap=top.dense - (dense[1] if len(dense) > 1 else ranking.dense_background),
         lexical=max((h.lexical for h in hits[:3]), default=0.0),

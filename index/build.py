@@ -1,8 +1,10 @@
 """articles -> chunks -> vectors -> store, incremental by content hash.
 
-Only new or changed articles are chunked; a chunk whose exact text is already in the index
-(an unchanged passage of an edited article, a syndicated copy) reuses its stored vector, so
-no text is embedded twice. A file that still exists but can no longer be read keeps its
+Only new or changed articles are chunked; each chunk is embedded whole and sentence by
+sentence (see ``sentences.py``). A chunk whose exact text is already in the index (an
+unchanged passage of an edited article, a syndicated copy) reuses its stored vectors, and
+within one run each distinct text (a sentence shared by overlapping chunks) is embedded once,
+so no text is embedded twice. A file that still exists but can no longer be read keeps its
 previously indexed version: bad input never costs an article. Everything is written into a
 fresh generation and published atomically (see ``store.py``); one writer at a time.
 """
@@ -23,6 +25,7 @@ from .articles import Article, CorpusError, Skipped, scan
 from .chunks import Chunk, Chunker
 from .encoder import Encoder
 from .lexical import LexicalIndex
+from .sentences import sentence_ids, sentences
 from .settings import IndexSettings
 
 
@@ -139,30 +142,30 @@ class Builder:
         if previous is not None:
             shutil.copyfile(previous.directory / store.ROWS, staging / store.ROWS)
             db = sqlite3.connect(staging / store.ROWS)
-            vectors = faiss.clone_index(previous.vectors)
+            index = Vectors(faiss.clone_index(previous.vectors), faiss.clone_index(previous.sentences))
             next_id = previous.manifest.next_chunk_id
         else:
             db = store.empty_rows(staging / store.ROWS)
-            vectors = None
+            index = None
             next_id = 0
         with db:
             chunks = self._chunk(work.new)
-            reuse = _stored_vectors(db, vectors, {text_sha(c.text) for c in chunks})
-            _delete_articles(db, vectors, work.removed_ids)
+            reuse = _stored_vectors(db, index, {text_sha(c.text) for c in chunks})
+            _delete_articles(db, index, work.removed_ids)
             store.pause_point("embedding")
-            embedded, new_vectors = self._vectors(chunks, reuse)
-            if vectors is None:
-                vectors = faiss.IndexIDMap2(faiss.IndexFlatIP(new_vectors.shape[1]))
+            embedded, new = self._vectors(chunks, reuse)
+            index = index or Vectors.empty(self.encoder.dimension)
             ids = np.arange(next_id, next_id + len(chunks), dtype=np.int64)
-            if len(chunks):
-                vectors.add_with_ids(new_vectors, ids)
+            for chunk_id, (chunk_vector, sentence_vectors) in zip(ids, new):
+                index.add(int(chunk_id), chunk_vector, sentence_vectors)
             _insert(db, work.new, chunks, ids)
-        faiss.write_index(vectors, str(staging / store.VECTORS))
+        faiss.write_index(index.chunks, str(staging / store.VECTORS))
+        faiss.write_index(index.sentences, str(staging / store.SENTENCES))
         n_articles, n_chunks = self._finish_rows(db, staging)
         manifest = store.Manifest(
-            encoder=self.encoder.name, dimension=vectors.d, chunking=asdict(self.settings.chunks),
+            encoder=self.encoder.name, dimension=index.chunks.d, chunking=asdict(self.settings.chunks),
             versions=store.library_versions(), built_at=time.time(), articles=n_articles,
-            chunks=n_chunks, next_chunk_id=next_id + len(chunks),
+            chunks=n_chunks, next_chunk_id=next_id + len(chunks), sentences=index.sentences.ntotal,
         )
         store.write_manifest(staging, manifest)
         return n_articles, n_chunks, embedded
@@ -173,15 +176,19 @@ class Builder:
         chunker = Chunker(self.settings.chunks, self.encoder.count_tokens)
         return [chunk for article in articles for chunk in chunker.split(article)]
 
-    def _vectors(self, chunks: list[Chunk], reuse: dict[str, np.ndarray]) -> tuple[int, np.ndarray]:
-        """Vectors for the chunks, embedding each distinct text not already in the index once."""
+    def _vectors(self, chunks: list[Chunk], reuse: dict[str, Stored]) -> tuple[int, list[Stored]]:
+        """(chunk vector, sentence vectors) of each chunk; returns how many chunk texts were embedded.
+
+        The chunk texts not already in the index and their sentences are embedded in one call,
+        each distinct text once (a one-sentence chunk is its own sentence).
+        """
         todo = sorted({c.text for c in chunks if text_sha(c.text) not in reuse})
-        if todo:
-            fresh = self.encoder.encode_passages(todo, progress=self.progress)
-            reuse.update({text_sha(t): v for t, v in zip(todo, fresh)})
-        if not chunks:
-            return len(todo), np.zeros((0, 0), dtype=np.float32)
-        return len(todo), np.stack([reuse[text_sha(c.text)] for c in chunks]).astype(np.float32)
+        pieces = {text: sentences(text) for text in todo}
+        texts = sorted(set(todo).union(*pieces.values()))
+        vectors = dict(zip(texts, self.encoder.encode_passages(texts, progress=self.progress))) if texts else {}
+        for text in todo:
+            reuse[text_sha(text)] = (vectors[text], np.stack([vectors[p] for p in pieces[text]]))
+        return len(todo), [reuse[text_sha(c.text)] for c in chunks]
 
     def _finish_rows(self, db: sqlite3.Connection, staging: Path) -> tuple[int, int]:
         rows = db.execute("SELECT id, text FROM chunks ORDER BY id").fetchall()
@@ -197,25 +204,60 @@ def _skipped_hint(skipped: list[Skipped]) -> str:
     return f"; {len(skipped)} file(s) skipped, e.g. {skipped[0].path}: {skipped[0].reason}" if skipped else ""
 
 
-def _stored_vectors(db: sqlite3.Connection, vectors, shas: set[str]) -> dict[str, np.ndarray]:
+Stored = tuple[np.ndarray, np.ndarray]  # a chunk's vector and its sentences' vectors
+
+
+@dataclass
+class Vectors:
+    """The two FAISS indexes of a generation: chunk vectors, and sentence vectors under derived ids."""
+
+    chunks: object  # faiss.IndexIDMap2
+    sentences: object  # faiss.IndexIDMap2
+
+    @classmethod
+    def empty(cls, dimension: int) -> "Vectors":
+        import faiss
+
+        # fp16 sentence vectors: half the memory, and scores move by under 0.001.
+        sentences = faiss.IndexScalarQuantizer(dimension, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
+        return cls(faiss.IndexIDMap2(faiss.IndexFlatIP(dimension)), faiss.IndexIDMap2(sentences))
+
+    def add(self, chunk_id: int, vector: np.ndarray, sentence_vectors: np.ndarray) -> None:
+        self.chunks.add_with_ids(vector[None, :].astype(np.float32), np.array([chunk_id], dtype=np.int64))
+        self.sentences.add_with_ids(sentence_vectors.astype(np.float32), sentence_ids(chunk_id, len(sentence_vectors)))
+
+    def get(self, chunk_id: int, text: str) -> Stored:
+        ids = sentence_ids(chunk_id, len(sentences(text)))
+        return self.chunks.reconstruct(chunk_id), self.sentences.reconstruct_batch(ids)
+
+    def remove(self, chunks: list[tuple[int, str]]) -> None:
+        """Remove these (chunk id, text) and their sentences, in one pass over each index."""
+        if not chunks:
+            return
+        self.chunks.remove_ids(np.array([i for i, _ in chunks], dtype=np.int64))
+        self.sentences.remove_ids(np.concatenate([sentence_ids(i, len(sentences(t))) for i, t in chunks]))
+
+
+def _stored_vectors(db: sqlite3.Connection, index: Vectors | None, shas: set[str]) -> dict[str, Stored]:
     """Vectors already in the index for these chunk-text hashes (so no text is embedded twice)."""
-    if vectors is None or not shas:
+    if index is None or not shas:
         return {}
-    found: dict[str, np.ndarray] = {}
+    found: dict[str, Stored] = {}
     for sha in shas:
-        row = db.execute("SELECT id FROM chunks WHERE text_sha = ? LIMIT 1", (sha,)).fetchone()
+        row = db.execute("SELECT id, text FROM chunks WHERE text_sha = ? LIMIT 1", (sha,)).fetchone()
         if row is not None:
-            found[sha] = vectors.reconstruct(int(row[0]))
+            found[sha] = index.get(int(row[0]), row[1])
     return found
 
 
-def _delete_articles(db: sqlite3.Connection, vectors, article_ids: list[str]) -> None:
+def _delete_articles(db: sqlite3.Connection, index: Vectors | None, article_ids: list[str]) -> None:
+    gone: list[tuple[int, str]] = []
     for article_id in article_ids:
-        ids = [row[0] for row in db.execute("SELECT id FROM chunks WHERE article_id = ?", (article_id,))]
-        if ids and vectors is not None:
-            vectors.remove_ids(np.array(ids, dtype=np.int64))
+        gone += db.execute("SELECT id, text FROM chunks WHERE article_id = ?", (article_id,)).fetchall()
         db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
         db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+    if index is not None:
+        index.remove([(int(i), text) for i, text in gone])
 
 
 def _insert(db: sqlite3.Connection, articles: list[Article], chunks: list[Chunk], ids: np.ndarray) -> None:

@@ -97,8 +97,8 @@ class Encoder:
         return int(self.model.get_sentence_embedding_dimension())
 
     def count_tokens(self, text: str) -> int:
-        """Tokens the model sees for a passage, without special tokens or prompt."""
-        return len(self.model.tokenizer(text, add_special_tokens=False)["input_ids"])
+        """Tokens the model sees for a passage, without special tokens or prompt (stripped, as encoded)."""
+        return len(self.model.tokenizer(text.strip(), add_special_tokens=False)["input_ids"])
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(texts, self.settings.query_prompt, progress=False)

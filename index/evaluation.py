@@ -6,9 +6,10 @@ Two formats are read:
   ``abstain``), asked over an existing corpus folder;
 * SQuAD-format JSON (XQuAD): its paragraphs become the corpus, one article per paragraph, and
   each question's own paragraph is the one to cite. ``paragraphs`` may name a parallel file
-  in another language (English questions over Arabic paragraphs). With ``split``, the
-  paragraphs of every other Wikipedia article are left out of the corpus, so their questions
-  have no answer there: the right reply is "the articles don't say".
+  in another language (English questions over Arabic paragraphs). With ``split`` ("even" or
+  "odd"), only the paragraphs of the even- (or odd-) numbered Wikipedia articles form the
+  corpus, so the other articles' questions have no answer there: the right reply is "the
+  articles don't say". The two halves make a fit set and a held-out set for calibration.
 """
 
 from __future__ import annotations
@@ -89,7 +90,10 @@ def read_seed_questions(path: Path) -> list[EvalQuestion]:
 
 def _squad(path: Path) -> list[dict]:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))["data"]
+        data = json.loads(path.read_text(encoding="utf-8"))["data"]
+        if not isinstance(data, list) or not all(isinstance(a, dict) and isinstance(a.get("paragraphs"), list) for a in data):
+            raise TypeError("'data' is not a list of articles with paragraphs")
+        return data
     except (ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"{path}: not a SQuAD-format file ({exc})") from None
 
@@ -98,12 +102,20 @@ def paragraph_id(article: int, paragraph: int) -> str:
     return f"{article:03d}-{paragraph:02d}.txt"
 
 
-def write_squad_corpus(paragraphs_file: Path, corpus: Path, split: bool) -> None:
+SPLITS = ("even", "odd")
+
+
+def left_out(article: int, split: str | None) -> bool:
+    """Is this article's text left out of the corpus under ``split``?"""
+    return split is not None and article % 2 != SPLITS.index(split)
+
+
+def write_squad_corpus(paragraphs_file: Path, corpus: Path, split: str | None) -> None:
     """One article file per paragraph, titled with its Wikipedia article; rewritten only when it changes."""
     corpus.mkdir(parents=True, exist_ok=True)
     wanted = {}
     for i, article in enumerate(_squad(paragraphs_file)):
-        if split and i % 2:
+        if left_out(i, split):
             continue
         title = str(article.get("title", "")).replace("_", " ")
         for j, paragraph in enumerate(article["paragraphs"]):
@@ -116,14 +128,24 @@ def write_squad_corpus(paragraphs_file: Path, corpus: Path, split: bool) -> None
             path.write_text(text, encoding="utf-8")
 
 
-def read_squad_questions(path: Path, split: bool) -> list[EvalQuestion]:
+def _answers(data: list[dict]) -> dict[str, tuple[str, ...]]:
+    return {
+        qa["id"]: tuple(a["text"] for a in qa.get("answers", []))
+        for article in data for paragraph in article["paragraphs"] for qa in paragraph["qas"]
+    }
+
+
+def read_squad_questions(path: Path, split: str | None, paragraphs: Path | None = None) -> list[EvalQuestion]:
+    """Questions of a SQuAD file; answer texts come from the file of the paragraphs asked over
+    (XQuAD is parallel: a question's id is the same in every language)."""
+    data = _squad(path)
+    answers = _answers(_squad(paragraphs) if paragraphs else data)
     found = []
-    for i, article in enumerate(_squad(path)):
+    for i, article in enumerate(data):
         for j, paragraph in enumerate(article["paragraphs"]):
-            gold = frozenset() if split and i % 2 else frozenset([paragraph_id(i, j)])
+            gold = frozenset() if left_out(i, split) else frozenset([paragraph_id(i, j)])
             for qa in paragraph["qas"]:
-                answers = tuple(a["text"] for a in qa.get("answers", []))
-                found.append(EvalQuestion(qa["id"], qa["question"], gold, answers))
+                found.append(EvalQuestion(qa["id"], qa["question"], gold, answers.get(qa["id"], ())))
     return found
 
 
@@ -197,7 +219,7 @@ class EvalRun:
     questions: list[EvalQuestion]
 
 
-def prepare(settings: IndexSettings, file: Path, paragraphs: Path | None, split: bool) -> EvalRun:
+def prepare(settings: IndexSettings, file: Path, paragraphs: Path | None, split: str | None) -> EvalRun:
     """Read the questions and lay out the corpus to ask them over."""
     base = settings.index_dir.parent / "eval"
     if is_squad(file):
@@ -206,7 +228,7 @@ def prepare(settings: IndexSettings, file: Path, paragraphs: Path | None, split:
         write_squad_corpus(source, folder / "corpus", split)
         return EvalRun(
             replace(settings, corpus_dir=folder / "corpus", index_dir=folder / "index"),
-            read_squad_questions(file, split),
+            read_squad_questions(file, split, paragraphs),
         )
     folder = workspace(base, settings.corpus_dir.resolve())
     return EvalRun(replace(settings, index_dir=folder / "index"), read_seed_questions(file))

@@ -19,8 +19,8 @@ class EncoderSettings:
     query_prompt: str = "query: "
     passage_prompt: str = "passage: "
     batch_size: int = 32
-    threads: int = 0  # 0: let torch decide
-    backend: str = "torch"  # "torch" | "onnx" | "onnx-int8" (see index/encoder.py)
+    threads: int = 0  # 0: let the runtime decide
+    backend: str = "onnx-int8"  # "onnx-int8" | "onnx" | "torch" (see index/encoder.py)
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,8 @@ class ChunkSettings:
 class RetrievalSettings:
     k: int = 3
     candidates: int = 50
-    rrf_k: int = 60
+    sentence_weight: float = 0.7
+    lexical_weight: float = 0.03
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ Layout of an index directory::
     generations/<name>/          one complete, immutable index
         manifest.json            encoder, dimension, chunking, versions, counts, file checksums
         vectors.faiss            IndexIDMap2(IndexFlatIP): normalized vectors under stable chunk ids
+        sentences.faiss          IndexIDMap2(fp16 IndexScalarQuantizer): each chunk's sentence
+                                 vectors, under ids derived from the chunk id (sentences.py)
         rows.sqlite              articles and chunks (text, spans)
         lexical/                 the BM25 index over the same chunks
     lock                         held by the one writer
@@ -47,10 +49,11 @@ from .lexical import LexicalIndex
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: sentence vectors
 CURRENT = "CURRENT"
 GENERATIONS = "generations"
 VECTORS = "vectors.faiss"
+SENTENCES = "sentences.faiss"
 ROWS = "rows.sqlite"
 LEXICAL = "lexical"
 MANIFEST = "manifest.json"
@@ -96,6 +99,7 @@ class Manifest:
     articles: int
     chunks: int
     next_chunk_id: int
+    sentences: int = 0
     files: dict = field(default_factory=dict)  # relative path -> {"bytes": int, "sha256": str}
     format_version: int = FORMAT_VERSION
 
@@ -166,6 +170,7 @@ class Snapshot:
         self.manifest = manifest
         self.generation = directory.name
         self.vectors = faiss.read_index(str(directory / VECTORS))
+        self.sentences = faiss.read_index(str(directory / SENTENCES))
         uri = f"file:{directory / ROWS}?mode=ro&immutable=1"
         self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
         self._lock = threading.Lock()
@@ -181,8 +186,13 @@ class Snapshot:
                 f"index at {self.directory} is damaged (vectors {counts[0]}, chunk rows {rows}, "
                 f"lexical {counts[2]}, manifest {counts[3]}): {REBUILD_HINT}"
             )
-        if self.vectors.d != self.manifest.dimension:
+        if self.vectors.d != self.manifest.dimension or self.sentences.d != self.manifest.dimension:
             raise IndexDamaged(f"index at {self.directory} is damaged (dimension): {REBUILD_HINT}")
+        if self.sentences.ntotal != self.manifest.sentences:
+            raise IndexDamaged(
+                f"index at {self.directory} is damaged (sentence vectors {self.sentences.ntotal}, "
+                f"manifest {self.manifest.sentences}): {REBUILD_HINT}"
+            )
 
     def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
         with self._lock:
@@ -192,6 +202,12 @@ class Snapshot:
         """Inner-product search: (scores, chunk ids), -1 ids where fewer than k exist."""
         k = max(1, min(k, self.vectors.ntotal or 1))
         return self.vectors.search(np.ascontiguousarray(queries, dtype=np.float32), k)
+
+    def sentence_vectors(self, ids: np.ndarray) -> np.ndarray:
+        """The stored sentence vectors under these ids (see ``sentences.sentence_ids``)."""
+        if not len(ids):
+            return np.zeros((0, self.sentences.d), dtype=np.float32)
+        return self.sentences.reconstruct_batch(np.ascontiguousarray(ids, dtype=np.int64))
 
     def chunks(self, ids: list[int]) -> dict[int, ChunkRow]:
         if not ids:

@@ -148,11 +148,12 @@ def ask(obj: Context, question: str, index_dir: Path | None, k: int | None, json
 @click.option("--corpus", type=click.Path(path_type=Path), help="Corpus for a JSONL question set [config: corpus.dir].")
 @click.option("--paragraphs", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="SQuAD file whose paragraphs form the corpus [default: FILE itself].")
-@click.option("--split", is_flag=True, help="SQuAD: leave every other article out; its questions must be declined.")
+@click.option("--split", type=click.Choice(["even", "odd"]), is_flag=False, flag_value="even",
+              help="SQuAD: index only the even (or odd) articles; the others' questions must be declined.")
 @click.option("--json", "json_output", is_flag=True, help="One JSON object on one line.")
 @click.option("--features", type=click.Path(dir_okay=False, path_type=Path), help="Write each question's evidence (JSONL) for calibration.")
 @click.pass_obj
-def evaluate(obj: Context, file: Path, corpus: Path | None, paragraphs: Path | None, split: bool,
+def evaluate(obj: Context, file: Path, corpus: Path | None, paragraphs: Path | None, split: str | None,
              json_output: bool, features: Path | None) -> None:
     """Measure answer quality on a question set: R@1, R@5, MRR@10, answers, abstention, latency.
 
@@ -166,6 +167,7 @@ def evaluate(obj: Context, file: Path, corpus: Path | None, paragraphs: Path | N
       rawi eval ../shared/eval/seed_questions.jsonl
       rawi eval ../shared/eval/xquad/dev.en.json --paragraphs ../shared/eval/xquad/dev.ar.json
       rawi eval ../shared/eval/xquad/dev.ar.json --split --features ar.jsonl
+      rawi eval ../shared/eval/xquad/dev.ar.json --split odd --features ar-held-out.jsonl
     """
     from index import evaluation
 

