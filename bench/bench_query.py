@@ -58,6 +58,7 @@ class RandomVectors:
     def __init__(self, encoder) -> None:
         self.real = encoder
         self.name = encoder.name
+        self.dimension = 384
         self.rng = np.random.default_rng(0)
 
     def count_tokens(self, text: str) -> int:

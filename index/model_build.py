@@ -26,8 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-BUNDLED_MODEL = "bundled:multilingual-e5-small"
-"""The `[encoder] model` name that selects the model built here."""
+from .settings import BUNDLED_MODEL  # noqa: E402,F401  (the `[encoder] model` name of the model built here)
 
 BUILD_VERSION = 2  # bump when the output layout changes, so caches are rebuilt
 _MAGIC = b"E5S1"

@@ -9,7 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .model_build import BUNDLED_MODEL
+BUNDLED_MODEL = "bundled:multilingual-e5-small"
+"""The `[encoder] model` name of the default model, built offline by ``model_build.py``.
+
+It lives here, not there, so reading the settings (``rawi --help``) never imports numpy."""
 
 
 @dataclass(frozen=True)
