@@ -27,14 +27,13 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 from functools import cached_property
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-from .model_build import BUNDLED_MODEL, bundled_model_dir
+from .model_build import BUNDLED_MODEL, build_once, bundled_model_dir
 from .settings import EncoderSettings
 
 log = logging.getLogger(__name__)
@@ -238,19 +237,7 @@ def onnx_model_dir(source: Path, quantized: bool) -> Path:
         raise EncoderError(f"the onnx backends need a local model folder with tokenizer.json; {source} has none")
     variant = "onnx-int8" if quantized else "onnx"
     target = source.parent / f"{source.name}-{variant}-{_source_fingerprint(source)}"
-    if (target / "meta.json").is_file():
-        return target
-    staging = Path(tempfile.mkdtemp(prefix=".exporting-", dir=source.parent))
-    try:
-        export_onnx(source, staging, quantized)
-        try:
-            os.replace(staging, target)
-        except OSError:  # another process published it first
-            if not (target / "meta.json").is_file():
-                raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return target
+    return build_once(target, "meta.json", lambda staging: export_onnx(source, staging, quantized))
 
 
 def _check_pooling(source: Path) -> None:

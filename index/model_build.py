@@ -23,6 +23,7 @@ import struct
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -288,17 +289,30 @@ def _source_fingerprint() -> str:
 def bundled_model_dir(cache_dir: Path) -> Path:
     """Return the built model folder, building it on first use (atomically, so a crash leaves no half model)."""
     target = cache_dir / f"multilingual-e5-small-{_source_fingerprint()}"
-    if (target / "modules.json").is_file():
-        return target
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    header, state = read_checkpoint(weights_file())
-    staging = Path(tempfile.mkdtemp(prefix=".building-", dir=cache_dir))
-    try:
+
+    def write(staging: Path) -> None:
+        header, state = read_checkpoint(weights_file())
         _write_model(staging, header, state)
+
+    return build_once(target, "modules.json", write)
+
+
+def build_once(target: Path, marker: str, write: Callable[[Path], None]) -> Path:
+    """Return ``target``, first building it with ``write(staging)`` unless ``target/marker`` exists.
+
+    The folder is written under a temporary name beside it and renamed into place: a crash
+    leaves no half folder, and two processes building at once both end with a whole one.
+    """
+    if (target / marker).is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
+    try:
+        write(staging)
         try:
             os.replace(staging, target)
         except OSError:  # another process published it first
-            if not (target / "modules.json").is_file():
+            if not (target / marker).is_file():
                 raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -14,6 +14,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from index import store
 from tests.conftest import MODEL_CACHE, SEEDS, make_settings
 
@@ -45,6 +47,16 @@ def make_workdir(base: Path, debounce: float | None = None) -> Path:
 
 def settings_of(workdir: Path):
     return make_settings(workdir / "corpus", workdir / "index")
+
+
+@pytest.fixture
+def indexed_workdir(tmp_path, encoder) -> Path:
+    """A work folder whose index of the seeds is built (in-process, by the session's encoder)."""
+    from index.build import Builder
+
+    work = make_workdir(tmp_path)
+    Builder(settings_of(work), encoder).run()
+    return work
 
 
 def env(**extra: str) -> dict:

@@ -12,19 +12,16 @@ import signal
 import pytest
 
 from index import store
-from index.build import Builder
-from tests.reindex_helpers import (
+from tests.reindex_helpers import (  # noqa: F401  (indexed_workdir: a fixture)
+    indexed_workdir,
     LIBRARY, LIBRARY_ANSWER, LIBRARY_ID, LIBRARY_QUESTION, SEED_ANSWER, SEED_ID, SEED_QUESTION, Lines,
     current_name, last_json, leftovers, make_workdir, popen, rawi, settings_of, wait_for,
 )
 
 
 @pytest.fixture
-def workdir(tmp_path, encoder):
-    """A work folder whose index of the seeds is built (in-process: same encoder name)."""
-    work = make_workdir(tmp_path)
-    Builder(settings_of(work), encoder).run()
-    return work
+def workdir(indexed_workdir):
+    return indexed_workdir
 
 
 def pause_and_kill(work, point):

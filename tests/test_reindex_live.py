@@ -11,17 +11,16 @@ import pytest
 from index import store
 from index.build import Builder
 from index.service import open_answerer
-from tests.reindex_helpers import (
+from tests.reindex_helpers import (  # noqa: F401  (indexed_workdir: a fixture)
+    indexed_workdir,
     LIBRARY, LIBRARY_ANSWER, LIBRARY_ID, LIBRARY_QUESTION, SEED_ANSWER, SEED_ID, SEED_QUESTION, Lines,
     current_name, make_workdir, popen, settings_of,
 )
 
 
 @pytest.fixture
-def work(tmp_path, encoder):
-    work = make_workdir(tmp_path)
-    Builder(settings_of(work), encoder).run()
-    return work
+def work(indexed_workdir):
+    return indexed_workdir
 
 
 def test_an_answerer_answers_from_the_new_index_without_a_restart(work, encoder):
