@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
 
 from .abstain import NO_EVIDENCE, Evidence, probability
 from .encoder import Encoder
@@ -65,13 +68,18 @@ class Answerer:
         parsed = parse_question(question)
         ranking = self.retriever.rank(snapshot, parsed.text)
         hits = distinct(ranking.hits)
-        found = evidence(ranking, hits, parsed)
+        found = evidence(ranking, hits, parsed, float(ranking.query_vector @ self._empty_passage))
         confidence = probability(found, self.settings)
         passages = [_passage(hit, parsed) for hit in hits[offset : offset + k]]
         return Answer(
             question, confidence >= self.settings.threshold, passages, snapshot.generation,
             has_more=len(hits) > offset + k, confidence=confidence, evidence=found,
         )
+
+    @cached_property
+    def _empty_passage(self) -> np.ndarray:
+        """The vector of an empty passage (the passage prompt alone): each question's baseline."""
+        return self.encoder.encode_passages([""])[0]
 
     def article(self, article_id: str) -> ArticleRow | None:
         """The full text of an indexed article (by id, never by path: nothing outside the index)."""
@@ -115,17 +123,16 @@ def distinct(hits: list[Hit]) -> list[Hit]:
     return kept
 
 
-def evidence(ranking: Ranking, hits: list[Hit], question: Question) -> Evidence:
+def evidence(ranking: Ranking, hits: list[Hit], question: Question, null: float) -> Evidence:
+    """What the abstention model reads; ``null`` is the question's cosine with an empty passage."""
     if not hits:
         return NO_EVIDENCE
     top = hits[0]
-    dense = sorted((h.dense for h in hits), reverse=True)
     passage_terms = set(tokens(top.chunk.text))
     return Evidence(
         dense=top.dense,
         sentence=top.sentence,
-        margin=top.dense - ranking.dense_background,
-        gap=top.dense - (dense[1] if len(dense) > 1 else ranking.dense_background),
+        null=null,
         lexical=max((h.lexical for h in hits[:3]), default=0.0),
         coverage=len(question.terms & passage_terms) / max(len(question.terms), 1),
         agree=top.dense_rank == 1 and top.lexical_rank == 1,

@@ -48,7 +48,6 @@ class Ranking:
 
     hits: list[Hit]
     query_vector: np.ndarray
-    dense_background: float  # mean cosine of the dense candidates: the question's own baseline
 
 
 class Retriever:
@@ -63,9 +62,7 @@ class Retriever:
         scores, ids = snapshot.search(query_vector[None, :], n)
         dense = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
         lexical = snapshot.lexical.search(question, n)
-        hits = self._fuse(snapshot, dense, lexical, query_vector)
-        background = float(np.mean([s for _, s in dense])) if dense else 0.0
-        return Ranking(hits, query_vector, background)
+        return Ranking(self._fuse(snapshot, dense, lexical, query_vector), query_vector)
 
     def _fuse(
         self, snapshot: Snapshot, dense: list[tuple[int, float]], lexical: list[tuple[int, float]], query: np.ndarray

@@ -40,13 +40,21 @@ class RetrievalSettings:
     lexical_weight: float = 0.03
 
 
+CALIBRATED_WEIGHTS = {
+    "agree": -0.4607, "arabic": -0.6304, "coverage": 5.0528, "cross": 2.5501, "dense": 55.0093,
+    "dense_arabic": -0.8666, "dense_cross": 3.8136, "lexical": 1.265, "null": -26.0142, "null_cross": 1.6672,
+    "sentence": 53.1296, "sentence_cross": 3.1698, "type_match": -0.2557,
+}
+
+
 @dataclass(frozen=True)
 class AnswerSettings:
     """Logistic abstention model over the features of ``abstain.Evidence`` (see config.toml)."""
 
-    bias: float = -74.0
-    weights: dict = field(default_factory=lambda: {"dense": 100.0})
-    threshold: float = 0.5
+    # Fitted by `make calibrate`; config.toml carries the same numbers with the figures behind them.
+    bias: float = -71.3987
+    weights: dict = field(default_factory=lambda: dict(CALIBRATED_WEIGHTS))
+    threshold: float = 0.355
 
 
 @dataclass(frozen=True)

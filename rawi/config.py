@@ -77,10 +77,23 @@ def load(path: Path | None, corpus: Path | None = None, index: Path | None = Non
         retrieval=_section(data, "retrieval", RetrievalSettings, base),
         answer=_section(data, "answer", AnswerSettings, base),
     )
+    _check_weights(index_settings.answer.weights)
     return Settings(
         index_settings, _bot(data, base), chosen if chosen.is_file() else None,
         watch=_section(data, "watch", WatchSettings, base),
     )
+
+
+def _check_weights(weights: dict) -> None:
+    from index.abstain import FEATURES
+
+    unknown = set(weights) - set(FEATURES)
+    if unknown:
+        raise ConfigError(
+            f"unknown feature(s) in [answer.weights]: {', '.join(sorted(unknown))} (known: {', '.join(FEATURES)})"
+        )
+    if not all(isinstance(w, (int, float)) and not isinstance(w, bool) for w in weights.values()):
+        raise ConfigError("[answer.weights] values must be numbers")
 
 
 def _bot(data: dict, base: Path) -> BotSettings:

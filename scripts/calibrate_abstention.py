@@ -103,7 +103,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("features", nargs="+", type=Path)
     parser.add_argument("--held-out", nargs="*", type=Path, default=[], help="evidence files to measure on, not fit")
-    parser.add_argument("--keep", type=float, default=0.92, help="share of answerable questions to answer")
+    parser.add_argument("--keep", type=float, default=0.94, help="share of answerable questions to answer")
     parser.add_argument("--l2", type=float, default=1.0)
     parser.add_argument("--only", help="comma-separated feature names to use (default: all)")
     args = parser.parse_args()
