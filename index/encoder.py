@@ -65,21 +65,31 @@ class Encoder:
             raise EncoderError(f"unknown [encoder] backend {settings.backend!r}: choose one of {', '.join(BACKENDS)}")
         self.settings = settings
 
+    @cached_property
+    def backend(self) -> str:
+        """The backend in effect: the ONNX ones export a local model folder (the bundled model
+        or a path); a model named on the Hugging Face hub runs on torch, which fetches it."""
+        local = self.settings.model == BUNDLED_MODEL or Path(self.settings.model).is_dir()
+        if self.settings.backend != "torch" and not local:
+            log.info("%s is not a local folder: using the torch backend for it", self.settings.model)
+            return "torch"
+        return self.settings.backend
+
     @property
     def name(self) -> str:
         """What the index manifest records: the model, plus the backend unless it is plain torch."""
-        if self.settings.backend == "torch":
+        if self.backend == "torch":
             return self.settings.model
-        return f"{self.settings.model}#{self.settings.backend}"
+        return f"{self.settings.model}#{self.backend}"
 
     @cached_property
     def model(self):
         """The loaded model: a SentenceTransformer (torch) or an ``OnnxEncoder``."""
         path = self._model_path()
         try:
-            if self.settings.backend == "torch":
+            if self.backend == "torch":
                 return _load_sentence_transformer(path, self.settings.threads)
-            folder = onnx_model_dir(Path(path), quantized=self.settings.backend == "onnx-int8")
+            folder = onnx_model_dir(Path(path), quantized=self.backend == "onnx-int8")
             return OnnxEncoder(folder, self.settings.threads)
         except OSError as exc:
             raise EncoderError(f"cannot load encoder {self.settings.model!r}: {exc}") from exc

@@ -56,6 +56,17 @@ def test_the_backend_is_part_of_the_name_an_index_records():
     assert Encoder(EncoderSettings(backend="onnx-int8")).name == "bundled:multilingual-e5-small#onnx-int8"
 
 
+def test_a_hub_model_name_runs_on_torch_whatever_the_backend():
+    """ONNX export needs a local folder; a name for the hub is fetched by sentence-transformers."""
+    encoder = Encoder(EncoderSettings(model="intfloat/multilingual-e5-base", backend="onnx-int8"))
+    assert encoder.backend == "torch" and encoder.name == "intfloat/multilingual-e5-base"
+
+
+def test_a_local_model_folder_keeps_its_backend(tmp_path):
+    encoder = Encoder(EncoderSettings(model=str(tmp_path), backend="onnx"))
+    assert encoder.backend == "onnx" and encoder.name == f"{tmp_path}#onnx"
+
+
 def test_an_unknown_backend_is_refused_at_once():
     with pytest.raises(EncoderError, match="unknown \\[encoder\\] backend 'tensorrt'"):
         Encoder(EncoderSettings(backend="tensorrt"))
