@@ -4,7 +4,7 @@
     RAWI_TELEGRAM_API_URL=http://127.0.0.1:8081/bot rawi bot    # a Bot API server of your own
 
 The token is part of every request URL, so the `httpx` logger (which logs each URL at INFO)
-is kept at WARNING.
+is kept at WARNING; failed calls are logged by `transport.LoggedRequest`, by method name only.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from telegram.ext import (
 from .handlers import Rawi
 from .limits import Throttle
 from .settings import BotSettings
+from .transport import LoggedRequest, polling_error
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,9 @@ def build_application(settings: BotSettings, answerer: Any, k: int = 3) -> Appli
         .base_file_url(file_url(settings.api_url))
         .rate_limiter(Throttle(settings.messages_per_second, settings.chat_messages_per_second, settings.chat_burst))
         .concurrent_updates(CONCURRENT_UPDATES)
-        .get_updates_read_timeout(settings.poll_timeout + 10)
+        # A long poll's read timeout is this plus the poll's own timeout (python-telegram-bot adds it).
+        .request(LoggedRequest(connection_pool_size=256, read_timeout=settings.request_timeout))
+        .get_updates_request(LoggedRequest(connection_pool_size=1, read_timeout=settings.request_timeout))
         .post_init(rawi.post_init)
         .post_shutdown(rawi.post_shutdown)
         .build()
@@ -80,7 +83,10 @@ def run(settings: BotSettings, answerer: Any, k: int = 3) -> None:
     """Long-poll Telegram until interrupted (Ctrl-C or SIGTERM)."""
     application = build_application(settings, answerer, k)
     log.info("rawi bot polling %s", settings.api_url.split("//")[-1].split("/")[0])
-    application.run_polling(allowed_updates=ALLOWED_UPDATES, timeout=settings.poll_timeout, drop_pending_updates=False)
+    application.run_polling(
+        allowed_updates=ALLOWED_UPDATES, timeout=settings.poll_timeout, drop_pending_updates=False,
+        error_callback=polling_error,
+    )
 
 
 async def serve(application: Application, stop: asyncio.Event, poll_timeout: int | None = None) -> None:
@@ -94,6 +100,7 @@ async def serve(application: Application, stop: asyncio.Event, poll_timeout: int
         await application.start()
         await application.updater.start_polling(
             allowed_updates=ALLOWED_UPDATES, timeout=poll_timeout if poll_timeout is not None else 30, poll_interval=0,
+            error_callback=polling_error,
         )
         try:
             await stop.wait()
