@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 from telegram import Update
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters,
 )
@@ -21,7 +22,8 @@ from telegram.ext import (
 from .handlers import Rawi
 from .limits import Throttle
 from .settings import BotSettings
-from .transport import LoggedRequest, polling_error
+from .redact import redact
+from .transport import LoggedRequest
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,10 @@ CONCURRENT_UPDATES = 64
 
 class MissingToken(ValueError):
     """No token: the bot cannot log in."""
+
+
+class BotError(RuntimeError):
+    """The bot cannot start; the message is one line for the user and never holds the token."""
 
 
 def quiet_http_logs() -> None:
@@ -83,17 +89,32 @@ def run(settings: BotSettings, answerer: Any, k: int = 3) -> None:
     """Long-poll Telegram until interrupted (Ctrl-C or SIGTERM)."""
     application = build_application(settings, answerer, k)
     log.info("rawi bot polling %s", settings.api_url.split("//")[-1].split("/")[0])
-    application.run_polling(
-        allowed_updates=ALLOWED_UPDATES, timeout=settings.poll_timeout, drop_pending_updates=False,
-        error_callback=polling_error,
-    )
+    # Log in (getMe) before run_polling: its start-up loop would log a rejected token's error,
+    # whose message python-telegram-bot writes with the token in it, as a traceback.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)  # run_polling carries on in this loop (and closes it)
+    try:
+        loop.run_until_complete(application.initialize())
+        application.run_polling(allowed_updates=ALLOWED_UPDATES, timeout=settings.poll_timeout, drop_pending_updates=False)
+    except InvalidToken:  # python-telegram-bot's message quotes the token itself
+        raise BotError("the Bot API refused the token in TELEGRAM_BOT_TOKEN: check it with @BotFather") from None
+    except TelegramError as exc:  # at start-up (getMe, deleteWebhook); once polling, errors are retried
+        raise BotError(f"could not start the bot: {redact(exc.message)}") from None
+    finally:
+        if not loop.is_closed():
+            loop.close()
 
 
 async def serve(application: Application, stop: asyncio.Event, poll_timeout: int | None = None) -> None:
     """Poll inside an already running event loop until `stop` is set (for tests and benchmarks).
 
-    The same steps as `Application.run_polling`, which owns the event loop and the signals.
+    The same steps as `Application.run_polling`, which owns the event loop and the signals; like
+    it, a failed getUpdates goes to the error handlers (with no update) and polling goes on.
     """
+
+    def polling_error(error: Exception) -> None:
+        application.create_task(application.process_error(error=error, update=None))
+
     async with application:
         if application.post_init:
             await application.post_init(application)

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from typing import Any
 
 from telegram.error import (
     BadRequest, ChatMigrated, Conflict, EndPointNotFound, Forbidden, InvalidToken, NetworkError, TelegramError,
 )
 from telegram.request import HTTPXRequest
+
+from .redact import redact
 
 log = logging.getLogger("bot.api")
 
@@ -36,14 +37,6 @@ def transient(error: BaseException) -> bool:
     # NetworkError covers timeouts, dropped connections and HTTP 5xx; a bare TelegramError is
     # what python-telegram-bot raises for an answer that is not JSON.
     return isinstance(error, NetworkError) or type(error) is TelegramError
-
-
-_TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]{8,}")
-
-
-def redact(text: str) -> str:
-    """`text` with anything shaped like a bot token (digits:secret) blanked out."""
-    return _TOKEN.sub("<token>", text)
 
 
 def method_of(url: str) -> str:
@@ -85,8 +78,3 @@ class LoggedRequest(HTTPXRequest):
             return json.loads(payload.decode("utf-8", "replace"))
         except ValueError as exc:
             raise TelegramError("Invalid server response") from exc
-
-
-def polling_error(error: TelegramError) -> None:
-    """For the polling loop: the failed getUpdates was logged by LoggedRequest already."""
-    log.debug("getUpdates failed (%s); polling goes on", error)
