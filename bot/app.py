@@ -4,7 +4,7 @@
     RAWI_TELEGRAM_API_URL=http://127.0.0.1:8081/bot rawi bot    # a Bot API server of your own
 
 The token is part of every request URL, so the `httpx` logger (which logs each URL at INFO)
-is kept at WARNING.
+is kept at WARNING; failed calls are logged by `transport.LoggedRequest`, by method name only.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 from telegram import Update
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters,
 )
@@ -21,6 +22,8 @@ from telegram.ext import (
 from .handlers import Rawi
 from .limits import Throttle
 from .settings import BotSettings
+from .redact import redact
+from .transport import LoggedRequest
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +33,10 @@ CONCURRENT_UPDATES = 64
 
 class MissingToken(ValueError):
     """No token: the bot cannot log in."""
+
+
+class BotError(RuntimeError):
+    """The bot cannot start; the message is one line for the user and never holds the token."""
 
 
 def quiet_http_logs() -> None:
@@ -54,7 +61,9 @@ def build_application(settings: BotSettings, answerer: Any, k: int = 3) -> Appli
         .base_file_url(file_url(settings.api_url))
         .rate_limiter(Throttle(settings.messages_per_second, settings.chat_messages_per_second, settings.chat_burst))
         .concurrent_updates(CONCURRENT_UPDATES)
-        .get_updates_read_timeout(settings.poll_timeout + 10)
+        # A long poll's read timeout is this plus the poll's own timeout (python-telegram-bot adds it).
+        .request(LoggedRequest(connection_pool_size=256, read_timeout=settings.request_timeout))
+        .get_updates_request(LoggedRequest(connection_pool_size=1, read_timeout=settings.request_timeout))
         .post_init(rawi.post_init)
         .post_shutdown(rawi.post_shutdown)
         .build()
@@ -80,20 +89,39 @@ def run(settings: BotSettings, answerer: Any, k: int = 3) -> None:
     """Long-poll Telegram until interrupted (Ctrl-C or SIGTERM)."""
     application = build_application(settings, answerer, k)
     log.info("rawi bot polling %s", settings.api_url.split("//")[-1].split("/")[0])
-    application.run_polling(allowed_updates=ALLOWED_UPDATES, timeout=settings.poll_timeout, drop_pending_updates=False)
+    # Log in (getMe) before run_polling: its start-up loop would log a rejected token's error,
+    # whose message python-telegram-bot writes with the token in it, as a traceback.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)  # run_polling carries on in this loop (and closes it)
+    try:
+        loop.run_until_complete(application.initialize())
+        application.run_polling(allowed_updates=ALLOWED_UPDATES, timeout=settings.poll_timeout, drop_pending_updates=False)
+    except InvalidToken:  # python-telegram-bot's message quotes the token itself
+        raise BotError("the Bot API refused the token in TELEGRAM_BOT_TOKEN: check it with @BotFather") from None
+    except TelegramError as exc:  # at start-up (getMe, deleteWebhook); once polling, errors are retried
+        raise BotError(f"could not start the bot: {redact(exc.message)}") from None
+    finally:
+        if not loop.is_closed():
+            loop.close()
 
 
 async def serve(application: Application, stop: asyncio.Event, poll_timeout: int | None = None) -> None:
     """Poll inside an already running event loop until `stop` is set (for tests and benchmarks).
 
-    The same steps as `Application.run_polling`, which owns the event loop and the signals.
+    The same steps as `Application.run_polling`, which owns the event loop and the signals; like
+    it, a failed getUpdates goes to the error handlers (with no update) and polling goes on.
     """
+
+    def polling_error(error: Exception) -> None:
+        application.create_task(application.process_error(error=error, update=None))
+
     async with application:
         if application.post_init:
             await application.post_init(application)
         await application.start()
         await application.updater.start_polling(
             allowed_updates=ALLOWED_UPDATES, timeout=poll_timeout if poll_timeout is not None else 30, poll_interval=0,
+            error_callback=polling_error,
         )
         try:
             await stop.wait()

@@ -316,6 +316,10 @@ class Rawi:
 
     async def error(self, update: object, context: Context) -> None:
         """Log first; then, if a person is waiting, tell them politely. Never raises."""
+        if update is None and isinstance(context.error, TelegramError):
+            # A failed getUpdates: transport.LoggedRequest logged it once; polling goes on by itself.
+            log.debug("polling: %s; polling goes on", context.error)
+            return
         log.error("update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
         if not isinstance(update, Update) or update.effective_chat is None:
             return

@@ -3,7 +3,14 @@
 `Throttle` is a python-telegram-bot rate limiter: it spaces the messages the bot sends (overall
 and per chat, with a short burst), and when Telegram answers HTTP 429 it waits the
 `retry_after` it was given (holding back every other message meanwhile, as Telegram asks) and
-sends again, so a reply is delivered late rather than dropped.
+sends again, so a reply is delivered late rather than dropped. A transient failure (no answer
+in time, a dropped connection, HTTP 5xx, an answer that is not JSON: see `transport.transient`)
+is tried again after a growing pause, a bounded number of times. Each failure is logged once,
+by `transport.LoggedRequest`; nothing here logs it again.
+
+Trying a send again after a timeout can, with the real Telegram, deliver a message twice (the
+first try may have arrived and only its answer been lost): a reply sent twice is better than
+a question never answered.
 
 `QuestionLimit` counts each user's questions over the last minute.
 """
@@ -19,8 +26,10 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram.error import RetryAfter
+from telegram.error import RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
+
+from .transport import transient
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +67,7 @@ def retry_seconds(error: RetryAfter) -> float:
 class Throttle(BaseRateLimiter[None]):
     def __init__(
         self, per_second: float = 30.0, chat_per_second: float = 1.0, chat_burst: int = 3,
-        max_retries: int = 10, chats: int = 10_000,
+        max_retries: int = 10, chats: int = 10_000, max_failures: int = 6, backoff: float = 0.5,
     ) -> None:
         self.overall = TokenBucket(per_second, max(1.0, per_second))
         self.chat_rate, self.chat_burst = chat_per_second, chat_burst
@@ -67,6 +76,8 @@ class Throttle(BaseRateLimiter[None]):
         self.max_chats = chats
         self.paused_until = 0.0
         self.retries = 0  # how many 429s were waited out (for logs and tests)
+        self.max_failures, self.backoff = max_failures, backoff
+        self.failures = 0  # how many transient failures were tried again (for logs and tests)
 
     async def initialize(self) -> None:
         pass
@@ -103,7 +114,7 @@ class Throttle(BaseRateLimiter[None]):
             if chat_id is not None:
                 await asyncio.sleep(self._chat_bucket(chat_id).reserve())
             await asyncio.sleep(self.overall.reserve())
-        attempt = 0
+        attempt = failed = 0
         while True:
             await self._wait_pause()
             try:
@@ -114,8 +125,16 @@ class Throttle(BaseRateLimiter[None]):
                     raise
                 delay = retry_seconds(exc)
                 self.retries += 1
-                log.warning("Telegram asked to wait %.0f s (flood control) before %s; waiting", delay, endpoint)
+                log.debug("Telegram asked to wait %.0f s (flood control) before %s; waiting", delay, endpoint)
                 self.paused_until = max(self.paused_until, time.monotonic() + delay)
+            except TelegramError as exc:
+                failed += 1
+                if not transient(exc) or failed > self.max_failures:
+                    raise
+                self.failures += 1
+                delay = min(30.0, self.backoff * 2 ** (failed - 1))
+                log.debug("%s failed (%s); trying again in %.1f s", endpoint, exc, delay)
+                await asyncio.sleep(delay)
 
 
 class QuestionLimit:

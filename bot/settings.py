@@ -22,12 +22,14 @@ class BotSettings:
     chat_burst: int = 3
     # Seconds a getUpdates long poll waits for news before asking again.
     poll_timeout: int = 30
+    # Seconds to wait for the Bot API's answer to one call (a long poll waits poll_timeout more).
+    request_timeout: float = 10.0
     # Threads that run retrieval (CPU work) off the event loop.
     workers: int = 2
 
     def __post_init__(self) -> None:
         positive = ("questions_per_minute", "context_chats", "context_minutes", "messages_per_second",
-                    "chat_messages_per_second", "chat_burst", "workers")
+                    "chat_messages_per_second", "chat_burst", "workers", "request_timeout")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise TypeError(f"{name} must be positive")

@@ -13,7 +13,9 @@ relative to the corpus directory (POSIX separators). A file may open with front 
 otherwise the title is the first non-empty line. Text is decoded from UTF-8 (with or without
 a BOM), UTF-16/32 with a BOM, or, failing that, whatever charset-normalizer detects (older
 Arabic news is often Windows-1256). Line ends are normalized to ``\\n``. A file that cannot be
-read as text is reported in ``skipped`` with the reason; it never stops the others.
+read as text is reported in ``skipped`` with the reason; it never stops the others. A symbolic
+link is followed only to a file inside the corpus folder: one that leads outside it is skipped,
+so no article id can ever name, and no answer ever quote, a file outside the corpus.
 """
 
 from __future__ import annotations
@@ -165,10 +167,20 @@ def corpus_files(corpus_dir: Path) -> list[tuple[Path, str]]:
     return sorted(found, key=lambda item: item[1])
 
 
+def inside(path: Path, root: str) -> bool:
+    """Does `path`, its links resolved, lie inside the folder `root` (itself resolved)?"""
+    real = os.path.realpath(path)
+    return os.path.commonpath([real, root]) == root
+
+
 def scan(corpus_dir: Path) -> CorpusScan:
     """Read every article of the corpus; unreadable files are listed in ``skipped``."""
     articles, skipped = [], []
+    root = os.path.realpath(corpus_dir)
     for path, article_id in corpus_files(corpus_dir):
+        if not inside(path, root):
+            skipped.append(Skipped(article_id, "a link to a file outside the corpus folder (not followed)"))
+            continue
         try:
             articles.append(read_article(path, article_id))
         except NotText as exc:

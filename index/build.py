@@ -6,7 +6,9 @@ unchanged passage of an edited article, a syndicated copy) reuses its stored vec
 within one run each distinct text (a sentence shared by overlapping chunks) is embedded once,
 so no text is embedded twice. A file that still exists but can no longer be read keeps its
 previously indexed version: bad input never costs an article. Everything is written into a
-fresh generation and published atomically (see ``store.py``); one writer at a time.
+fresh generation and published atomically (see ``store.py``); one writer at a time. A write that
+fails (a full disk, a file-size limit) removes the unfinished generation and is reported as a
+one-line BuildError: the published index is untouched.
 """
 
 from __future__ import annotations
@@ -126,13 +128,19 @@ class Builder:
 
     def _write(self, previous: store.Snapshot | None, work: Plan) -> tuple[int, int, int]:
         store.prune(self.index_dir)  # what a killed writer left behind never gets in the way
-        staging = store.new_staging(self.index_dir)
         try:
-            result = self._stage(staging, previous, work)
-            store.publish(self.index_dir, staging)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+            staging = store.new_staging(self.index_dir)
+            try:
+                result = self._stage(staging, previous, work)
+                store.publish(self.index_dir, staging)
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+        except (OSError, sqlite3.Error) as exc:  # the disk is full, a file-size or quota limit...
+            raise BuildError(
+                f"could not write the new index in {self.index_dir} ({_write_failure(exc)}); "
+                "the index it holds is unchanged: free some space and run `rawi index` again"
+            ) from None
         store.prune(self.index_dir)
         return result
 
@@ -159,8 +167,8 @@ class Builder:
             for chunk_id, (chunk_vector, sentence_vectors) in zip(ids, new):
                 index.add(int(chunk_id), chunk_vector, sentence_vectors)
             _insert(db, work.new, chunks, ids)
-        faiss.write_index(index.chunks, str(staging / store.VECTORS))
-        faiss.write_index(index.sentences, str(staging / store.SENTENCES))
+        _write_vectors(index.chunks, staging / store.VECTORS)
+        _write_vectors(index.sentences, staging / store.SENTENCES)
         n_articles, n_chunks = self._finish_rows(db, staging)
         manifest = store.Manifest(
             encoder=self.encoder.name, dimension=index.chunks.d, chunking=asdict(self.settings.chunks),
@@ -198,6 +206,27 @@ class Builder:
         lexical_dir.mkdir()
         LexicalIndex.build([text for _, text in rows], [i for i, _ in rows]).save(lexical_dir)
         return n_articles, len(rows)
+
+
+def _write_vectors(vectors, path: Path) -> None:
+    """FAISS's own writer reports a failed write as a RuntimeError with no errno; Python's says why."""
+    import faiss
+
+    data = faiss.serialize_index(vectors)
+    try:
+        with path.open("wb") as handle:
+            handle.write(memoryview(data))
+    except OSError as exc:
+        exc.filename = exc.filename or str(path)
+        raise
+
+
+def _write_failure(exc: OSError | sqlite3.Error) -> str:
+    if isinstance(exc, OSError):
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        return f"{reason}: {Path(exc.filename).name}" if exc.filename else reason
+    name = getattr(exc, "sqlite_errorname", "")  # e.g. SQLITE_FULL, SQLITE_IOERR_WRITE
+    return f"{exc or type(exc).__name__}{f' ({name})' if name else ''}: {store.ROWS}"
 
 
 def _skipped_hint(skipped: list[Skipped]) -> str:

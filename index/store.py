@@ -245,18 +245,40 @@ def current_generation(index_dir: Path) -> Path:
         name = pointer.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         raise NoIndex(f"no index at {index_dir}: run `rawi index`") from None
-    if not name or "/" in name or name.startswith("."):
+    except (OSError, UnicodeDecodeError):  # not text, a folder, unreadable
+        name = ""
+    if not name or "/" in name or "\\" in name or name.startswith(".") or not name.isprintable():
         raise IndexDamaged(f"index at {index_dir} is damaged (CURRENT is unreadable): {REBUILD_HINT}")
     return index_dir / GENERATIONS / name
 
 
 def read_manifest(directory: Path) -> Manifest:
     try:
-        return Manifest.from_json(json.loads((directory / MANIFEST).read_text(encoding="utf-8")))
+        return _checked(Manifest.from_json(_json_object(json.loads((directory / MANIFEST).read_text(encoding="utf-8")))))
     except FileNotFoundError:
         raise IndexDamaged(f"index at {directory} is damaged (no manifest): {REBUILD_HINT}") from None
     except (ValueError, TypeError) as exc:
         raise IndexDamaged(f"index at {directory} is damaged (manifest: {exc}): {REBUILD_HINT}") from None
+
+
+def _json_object(data: object) -> dict:
+    if not isinstance(data, dict):
+        raise ValueError(f"a JSON {type(data).__name__}, not an object")
+    return data
+
+
+def _checked(manifest: Manifest) -> Manifest:
+    """The manifest's file list is what `verify_files` expects: relative paths inside the generation."""
+    files = manifest.files
+    if not isinstance(files, dict):
+        raise ValueError("its file list is not an object")
+    for relative, expected in files.items():
+        parts = Path(relative).parts
+        if not parts or Path(relative).is_absolute() or ".." in parts:
+            raise ValueError(f"it lists a file outside the index: {relative!r}")
+        if not (isinstance(expected, dict) and type(expected.get("bytes")) is int and isinstance(expected.get("sha256"), str)):
+            raise ValueError(f"its entry for {relative!r} has no size and checksum")
+    return manifest
 
 
 def verify_files(directory: Path, manifest: Manifest) -> None:
@@ -296,10 +318,11 @@ def open_snapshot(index_dir: Path, encoder: str | None = None) -> Snapshot:
     verify_files(directory, manifest)
     try:
         return Snapshot(directory, manifest)
-    except (RuntimeError, sqlite3.DatabaseError, ValueError, OSError) as exc:
-        if isinstance(exc, IndexError_):
-            raise
-        raise IndexDamaged(f"index at {directory} is damaged ({exc}): {REBUILD_HINT}") from None
+    except IndexError_:
+        raise
+    except Exception as exc:  # noqa: BLE001 -- files that pass their checksums but do not load: damage all the same
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise IndexDamaged(f"index at {directory} is damaged ({reason}): {REBUILD_HINT}") from None
 
 
 class LiveIndex:

@@ -65,10 +65,14 @@ def main(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
     Index a folder of articles once, then ask. Answers quote the passage that answers and name
     its article, or say plainly that the articles don't answer the question.
     """
+    from bot.redact import RedactingFilter
+
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    for handler in logging.getLogger().handlers:  # no bot token in any log line, whoever writes it
+        handler.addFilter(RedactingFilter())
     ctx.obj = Context(config_path)
 
 
@@ -247,11 +251,14 @@ def bot(obj: Context, index_dir: Path | None) -> None:
     if not settings.bot.token:
         raise click.ClickException("no bot token: set TELEGRAM_BOT_TOKEN (from @BotFather) in the environment")
     with user_errors():
-        from bot.app import run
+        from bot.app import BotError, run
         from index.service import open_answerer
 
         answerer = open_answerer(settings.index)
-        run(settings.bot, answerer, settings.index.retrieval.k)
+        try:
+            run(settings.bot, answerer, settings.index.retrieval.k)
+        except BotError as exc:
+            raise click.ClickException(str(exc)) from None
 
 
 @main.command()

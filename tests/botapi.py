@@ -4,8 +4,9 @@ It speaks HTTP like api.telegram.org (POST /bot<token>/<method>, form or JSON pa
 {"ok": ..., "result": ...} answers), long-polls getUpdates, records every call the bot makes,
 checks what Telegram checks (HTML parse mode: only its tags, balanced, entities; 4096
 characters after parsing; callback data of 1-64 bytes) and answers 400 where Telegram would.
-Tests inject updates (messages, stickers, button presses) and faults (HTTP 429 with
-retry_after), then wait for what the bot sends.
+Tests inject updates (messages, stickers, button presses) and faults (`fail`: HTTP 429 with
+retry_after, 500, 502, a connection reset mid-answer, an answer that never comes, a body that
+is not JSON), then wait for what the bot sends.
 
     with FakeBotAPI() as api:
         settings = BotSettings(token=api.token, api_url=api.base_url)
@@ -18,6 +19,8 @@ from __future__ import annotations
 
 import html
 import json
+import socket
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -120,6 +123,12 @@ class Call:
     status: int = 200
     result: Any = None
     description: str = ""
+    fault: str = ""  # the injected fault this call met ("" for none): see FakeBotAPI.fail
+
+    @property
+    def ok(self) -> bool:
+        """Did the bot get a successful answer (so a message was really delivered)?"""
+        return self.status == 200 and not self.fault
 
     @property
     def chat_id(self) -> int | None:
@@ -147,12 +156,19 @@ class Call:
         return params.get("message_id") or self.params.get("reply_to_message_id")
 
 
+FAULT_KINDS = ("status", "reset", "timeout", "malformed")
+BAD_GATEWAY_PAGE = b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
+MALFORMED_BODY = b'{"ok": true, "result": [{"update_id": '  # cut off: not JSON
+
+
 @dataclass
 class Fault:
     method: str
     times: int
     status: int
     retry_after: int | None
+    kind: str = "status"
+    hold: float = 0.0
 
 
 @dataclass
@@ -272,10 +288,22 @@ class FakeBotAPI:
         }
         return self._push("callback_query", query)
 
-    def fail(self, method: str, times: int = 1, status: int = 429, retry_after: int | None = 1) -> None:
-        """The next `times` calls of `method` fail with `status` (429: flood control with retry_after)."""
+    def fail(
+        self, method: str, times: int = 1, status: int = 429, retry_after: int | None = 1, kind: str = "status",
+        hold: float = 3.0,
+    ) -> None:
+        """The next `times` calls of `method` fail; nothing they asked for is done (no message is sent).
+
+        kind "status": HTTP `status` (429: flood control with retry_after; 502: a proxy's HTML page;
+        others: Telegram's JSON error). "reset": half an answer, then the connection is reset.
+        "timeout": no answer for `hold` seconds (make it longer than the client's read timeout),
+        then the connection is closed. "malformed": HTTP 200 with a body that is not JSON.
+        For getUpdates, a fault hits the next poll that carries updates (the worst moment: the
+        updates leave the server and never arrive); they stay pending until a poll succeeds.
+        """
+        assert kind in FAULT_KINDS, kind
         with self.cond:
-            self.state.faults.append(Fault(method, times, status, retry_after))
+            self.state.faults.append(Fault(method, times, status, retry_after, kind, hold))
 
     # -- what tests read ---------------------------------------------------------------------
 
@@ -285,7 +313,7 @@ class FakeBotAPI:
         return [
             c for c in calls
             if (method is None or c.method == method) and (chat_id is None or c.chat_id == chat_id)
-            and (ok is None or (c.status == 200) == ok)
+            and (ok is None or c.ok == ok)
         ]
 
     def sent(self, chat_id: int | None = None) -> list[Call]:
@@ -307,7 +335,7 @@ class FakeBotAPI:
 
     def wait_sent(self, chat_id: int, count: int = 1, timeout: float = 30.0, method: str = "sendMessage") -> list[Call]:
         def enough(calls: list[Call]) -> list[Call] | None:
-            mine = [c for c in calls if c.method == method and c.chat_id == chat_id and c.status == 200]
+            mine = [c for c in calls if c.method == method and c.chat_id == chat_id and c.ok]
             return mine if len(mine) >= count else None
 
         return self.wait_for(enough, timeout)
@@ -317,7 +345,7 @@ class FakeBotAPI:
         chat_id, message_id = question["chat"]["id"], question["message_id"]
 
         def replied(calls: list[Call]) -> list[Call] | None:
-            mine = [c for c in calls if c.method == "sendMessage" and c.chat_id == chat_id and c.status == 200]
+            mine = [c for c in calls if c.method == "sendMessage" and c.chat_id == chat_id and c.ok]
             for i, c in enumerate(mine):
                 if c.reply_to == message_id:
                     return mine[i:]
@@ -350,13 +378,39 @@ class FakeBotAPI:
                     return self._send(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
                 method = self.path[len(prefix):].split("?")[0]
                 params = api._decode(body, self.headers.get("Content-Type", ""))
-                status, payload = api._call(method, params)
-                self._send(status, payload)
+                status, payload, fault = api._call(method, params)
+                if fault is None or fault.kind == "status":
+                    return self._send(status, payload)
+                if fault.kind == "malformed":
+                    return self._send(200, MALFORMED_BODY)
+                if fault.kind == "timeout":
+                    with api.cond:  # the answer never comes (bounded; ends early when the server closes)
+                        api.cond.wait_for(lambda: api.closing, timeout=fault.hold)
+                    self.close_connection = True
+                    return None
+                return self._reset()
 
-            def _send(self, status: int, payload: dict) -> None:
-                data = json.dumps(payload).encode()
+            def _reset(self) -> None:
+                """Half an answer, then a TCP reset (SO_LINGER 0): the connection dies mid-answer."""
+                try:
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 4096\r\n\r\n" + MALFORMED_BODY)
+                    self.wfile.flush()
+                except OSError:
+                    pass
+                self.close_connection = True
+                try:
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    self.connection.close()
+                except OSError:
+                    pass
+
+            def _send(self, status: int, payload: dict | bytes) -> None:
+                if isinstance(payload, bytes):
+                    data, kind = payload, "text/html"
+                else:
+                    data, kind = json.dumps(payload).encode(), "application/json"
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 try:
@@ -382,33 +436,53 @@ class FakeBotAPI:
             params[key] = value
         return params
 
-    def _call(self, method: str, params: dict[str, Any]) -> tuple[int, dict]:
-        if method == "getUpdates":
-            return 200, {"ok": True, "result": self._get_updates(params)}
-        call = Call(method, params, time.monotonic())
+    def _take_fault(self, method: str) -> Fault | None:
         with self.cond:
             fault = next((f for f in self.state.faults if f.method == method and f.times > 0), None)
             if fault:
                 fault.times -= 1
-                call.status = fault.status
-                answer: dict[str, Any] = {"ok": False, "error_code": fault.status}
-                if fault.status == 429:
-                    answer["description"] = f"Too Many Requests: retry after {fault.retry_after}"
-                    answer["parameters"] = {"retry_after": fault.retry_after}
-                else:
-                    answer["description"] = "Internal Server Error"
-                call.description = answer["description"]
-                self._record(call)
-                return fault.status, answer
+            return fault
+
+    def _faulted(self, call: Call, fault: Fault) -> tuple[int, dict | bytes, Fault]:
+        """Record `call` as having met `fault`; the answer to give (for kind "status")."""
+        call.fault = fault.kind if fault.kind != "status" else f"status {fault.status}"
+        call.status = fault.status if fault.kind == "status" else 0
+        answer: dict[str, Any] | bytes = {"ok": False, "error_code": fault.status}
+        if fault.kind != "status":
+            call.description = fault.kind
+        elif fault.status == 429:
+            answer["description"] = f"Too Many Requests: retry after {fault.retry_after}"
+            answer["parameters"] = {"retry_after": fault.retry_after}
+        elif fault.status == 502:
+            answer = BAD_GATEWAY_PAGE
+        else:
+            answer["description"] = "Internal Server Error"
+        if isinstance(answer, dict):
+            call.description = call.description or answer["description"]
+        self._record(call)
+        return fault.status, answer, fault
+
+    def _call(self, method: str, params: dict[str, Any]) -> tuple[int, dict | bytes, Fault | None]:
+        if method == "getUpdates":
+            updates = self._get_updates(params)
+            if updates:
+                fault = self._take_fault(method)
+                if fault:
+                    return self._faulted(Call(method, params, time.monotonic()), fault)
+            return 200, {"ok": True, "result": updates}, None
+        call = Call(method, params, time.monotonic())
+        fault = self._take_fault(method)
+        if fault:
+            return self._faulted(call, fault)
         try:
             result = self._result(method, params)
         except _Refused as exc:
             call.status, call.description = 400, str(exc)
             self._record(call)
-            return 400, {"ok": False, "error_code": 400, "description": f"Bad Request: {exc}"}
+            return 400, {"ok": False, "error_code": 400, "description": f"Bad Request: {exc}"}, None
         call.result = result
         self._record(call)
-        return 200, {"ok": True, "result": result}
+        return 200, {"ok": True, "result": result}, None
 
     def _record(self, call: Call) -> None:
         with self.cond:

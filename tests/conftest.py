@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings as hypothesis_settings
 
 from index.build import Builder
 from index.encoder import Encoder
@@ -16,6 +18,16 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SHARED = ROOT.parent / "shared"
 MODEL_CACHE = ROOT / ".cache" / "models"
+
+# Property tests: no deadline (a shared 2-core machine is noisy), 100 examples unless a test says
+# otherwise. In CI (CI=true) the examples are derandomized, so a run is repeatable; elsewhere they
+# vary from run to run and failures are kept in .hypothesis/ to be tried first next time.
+# HYPOTHESIS_PROFILE=thorough runs 1000 examples a property.
+_PROPERTY_DEFAULTS = dict(deadline=None, max_examples=100, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True, **_PROPERTY_DEFAULTS)
+hypothesis_settings.register_profile("dev", **_PROPERTY_DEFAULTS)
+hypothesis_settings.register_profile("thorough", **{**_PROPERTY_DEFAULTS, "max_examples": 1000})
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 
 @pytest.fixture(scope="session")
