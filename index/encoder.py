@@ -22,14 +22,16 @@ never silently mixed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
 import shutil
+import warnings
 from functools import cached_property
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -247,7 +249,28 @@ def onnx_model_dir(source: Path, quantized: bool) -> Path:
         raise EncoderError(f"the onnx backends need a local model folder with tokenizer.json; {source} has none")
     variant = "onnx-int8" if quantized else "onnx"
     target = source.parent / f"{source.name}-{variant}-{_source_fingerprint(source)}"
-    return build_once(target, "meta.json", lambda staging: export_onnx(source, staging, quantized))
+
+    def export(staging: Path) -> None:
+        log.warning("exporting the encoder for onnxruntime (once, about a minute): %s", target.name)
+        with _quiet_export():
+            export_onnx(source, staging, quantized)
+
+    return build_once(target, "meta.json", export)
+
+
+@contextlib.contextmanager
+def _quiet_export() -> Iterator[None]:
+    """The exporter and quantizer warn about tracing details that do not apply here (dynamic
+    shapes are declared; no negative indices): keep them off the user's terminal."""
+    root = logging.getLogger()
+    level = root.level
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        root.setLevel(logging.ERROR)
+        try:
+            yield
+        finally:
+            root.setLevel(level)
 
 
 def _check_pooling(source: Path) -> None:
@@ -292,7 +315,6 @@ def export_onnx(source: Path, target: Path, quantized: bool) -> None:
     raw = target / "raw.onnx"
     sample = torch.tensor([[0, 6, 7, 8, 2], [0, 9, 2, 1, 1]])
     axes = {0: "batch", 1: "tokens"}
-    log.warning("exporting the encoder to ONNX (once): %s", target.name)
     with torch.no_grad():
         torch.onnx.export(
             Hidden(model), (model.get_input_embeddings()(sample), (sample != 1).long()), str(raw),
