@@ -2,7 +2,9 @@
 
 Only new or changed articles are chunked; a chunk whose exact text is already in the index
 (an unchanged passage of an edited article, a syndicated copy) reuses its stored vector, so
-no text is embedded twice. A file that still exists but can no longer be read keeps its
+no text is embedded twice. Vectors are reused from the exact store (``vectors.faiss``), never
+from an approximate index, whose codes may be lossy; the approximate index of ``[index] type``
+is derived from the exact store after each update (see ``ann.py``). A file that still exists but can no longer be read keeps its
 previously indexed version: bad input never costs an article. Everything is written into a
 fresh generation and published atomically (see ``store.py``); one writer at a time.
 """
@@ -18,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import store
+from . import ann, store
 from .articles import Article, CorpusError, Skipped, scan
 from .chunks import Chunk, Chunker
 from .encoder import Encoder
@@ -106,7 +108,10 @@ class Builder:
             added=work.added, updated=work.updated, removed=len(work.removed_ids) - work.updated,
             unchanged=work.unchanged, skipped=corpus.skipped,
         )
-        if previous is not None and not work.new and not work.removed_ids:
+        if (
+            previous is not None and not work.new and not work.removed_ids
+            and ann.reusable(previous.manifest.index, self.settings.vectors, previous.manifest.chunks)
+        ):
             stats.articles, stats.chunks = previous.manifest.articles, previous.manifest.chunks
         else:
             stats.articles, stats.chunks, stats.chunks_embedded = self._write(previous, work)
@@ -139,7 +144,9 @@ class Builder:
         if previous is not None:
             shutil.copyfile(previous.directory / store.ROWS, staging / store.ROWS)
             db = sqlite3.connect(staging / store.ROWS)
-            vectors = faiss.clone_index(previous.vectors)
+            # The snapshot's copy is memory-mapped read-only: read a writable one from the same
+            # (verified, immutable) file.
+            vectors = faiss.read_index(str(previous.directory / store.VECTORS))
             next_id = previous.manifest.next_chunk_id
         else:
             db = store.empty_rows(staging / store.ROWS)
@@ -148,7 +155,7 @@ class Builder:
         with db:
             chunks = self._chunk(work.new)
             reuse = _stored_vectors(db, vectors, {text_sha(c.text) for c in chunks})
-            _delete_articles(db, vectors, work.removed_ids)
+            removed = _delete_articles(db, vectors, work.removed_ids)
             store.pause_point("embedding")
             embedded, new_vectors = self._vectors(chunks, reuse)
             if vectors is None:
@@ -158,11 +165,18 @@ class Builder:
                 vectors.add_with_ids(new_vectors, ids)
             _insert(db, work.new, chunks, ids)
         faiss.write_index(vectors, str(staging / store.VECTORS))
+        old_ann = (previous.ann, previous.manifest.index) if previous is not None else (None, dict(ann.FLAT))
+        try:
+            approximate, record = ann.derive(self.settings.vectors, vectors, old_ann, removed, ids, new_vectors)
+        except ann.AnnError as exc:
+            raise BuildError(str(exc)) from None
+        if approximate is not None:
+            faiss.write_index(approximate, str(staging / store.ANN))
         n_articles, n_chunks = self._finish_rows(db, staging)
         manifest = store.Manifest(
             encoder=self.encoder.name, dimension=vectors.d, chunking=asdict(self.settings.chunks),
             versions=store.library_versions(), built_at=time.time(), articles=n_articles,
-            chunks=n_chunks, next_chunk_id=next_id + len(chunks),
+            chunks=n_chunks, next_chunk_id=next_id + len(chunks), index=record,
         )
         store.write_manifest(staging, manifest)
         return n_articles, n_chunks, embedded
@@ -209,13 +223,21 @@ def _stored_vectors(db: sqlite3.Connection, vectors, shas: set[str]) -> dict[str
     return found
 
 
-def _delete_articles(db: sqlite3.Connection, vectors, article_ids: list[str]) -> None:
+def _delete_articles(db: sqlite3.Connection, vectors, article_ids: list[str]) -> np.ndarray:
+    """Delete the articles' rows and vectors; returns the chunk ids removed.
+
+    One ``remove_ids`` for all of them: each call compacts the whole flat array, so one call
+    per article would cost O(corpus) per deleted article.
+    """
+    removed: list[int] = []
     for article_id in article_ids:
-        ids = [row[0] for row in db.execute("SELECT id FROM chunks WHERE article_id = ?", (article_id,))]
-        if ids and vectors is not None:
-            vectors.remove_ids(np.array(ids, dtype=np.int64))
+        removed += [row[0] for row in db.execute("SELECT id FROM chunks WHERE article_id = ?", (article_id,))]
         db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
         db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+    ids = np.array(removed, dtype=np.int64)
+    if len(ids) and vectors is not None:
+        vectors.remove_ids(ids)
+    return ids
 
 
 def _insert(db: sqlite3.Connection, articles: list[Article], chunks: list[Chunk], ids: np.ndarray) -> None:

@@ -5,7 +5,10 @@ Layout of an index directory::
     CURRENT                      the name of the published generation (one line)
     generations/<name>/          one complete, immutable index
         manifest.json            encoder, dimension, chunking, versions, counts, file checksums
-        vectors.faiss            IndexIDMap2(IndexFlatIP): normalized vectors under stable chunk ids
+        vectors.faiss            IndexIDMap2(IndexFlatIP): normalized vectors under stable chunk ids,
+                                 the exact source of truth for every index type
+        ann.faiss                only for [index] type "hnsw" or "ivfpq": the approximate index
+                                 derived from vectors.faiss (see ann.py)
         rows.sqlite              articles and chunks (text, spans)
         lexical/                 the BM25 index over the same chunks
     lock                         held by the one writer
@@ -15,6 +18,8 @@ then replaces CURRENT with one ``os.replace``: a reader sees the old index or th
 never a mix, and a crash at any point leaves the published index whole. FAISS has no checksum
 and loads a damaged file without complaint, so every file's size and SHA-256 are recorded in
 the manifest and verified on open, and the vector and row counts are cross-checked.
+Readers memory-map vectors.faiss (a published generation never changes): with an approximate
+index only the few vectors re-scored are paged in, and processes share the pages.
 
 Generation names sort in publish order (UTC time to the nanosecond, then the pid). What a
 ``kill -9`` can leave behind is harmless and removed by the next writer (``prune``): a
@@ -43,7 +48,9 @@ from pathlib import Path
 
 import numpy as np
 
+from . import ann as ann_module
 from .lexical import LexicalIndex
+from .settings import VectorIndexSettings
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +58,7 @@ FORMAT_VERSION = 1
 CURRENT = "CURRENT"
 GENERATIONS = "generations"
 VECTORS = "vectors.faiss"
+ANN = "ann.faiss"
 ROWS = "rows.sqlite"
 LEXICAL = "lexical"
 MANIFEST = "manifest.json"
@@ -97,6 +105,7 @@ class Manifest:
     chunks: int
     next_chunk_id: int
     files: dict = field(default_factory=dict)  # relative path -> {"bytes": int, "sha256": str}
+    index: dict = field(default_factory=lambda: dict(ann_module.FLAT))  # the vector index built (ann.py)
     format_version: int = FORMAT_VERSION
 
     @classmethod
@@ -157,7 +166,12 @@ def _all_files(directory: Path) -> list[Path]:
 
 
 class Snapshot:
-    """One published generation, opened read-only and verified."""
+    """One published generation, opened read-only and verified.
+
+    ``vectors`` is memory-mapped and read-only: calling anything that modifies it (add,
+    remove, or modifying a ``clone_index`` of it) aborts the process inside FAISS. A writer
+    reads the file itself instead.
+    """
 
     def __init__(self, directory: Path, manifest: Manifest) -> None:
         import faiss
@@ -165,7 +179,9 @@ class Snapshot:
         self.directory = directory
         self.manifest = manifest
         self.generation = directory.name
-        self.vectors = faiss.read_index(str(directory / VECTORS))
+        self.vectors = faiss.read_index(str(directory / VECTORS), faiss.IO_FLAG_MMAP_IFC)
+        kind = manifest.index.get("type")
+        self.ann = None if kind == "flat" else faiss.read_index(str(directory / ANN))
         uri = f"file:{directory / ROWS}?mode=ro&immutable=1"
         self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
         self._lock = threading.Lock()
@@ -176,6 +192,11 @@ class Snapshot:
         rows = self._query("SELECT COUNT(*) FROM chunks")[0][0]
         articles = self._query("SELECT COUNT(*) FROM articles")[0][0]
         counts = (self.vectors.ntotal, rows, len(self.lexical), self.manifest.chunks)
+        if self.ann is not None and self.ann.ntotal != rows:
+            raise IndexDamaged(
+                f"index at {self.directory} is damaged ({ANN} holds {self.ann.ntotal} vectors for {rows} chunk rows): "
+                f"{REBUILD_HINT}"
+            )
         if len(set(counts)) != 1 or articles != self.manifest.articles:
             raise IndexDamaged(
                 f"index at {self.directory} is damaged (vectors {counts[0]}, chunk rows {rows}, "
@@ -188,10 +209,19 @@ class Snapshot:
         with self._lock:
             return self._db.execute(sql, params).fetchall()
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Inner-product search: (scores, chunk ids), -1 ids where fewer than k exist."""
+    def search(
+        self, queries: np.ndarray, k: int, settings: VectorIndexSettings | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Inner-product search: (scores, chunk ids), -1 ids where fewer than k exist.
+
+        Uses the stored index type; ``settings`` gives the search-time parameters of an
+        approximate index (efSearch, nprobe, re-scoring). Scores are exact cosines either way.
+        """
         k = max(1, min(k, self.vectors.ntotal or 1))
-        return self.vectors.search(np.ascontiguousarray(queries, dtype=np.float32), k)
+        queries = np.ascontiguousarray(queries, dtype=np.float32)
+        if self.ann is None:
+            return self.vectors.search(queries, k)
+        return ann_module.search(self.ann, self.manifest.index, self.vectors, queries, k, settings or VectorIndexSettings())
 
     def chunks(self, ids: list[int]) -> dict[int, ChunkRow]:
         if not ids:
@@ -263,6 +293,12 @@ def check_encoder(manifest: Manifest, directory: Path, encoder: str | None) -> N
         raise IndexMismatch(
             f"index at {directory} has format {manifest.format_version}, this rawi reads "
             f"{FORMAT_VERSION}: {REBUILD_HINT}"
+        )
+    kind = manifest.index.get("type") if isinstance(manifest.index, dict) else None
+    if kind not in ann_module.KNOWN_TYPES:
+        raise IndexMismatch(
+            f"index at {directory} uses vector index type {kind!r}, this rawi reads "
+            f"{', '.join(ann_module.KNOWN_TYPES)}: {REBUILD_HINT}"
         )
 
 
