@@ -165,6 +165,36 @@ def _all_files(directory: Path) -> list[Path]:
 # ---------------------------------------------------------------- reading
 
 
+class Rows:
+    """Read-only access to one generation's rows.sqlite (articles and chunks), safe across threads.
+
+    Chunk lookups go by the integer primary key (SQLite's rowid B-tree), so their cost grows
+    with log(chunks): flat in practice (``bench/bench_scale.py --rows`` shows it).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+        self._lock = threading.Lock()
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def chunks(self, ids: list[int]) -> dict[int, ChunkRow]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        sql = (
+            "SELECT c.id, c.article_id, c.seq, c.start, c.end, c.text, a.title, a.url "
+            f"FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({marks})"
+        )
+        return {row[0]: ChunkRow(*row) for row in self.query(sql, tuple(int(i) for i in ids))}
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
 class Snapshot:
     """One published generation, opened read-only and verified.
 
@@ -182,9 +212,7 @@ class Snapshot:
         self.vectors = faiss.read_index(str(directory / VECTORS), faiss.IO_FLAG_MMAP_IFC)
         kind = manifest.index.get("type")
         self.ann = None if kind == "flat" else faiss.read_index(str(directory / ANN))
-        uri = f"file:{directory / ROWS}?mode=ro&immutable=1"
-        self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
-        self._lock = threading.Lock()
+        self.rows = Rows(directory / ROWS)
         self.lexical = LexicalIndex.load(directory / LEXICAL)
         self._cross_check()
 
@@ -206,8 +234,7 @@ class Snapshot:
             raise IndexDamaged(f"index at {self.directory} is damaged (dimension): {REBUILD_HINT}")
 
     def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
-        with self._lock:
-            return self._db.execute(sql, params).fetchall()
+        return self.rows.query(sql, params)
 
     def search(
         self, queries: np.ndarray, k: int, settings: VectorIndexSettings | None = None
@@ -224,14 +251,7 @@ class Snapshot:
         return ann_module.search(self.ann, self.manifest.index, self.vectors, queries, k, settings or VectorIndexSettings())
 
     def chunks(self, ids: list[int]) -> dict[int, ChunkRow]:
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        sql = (
-            "SELECT c.id, c.article_id, c.seq, c.start, c.end, c.text, a.title, a.url "
-            f"FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({marks})"
-        )
-        return {row[0]: ChunkRow(*row) for row in self._query(sql, tuple(int(i) for i in ids))}
+        return self.rows.chunks(ids)
 
     def article(self, article_id: str) -> ArticleRow | None:
         rows = self._query("SELECT * FROM articles WHERE id = ?", (article_id,))
@@ -245,8 +265,7 @@ class Snapshot:
         return [ArticleRow(*row) for row in self._query(sql, (limit,))]
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self.rows.close()
 
 
 def current_generation(index_dir: Path) -> Path:
