@@ -4,9 +4,10 @@ Only new or changed articles are chunked; a chunk whose exact text is already in
 (an unchanged passage of an edited article, a syndicated copy) reuses its stored vector, so
 no text is embedded twice. Vectors are reused from the exact store (``vectors.faiss``), never
 from an approximate index, whose codes may be lossy; the approximate index of ``[index] type``
-is derived from the exact store after each update (see ``ann.py``). A file that still exists but can no longer be read keeps its
-previously indexed version: bad input never costs an article. Everything is written into a
-fresh generation and published atomically (see ``store.py``); one writer at a time.
+is derived from the exact store after each update (see ``ann.py``). A file that still exists
+but can no longer be read keeps its previously indexed version: bad input never costs an
+article. Everything is written into a fresh generation and published atomically (see
+``store.py``); one writer at a time.
 """
 
 from __future__ import annotations
