@@ -4,11 +4,14 @@ Only new or changed articles are chunked; each chunk is embedded whole and sente
 sentence (see ``sentences.py``). A chunk whose exact text is already in the index (an
 unchanged passage of an edited article, a syndicated copy) reuses its stored vectors, and
 within one run each distinct text (a sentence shared by overlapping chunks) is embedded once,
-so no text is embedded twice. A file that still exists but can no longer be read keeps its
-previously indexed version: bad input never costs an article. Everything is written into a
-fresh generation and published atomically (see ``store.py``); one writer at a time. A write that
-fails (a full disk, a file-size limit) removes the unfinished generation and is reported as a
-one-line BuildError: the published index is untouched.
+so no text is embedded twice. Vectors are reused from the exact store (``vectors.faiss``),
+never from an approximate index, whose codes may be lossy; the approximate index of
+``[index] type`` is derived from the exact store after each update (see ``ann.py``). A file
+that still exists but can no longer be read keeps its previously indexed version: bad input
+never costs an article. Everything is written into a fresh generation and published
+atomically (see ``store.py``); one writer at a time. A write that fails (a full disk, a
+file-size limit) removes the unfinished generation and is reported as a one-line BuildError:
+the published index is untouched.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import store
+from . import ann, store
 from .articles import Article, CorpusError, Skipped, scan
 from .chunks import Chunk, Chunker
 from .encoder import Encoder
@@ -111,7 +114,10 @@ class Builder:
             added=work.added, updated=work.updated, removed=len(work.removed_ids) - work.updated,
             unchanged=work.unchanged, skipped=corpus.skipped,
         )
-        if previous is not None and not work.new and not work.removed_ids:
+        if (
+            previous is not None and not work.new and not work.removed_ids
+            and ann.reusable(previous.manifest.index, self.settings.vectors, previous.manifest.chunks)
+        ):
             stats.articles, stats.chunks = previous.manifest.articles, previous.manifest.chunks
         else:
             stats.articles, stats.chunks, stats.chunks_embedded = self._write(previous, work)
@@ -150,7 +156,12 @@ class Builder:
         if previous is not None:
             shutil.copyfile(previous.directory / store.ROWS, staging / store.ROWS)
             db = sqlite3.connect(staging / store.ROWS)
-            index = Vectors(faiss.clone_index(previous.vectors), faiss.clone_index(previous.sentences))
+            # The snapshot's copy of the vectors is memory-mapped read-only: read writable ones
+            # from the same (verified, immutable) files.
+            index = Vectors(
+                faiss.read_index(str(previous.directory / store.VECTORS)),
+                faiss.read_index(str(previous.directory / store.SENTENCES)),
+            )
             next_id = previous.manifest.next_chunk_id
         else:
             db = store.empty_rows(staging / store.ROWS)
@@ -159,7 +170,7 @@ class Builder:
         with db:
             chunks = self._chunk(work.new)
             reuse = _stored_vectors(db, index, {text_sha(c.text) for c in chunks})
-            _delete_articles(db, index, work.removed_ids)
+            removed = _delete_articles(db, index, work.removed_ids)
             store.pause_point("embedding")
             embedded, new = self._vectors(chunks, reuse)
             index = index or Vectors.empty(self.encoder.dimension)
@@ -169,11 +180,19 @@ class Builder:
             _insert(db, work.new, chunks, ids)
         _write_vectors(index.chunks, staging / store.VECTORS)
         _write_vectors(index.sentences, staging / store.SENTENCES)
+        old_ann = (previous.ann, previous.manifest.index) if previous is not None else (None, dict(ann.FLAT))
+        new_vectors = np.stack([v for v, _ in new]) if new else np.zeros((0, index.chunks.d), dtype=np.float32)
+        try:
+            approximate, record = ann.derive(self.settings.vectors, index.chunks, old_ann, removed, ids, new_vectors)
+        except ann.AnnError as exc:
+            raise BuildError(str(exc)) from None
+        if approximate is not None:
+            _write_vectors(approximate, staging / store.ANN)
         n_articles, n_chunks = self._finish_rows(db, staging)
         manifest = store.Manifest(
             encoder=self.encoder.name, dimension=index.chunks.d, chunking=asdict(self.settings.chunks),
             versions=store.library_versions(), built_at=time.time(), articles=n_articles,
-            chunks=n_chunks, next_chunk_id=next_id + len(chunks), sentences=index.sentences.ntotal,
+            chunks=n_chunks, next_chunk_id=next_id + len(chunks), sentences=index.sentences.ntotal, index=record,
         )
         store.write_manifest(staging, manifest)
         return n_articles, n_chunks, embedded
@@ -279,7 +298,12 @@ def _stored_vectors(db: sqlite3.Connection, index: Vectors | None, shas: set[str
     return found
 
 
-def _delete_articles(db: sqlite3.Connection, index: Vectors | None, article_ids: list[str]) -> None:
+def _delete_articles(db: sqlite3.Connection, index: Vectors | None, article_ids: list[str]) -> np.ndarray:
+    """Delete the articles' rows and vectors; returns the chunk ids removed.
+
+    One ``remove_ids`` per index for all of them: each call compacts the whole flat array, so
+    one call per article would cost O(corpus) per deleted article.
+    """
     gone: list[tuple[int, str]] = []
     for article_id in article_ids:
         gone += db.execute("SELECT id, text FROM chunks WHERE article_id = ?", (article_id,)).fetchall()
@@ -287,6 +311,7 @@ def _delete_articles(db: sqlite3.Connection, index: Vectors | None, article_ids:
         db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
     if index is not None:
         index.remove([(int(i), text) for i, text in gone])
+    return np.array([i for i, _ in gone], dtype=np.int64)
 
 
 def _insert(db: sqlite3.Connection, articles: list[Article], chunks: list[Chunk], ids: np.ndarray) -> None:

@@ -19,7 +19,7 @@ import numpy as np
 
 from .encoder import Encoder
 from .sentences import sentence_ids, sentence_spans
-from .settings import RetrievalSettings
+from .settings import RetrievalSettings, VectorIndexSettings
 from .store import ChunkRow, Snapshot
 
 
@@ -51,15 +51,18 @@ class Ranking:
 
 
 class Retriever:
-    def __init__(self, encoder: Encoder, settings: RetrievalSettings) -> None:
+    def __init__(
+        self, encoder: Encoder, settings: RetrievalSettings, vectors: VectorIndexSettings = VectorIndexSettings()
+    ) -> None:
         self.encoder = encoder
         self.settings = settings
+        self.vectors = vectors  # search-time parameters of an approximate index (efSearch, nprobe)
 
     def rank(self, snapshot: Snapshot, question: str, query_vector: np.ndarray | None = None) -> Ranking:
         if query_vector is None:
             query_vector = self.encoder.encode_queries([question])[0]
         n = self.settings.candidates
-        scores, ids = snapshot.search(query_vector[None, :], n)
+        scores, ids = snapshot.search(query_vector[None, :], n, self.vectors)
         dense = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
         lexical = snapshot.lexical.search(question, n)
         return Ranking(self._fuse(snapshot, dense, lexical, query_vector), query_vector)

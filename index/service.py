@@ -14,4 +14,4 @@ def open_answerer(settings: IndexSettings, encoder: Encoder | None = None) -> An
     encoder = encoder or Encoder(settings.encoder)
     live = LiveIndex(settings.index_dir, encoder.name)
     live.snapshot()  # raises NoIndex / IndexDamaged / IndexMismatch now, with the way out
-    return Answerer(live, encoder, Retriever(encoder, settings.retrieval), settings.answer)
+    return Answerer(live, encoder, Retriever(encoder, settings.retrieval, settings.vectors), settings.answer)

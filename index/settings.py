@@ -57,10 +57,44 @@ class AnswerSettings:
     threshold: float = 0.3561
 
 
+VECTOR_INDEX_TYPES = ("flat", "hnsw", "ivfpq")
+
+
+@dataclass(frozen=True)
+class VectorIndexSettings:
+    """The FAISS index type and its parameters (the ``[index]`` keys of config.toml besides ``dir``).
+
+    ``flat`` is exact search. ``hnsw`` and ``ivfpq`` add an approximate index derived from the
+    exact vectors (see ``index/ann.py``); the build-time parameters are recorded in the
+    manifest, the search-time ones (``hnsw_ef_search``, ``ivf_nprobe``, ``pq_rescore``) are
+    read from here on every query.
+    """
+
+    type: str = "flat"
+    hnsw_m: int = 32  # graph neighbours per node (build time)
+    hnsw_ef_construction: int = 80  # build-time beam width
+    hnsw_ef_search: int = 128  # search-time beam width (at least the number of candidates asked)
+    ivf_nlist: int = 0  # inverted lists; 0: 4 * sqrt(chunks) when trained
+    ivf_nprobe: int = 32  # lists searched per query
+    pq_m: int = 48  # bytes per PQ code; must divide the encoder dimension
+    pq_rescore: int = 4  # ivfpq: candidates per wanted hit, re-scored with the exact vectors
+
+    def __post_init__(self) -> None:
+        if self.type not in VECTOR_INDEX_TYPES:
+            raise ValueError(f"type must be one of {', '.join(VECTOR_INDEX_TYPES)} (got {self.type!r})")
+        for name in ("hnsw_m", "hnsw_ef_construction", "hnsw_ef_search", "ivf_nprobe", "pq_m", "pq_rescore"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a positive integer (got {value!r})")
+        if not isinstance(self.ivf_nlist, int) or isinstance(self.ivf_nlist, bool) or self.ivf_nlist < 0:
+            raise ValueError(f"ivf_nlist must be a positive integer, or 0 for automatic (got {self.ivf_nlist!r})")
+
+
 @dataclass(frozen=True)
 class IndexSettings:
     corpus_dir: Path = Path("seeds")
     index_dir: Path = Path("var/index")
+    vectors: VectorIndexSettings = field(default_factory=VectorIndexSettings)
     encoder: EncoderSettings = field(default_factory=EncoderSettings)
     chunks: ChunkSettings = field(default_factory=ChunkSettings)
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)

@@ -5,7 +5,10 @@ Layout of an index directory::
     CURRENT                      the name of the published generation (one line)
     generations/<name>/          one complete, immutable index
         manifest.json            encoder, dimension, chunking, versions, counts, file checksums
-        vectors.faiss            IndexIDMap2(IndexFlatIP): normalized vectors under stable chunk ids
+        vectors.faiss            IndexIDMap2(IndexFlatIP): normalized vectors under stable chunk ids,
+                                 the exact source of truth for every index type
+        ann.faiss                only for [index] type "hnsw" or "ivfpq": the approximate index
+                                 derived from vectors.faiss (see ann.py)
         sentences.faiss          IndexIDMap2(fp16 IndexScalarQuantizer): each chunk's sentence
                                  vectors, under ids derived from the chunk id (sentences.py)
         rows.sqlite              articles and chunks (text, spans)
@@ -17,6 +20,8 @@ then replaces CURRENT with one ``os.replace``: a reader sees the old index or th
 never a mix, and a crash at any point leaves the published index whole. FAISS has no checksum
 and loads a damaged file without complaint, so every file's size and SHA-256 are recorded in
 the manifest and verified on open, and the vector and row counts are cross-checked.
+Readers memory-map vectors.faiss (a published generation never changes): with an approximate
+index only the few vectors re-scored are paged in, and processes share the pages.
 
 Generation names sort in publish order (UTC time to the nanosecond, then the pid). What a
 ``kill -9`` can leave behind is harmless and removed by the next writer (``prune``): a
@@ -45,7 +50,9 @@ from pathlib import Path
 
 import numpy as np
 
+from . import ann as ann_module
 from .lexical import LexicalIndex
+from .settings import VectorIndexSettings
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +61,7 @@ CURRENT = "CURRENT"
 GENERATIONS = "generations"
 VECTORS = "vectors.faiss"
 SENTENCES = "sentences.faiss"
+ANN = "ann.faiss"
 ROWS = "rows.sqlite"
 LEXICAL = "lexical"
 MANIFEST = "manifest.json"
@@ -101,6 +109,7 @@ class Manifest:
     next_chunk_id: int
     sentences: int = 0
     files: dict = field(default_factory=dict)  # relative path -> {"bytes": int, "sha256": str}
+    index: dict = field(default_factory=lambda: dict(ann_module.FLAT))  # the vector index built (ann.py)
     format_version: int = FORMAT_VERSION
 
     @classmethod
@@ -160,8 +169,43 @@ def _all_files(directory: Path) -> list[Path]:
 # ---------------------------------------------------------------- reading
 
 
+class Rows:
+    """Read-only access to one generation's rows.sqlite (articles and chunks), safe across threads.
+
+    Chunk lookups go by the integer primary key (SQLite's rowid B-tree), so their cost grows
+    with log(chunks): flat in practice (``bench/bench_scale.py --rows`` shows it).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+        self._lock = threading.Lock()
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def chunks(self, ids: list[int]) -> dict[int, ChunkRow]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        sql = (
+            "SELECT c.id, c.article_id, c.seq, c.start, c.end, c.text, a.title, a.url "
+            f"FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({marks})"
+        )
+        return {row[0]: ChunkRow(*row) for row in self.query(sql, tuple(int(i) for i in ids))}
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
 class Snapshot:
-    """One published generation, opened read-only and verified."""
+    """One published generation, opened read-only and verified.
+
+    ``vectors`` is memory-mapped and read-only: calling anything that modifies it (add,
+    remove, or modifying a ``clone_index`` of it) aborts the process inside FAISS. A writer
+    reads the file itself instead.
+    """
 
     def __init__(self, directory: Path, manifest: Manifest) -> None:
         import faiss
@@ -173,11 +217,11 @@ class Snapshot:
         self.directory = directory
         self.manifest = manifest
         self.generation = directory.name
-        self.vectors = faiss.read_index(str(directory / VECTORS))
+        self.vectors = faiss.read_index(str(directory / VECTORS), faiss.IO_FLAG_MMAP_IFC)
         self.sentences = faiss.read_index(str(directory / SENTENCES))
-        uri = f"file:{directory / ROWS}?mode=ro&immutable=1"
-        self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
-        self._lock = threading.Lock()
+        kind = manifest.index.get("type")
+        self.ann = None if kind == "flat" else faiss.read_index(str(directory / ANN))
+        self.rows = Rows(directory / ROWS)
         self.lexical = LexicalIndex.load(directory / LEXICAL)
         self._cross_check()
 
@@ -185,6 +229,11 @@ class Snapshot:
         rows = self._query("SELECT COUNT(*) FROM chunks")[0][0]
         articles = self._query("SELECT COUNT(*) FROM articles")[0][0]
         counts = (self.vectors.ntotal, rows, len(self.lexical), self.manifest.chunks)
+        if self.ann is not None and self.ann.ntotal != rows:
+            raise IndexDamaged(
+                f"index at {self.directory} is damaged ({ANN} holds {self.ann.ntotal} vectors for {rows} chunk rows): "
+                f"{REBUILD_HINT}"
+            )
         if len(set(counts)) != 1 or articles != self.manifest.articles:
             raise IndexDamaged(
                 f"index at {self.directory} is damaged (vectors {counts[0]}, chunk rows {rows}, "
@@ -199,13 +248,7 @@ class Snapshot:
             )
 
     def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
-        with self._lock:
-            return self._db.execute(sql, params).fetchall()
-
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Inner-product search: (scores, chunk ids), -1 ids where fewer than k exist."""
-        k = max(1, min(k, self.vectors.ntotal or 1))
-        return self.vectors.search(np.ascontiguousarray(queries, dtype=np.float32), k)
+        return self.rows.query(sql, params)
 
     def sentence_vectors(self, ids: np.ndarray) -> np.ndarray:
         """The stored sentence vectors under these ids (see ``sentences.sentence_ids``)."""
@@ -213,15 +256,22 @@ class Snapshot:
             return np.zeros((0, self.sentences.d), dtype=np.float32)
         return self.sentences.reconstruct_batch(np.ascontiguousarray(ids, dtype=np.int64))
 
+    def search(
+        self, queries: np.ndarray, k: int, settings: VectorIndexSettings | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Inner-product search: (scores, chunk ids), -1 ids where fewer than k exist.
+
+        Uses the stored index type; ``settings`` gives the search-time parameters of an
+        approximate index (efSearch, nprobe, re-scoring). Scores are exact cosines either way.
+        """
+        k = max(1, min(k, self.vectors.ntotal or 1))
+        queries = np.ascontiguousarray(queries, dtype=np.float32)
+        if self.ann is None:
+            return self.vectors.search(queries, k)
+        return ann_module.search(self.ann, self.manifest.index, self.vectors, queries, k, settings or VectorIndexSettings())
+
     def chunks(self, ids: list[int]) -> dict[int, ChunkRow]:
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        sql = (
-            "SELECT c.id, c.article_id, c.seq, c.start, c.end, c.text, a.title, a.url "
-            f"FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({marks})"
-        )
-        return {row[0]: ChunkRow(*row) for row in self._query(sql, tuple(int(i) for i in ids))}
+        return self.rows.chunks(ids)
 
     def article(self, article_id: str) -> ArticleRow | None:
         rows = self._query("SELECT * FROM articles WHERE id = ?", (article_id,))
@@ -235,8 +285,7 @@ class Snapshot:
         return [ArticleRow(*row) for row in self._query(sql, (limit,))]
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self.rows.close()
 
 
 def current_generation(index_dir: Path) -> Path:
@@ -305,6 +354,12 @@ def check_encoder(manifest: Manifest, directory: Path, encoder: str | None) -> N
         raise IndexMismatch(
             f"index at {directory} has format {manifest.format_version}, this rawi reads "
             f"{FORMAT_VERSION}: {REBUILD_HINT}"
+        )
+    kind = manifest.index.get("type") if isinstance(manifest.index, dict) else None
+    if kind not in ann_module.KNOWN_TYPES:
+        raise IndexMismatch(
+            f"index at {directory} uses vector index type {kind!r}, this rawi reads "
+            f"{', '.join(ann_module.KNOWN_TYPES)}: {REBUILD_HINT}"
         )
 
 

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.settings import BotSettings
-from index.settings import AnswerSettings, ChunkSettings, EncoderSettings, IndexSettings, RetrievalSettings
+from index.settings import (
+    AnswerSettings, ChunkSettings, EncoderSettings, IndexSettings, RetrievalSettings, VectorIndexSettings,
+)
 from index.watch import WatchSettings
 
 DEFAULT_CONFIG = Path("config.toml")
@@ -31,8 +33,8 @@ class Settings:
     watch: WatchSettings = WatchSettings()
 
 
-def _section(data: dict, name: str, cls: type, base: Path, **extra: Any):
-    values = dict(data.get(name, {}))
+def _section(data: dict, name: str, cls: type, base: Path, skip: tuple[str, ...] = (), **extra: Any):
+    values = {key: value for key, value in data.get(name, {}).items() if key not in skip}
     known = {f.name for f in fields(cls)}
     unknown = set(values) - known
     if unknown:
@@ -42,7 +44,7 @@ def _section(data: dict, name: str, cls: type, base: Path, **extra: Any):
             values[f.name] = base / values[f.name]
     try:
         return cls(**values, **extra)
-    except TypeError as exc:
+    except (TypeError, ValueError) as exc:
         raise ConfigError(f"[{name}]: {exc}") from None
 
 
@@ -72,6 +74,7 @@ def load(path: Path | None, corpus: Path | None = None, index: Path | None = Non
     index_settings = IndexSettings(
         corpus_dir=_dir(data, "corpus", "seeds", base, corpus),
         index_dir=_dir(data, "index", "var/index", base, index),
+        vectors=_section(data, "index", VectorIndexSettings, base, skip=("dir",)),
         encoder=_section(data, "encoder", EncoderSettings, base),
         chunks=_section(data, "chunks", ChunkSettings, base),
         retrieval=_section(data, "retrieval", RetrievalSettings, base),

@@ -9,14 +9,14 @@ import tomllib
 import pytest
 
 from bot.settings import BotSettings
-from index.settings import AnswerSettings, ChunkSettings, EncoderSettings, RetrievalSettings
+from index.settings import AnswerSettings, ChunkSettings, EncoderSettings, RetrievalSettings, VectorIndexSettings
 from index.watch import WatchSettings
 from rawi import config
 from tests.conftest import ROOT
 
 SHIPPED = ROOT / "config.toml"
 SECTIONS = {
-    "encoder": EncoderSettings, "chunks": ChunkSettings, "retrieval": RetrievalSettings,
+    "index": VectorIndexSettings, "encoder": EncoderSettings, "chunks": ChunkSettings, "retrieval": RetrievalSettings,
     "answer": AnswerSettings, "watch": WatchSettings, "bot": BotSettings,
 }
 
