@@ -47,6 +47,7 @@ class HashVectors:
     """Stands in for the encoder: a word count for tokens, a unit vector seeded by the text."""
 
     name = "test-hash-vectors"
+    dimension = DIM
 
     def count_tokens(self, text: str) -> int:
         return len(text.split())
