@@ -54,7 +54,6 @@ import csv
 import hashlib
 import importlib.util
 import json
-import os
 import subprocess
 import sys
 import tempfile

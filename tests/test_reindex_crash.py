@@ -20,7 +20,7 @@ from tests.reindex_helpers import (  # noqa: F401  (indexed_workdir: a fixture)
 
 
 @pytest.fixture
-def workdir(indexed_workdir):
+def workdir(indexed_workdir):  # noqa: F811  (the fixture, under the name these tests use)
     return indexed_workdir
 
 

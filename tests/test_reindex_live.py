@@ -19,7 +19,7 @@ from tests.reindex_helpers import (  # noqa: F401  (indexed_workdir: a fixture)
 
 
 @pytest.fixture
-def work(indexed_workdir):
+def work(indexed_workdir):  # noqa: F811  (the fixture, under the name these tests use)
     return indexed_workdir
 
 

@@ -11,7 +11,6 @@ answering, and a rerun without the limit completes.
 
 from __future__ import annotations
 
-import json
 import resource
 import signal
 import subprocess
