@@ -23,6 +23,9 @@ from .settings import AnswerSettings
 from .store import ArticleRow, LiveIndex
 
 
+EVIDENCE_HITS = 3  # the evidence reads the best lexical score among the top passages
+
+
 @dataclass(frozen=True)
 class Passage:
     article_id: str
@@ -67,7 +70,9 @@ class Answerer:
         snapshot = self.index.snapshot()
         parsed = parse_question(question)
         ranking = self.retriever.rank(snapshot, parsed.text)
-        hits = distinct(ranking.hits)
+        # Enough distinct passages for this page, one more to know whether there is a next
+        # page, and the top 3 that the evidence reads.
+        hits = distinct(ranking.hits, max(offset + k + 1, EVIDENCE_HITS))
         found = evidence(ranking, hits, parsed, float(ranking.query_vector @ self._empty_passage))
         confidence = probability(found, self.settings)
         passages = [_passage(hit, parsed) for hit in hits[offset : offset + k]]
@@ -111,11 +116,14 @@ def sentence_score(cosine: float, sentence: str, question: Question) -> float:
     return cosine + bonus
 
 
-def distinct(hits: list[Hit]) -> list[Hit]:
-    """Drop passages whose text was already cited (syndicated copies of one article)."""
+def distinct(hits: list[Hit], limit: int) -> list[Hit]:
+    """The first ``limit`` hits whose text was not already cited (syndicated copies of one
+    article are cited once). Stops there: normalizing a passage's text is the costly part."""
     seen: set[str] = set()
-    kept = []
+    kept: list[Hit] = []
     for hit in hits:
+        if len(kept) >= limit:
+            break
         key = hashlib.sha1(" ".join(normalize(hit.chunk.text).split()).encode()).hexdigest()
         if key not in seen:
             seen.add(key)
@@ -133,7 +141,7 @@ def evidence(ranking: Ranking, hits: list[Hit], question: Question, null: float)
         dense=top.dense,
         sentence=top.sentence,
         null=null,
-        lexical=max((h.lexical for h in hits[:3]), default=0.0),
+        lexical=max((h.lexical for h in hits[:EVIDENCE_HITS]), default=0.0),
         coverage=len(question.terms & passage_terms) / max(len(question.terms), 1),
         agree=top.dense_rank == 1 and top.lexical_rank == 1,
         type_match=bool(question.expects and question.expects.search(normalize(top.chunk.text))),
