@@ -18,7 +18,7 @@ from .abstain import NO_EVIDENCE, Evidence, probability
 from .encoder import Encoder
 from .normalize import normalize, tokens
 from .question import Question, language_of, parse_question
-from .retrieval import Hit, Ranking, Retriever
+from .retrieval import Hit, Retriever
 from .settings import AnswerSettings
 from .store import ArticleRow, LiveIndex
 
@@ -73,7 +73,7 @@ class Answerer:
         # Enough distinct passages for this page, one more to know whether there is a next
         # page, and the top 3 that the evidence reads.
         hits = distinct(ranking.hits, max(offset + k + 1, EVIDENCE_HITS))
-        found = evidence(ranking, hits, parsed, float(ranking.query_vector @ self._empty_passage))
+        found = evidence(hits, parsed, float(ranking.query_vector @ self._empty_passage))
         confidence = probability(found, self.settings)
         passages = [_passage(hit, parsed) for hit in hits[offset : offset + k]]
         return Answer(
@@ -131,7 +131,7 @@ def distinct(hits: list[Hit], limit: int) -> list[Hit]:
     return kept
 
 
-def evidence(ranking: Ranking, hits: list[Hit], question: Question, null: float) -> Evidence:
+def evidence(hits: list[Hit], question: Question, null: float) -> Evidence:
     """What the abstention model reads; ``null`` is the question's cosine with an empty passage."""
     if not hits:
         return NO_EVIDENCE
