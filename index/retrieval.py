@@ -14,6 +14,7 @@ figures are in config.toml.) Each hit keeps every signal for the answer step.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -36,10 +37,17 @@ class Hit:
     fused: float  # the score hits are ranked by (see above)
     dense: float  # cosine of question and passage
     sentence: float  # the best cosine of question and one of the passage's sentences
-    sentences: tuple[Sentence, ...]
+    sentence_cosines: tuple[float, ...]  # each sentence's, in passage order
     dense_rank: int  # 1-based rank by meaning (passage and sentence cosines) among the candidates
     lexical: float  # BM25 score, 0 when the passage shares no term with the question
     lexical_rank: int | None
+
+    @cached_property
+    def sentences(self) -> tuple[Sentence, ...]:
+        """The passage's sentences with their cosines. Split only when asked for: a question
+        scores about a hundred candidates but cites a few, and splitting is the costly part."""
+        spans = sentence_spans(self.chunk.text)
+        return tuple(Sentence(s, e, c) for (s, e), c in zip(spans, self.sentence_cosines))
 
 
 @dataclass(frozen=True)
@@ -77,8 +85,8 @@ class Retriever:
         dense_score |= _chunk_cosines(snapshot, [i for i in ids if i not in dense_score], query)
         rows = snapshot.chunks(ids)
         ids = [i for i in ids if i in rows]
-        found = _sentence_cosines(snapshot, [rows[i] for i in ids], query)
-        best = {i: max((s.cosine for s in found[i]), default=dense_score[i]) for i in ids}
+        found = _sentence_cosines(snapshot, ids, query)
+        best = {i: max(found[i], default=dense_score[i]) for i in ids}
         weight = self.settings.sentence_weight
         meaning = {i: (dense_score[i] + weight * best[i]) / (1 + weight) for i in ids}
         dense_rank = {i: r for r, i in enumerate(sorted(ids, key=lambda i: -meaning[i]), 1)}
@@ -90,7 +98,7 @@ class Retriever:
                 fused=meaning[i] + lexical_weight * lexical_score.get(i, 0.0),
                 dense=dense_score[i],
                 sentence=best[i],
-                sentences=found[i],
+                sentence_cosines=found[i],
                 dense_rank=dense_rank[i],
                 lexical=lexical_score.get(i, 0.0),
                 lexical_rank=lexical_rank.get(i),
@@ -104,20 +112,15 @@ def _chunk_cosines(snapshot: Snapshot, ids: list[int], query: np.ndarray) -> dic
     """Cosine for lexical-only hits, so every hit carries both signals."""
     if not ids:
         return {}
-    vectors = np.stack([snapshot.vectors.reconstruct(int(i)) for i in ids])
+    vectors = snapshot.vectors.reconstruct_batch(np.asarray(ids, dtype=np.int64))
     return dict(zip(ids, (vectors @ query).tolist()))
 
 
-def _sentence_cosines(snapshot: Snapshot, rows: list[ChunkRow], query: np.ndarray) -> dict[int, tuple[Sentence, ...]]:
-    """Each passage's sentences with their cosine to the question, from the stored vectors."""
-    spans = {row.id: sentence_spans(row.text) for row in rows}
-    ids = [sentence_ids(row.id, len(spans[row.id])) for row in rows]
-    vectors = snapshot.sentence_vectors(np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64))
-    cosines = (vectors @ query).tolist()
-    found, at = {}, 0
-    for row in rows:
-        n = len(spans[row.id])
-        found[row.id] = tuple(Sentence(s, e, c) for (s, e), c in zip(spans[row.id], cosines[at : at + n]))
-        at += n
-    return found
-
+def _sentence_cosines(snapshot: Snapshot, ids: list[int], query: np.ndarray) -> dict[int, tuple[float, ...]]:
+    """Each passage's sentence cosines with the question, from the stored vectors, in one read."""
+    chunk_ids = np.asarray(ids, dtype=np.int64)
+    counts = snapshot.sentence_counts(chunk_ids)
+    starts = np.concatenate(([0], np.cumsum(counts)))
+    within = np.arange(starts[-1], dtype=np.int64) - np.repeat(starts[:-1], counts)
+    cosines = (snapshot.sentence_vectors(sentence_ids(np.repeat(chunk_ids, counts), within)) @ query).tolist()
+    return {i: tuple(cosines[starts[k] : starts[k + 1]]) for k, i in enumerate(ids)}

@@ -52,6 +52,7 @@ import numpy as np
 
 from . import ann as ann_module
 from .lexical import LexicalIndex
+from .sentences import sentences_per_chunk
 from .settings import VectorIndexSettings
 
 log = logging.getLogger(__name__)
@@ -219,6 +220,9 @@ class Snapshot:
         self.generation = directory.name
         self.vectors = faiss.read_index(str(directory / VECTORS), faiss.IO_FLAG_MMAP_IFC)
         self.sentences = faiss.read_index(str(directory / SENTENCES))
+        # Sentence vector ids derive from chunk ids, so their counts come from the ids alone:
+        # ranking needs no text splitting (1 byte per chunk id).
+        self._sentence_counts = sentences_per_chunk(faiss.vector_to_array(self.sentences.id_map))
         kind = manifest.index.get("type")
         self.ann = None if kind == "flat" else faiss.read_index(str(directory / ANN))
         self.rows = Rows(directory / ROWS)
@@ -249,6 +253,14 @@ class Snapshot:
 
     def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
         return self.rows.query(sql, params)
+
+    def sentence_counts(self, chunk_ids: np.ndarray) -> np.ndarray:
+        """How many sentence vectors each of these chunks has (0 for an unknown id)."""
+        table = self._sentence_counts
+        known = (chunk_ids >= 0) & (chunk_ids < len(table))
+        counts = np.zeros(len(chunk_ids), dtype=np.int64)
+        counts[known] = table[chunk_ids[known]]
+        return counts
 
     def sentence_vectors(self, ids: np.ndarray) -> np.ndarray:
         """The stored sentence vectors under these ids (see ``sentences.sentence_ids``)."""

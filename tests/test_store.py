@@ -8,6 +8,7 @@ import pytest
 
 from index import store
 from index.build import Builder, BuildError
+from index.sentences import sentence_spans
 from tests.conftest import SEEDS
 
 EXTRA = "Forecasters warned that a storm will reach the eastern coast on Friday night.\n\nSchools will close."
@@ -36,6 +37,20 @@ def test_round_trip_rows_vectors_and_manifest(built, encoder):
     assert "20 ألف حاوية" in rows[int(ids[0][0])].text
     stored = snap.vectors.reconstruct(int(ids[0][0]))
     assert np.isclose(float(stored @ query[0]), float(scores[0][0]), atol=1e-5)
+
+
+def test_sentence_counts_come_from_the_stored_ids_and_match_the_split_text(built, encoder):
+    settings, _ = built
+    (settings.corpus_dir / "extra.txt").write_text(EXTRA, encoding="utf-8")
+    Builder(settings, encoder).run()
+    snap = store.open_snapshot(settings.index_dir, encoder.name)
+    rows = snap.chunks(list(range(snap.manifest.next_chunk_id)))
+    ids = np.array(sorted(rows), dtype=np.int64)
+    counts = snap.sentence_counts(ids)
+    assert counts.tolist() == [len(sentence_spans(rows[int(i)].text)) for i in ids]
+    assert counts.sum() == snap.sentences.ntotal
+    unknown = np.array([-1, snap.manifest.next_chunk_id, 10**9], dtype=np.int64)
+    assert snap.sentence_counts(unknown).tolist() == [0, 0, 0]
 
 
 def test_index_directory_is_private(built):
