@@ -145,7 +145,7 @@ def vectors(args) -> None:
             print(f"{kind:8}{f'{label}={value}':>12}{build:>9.1f}{size:>10.0f}{grown:>9.0f}{p50 * 1000:>8.2f}"
                   f"{flat_p50 / p50:>8.1f}x{recall(found, truth):>7.3f}", flush=True)
         print(f"{'':8}{'':>12} built with {record}", flush=True)
-        del index
+        index = None  # freed before the next type is built
     print(f"\npeak resident {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB "
           "(includes the float32 vectors the bench made; rawi memory-maps the exact store)")
 
