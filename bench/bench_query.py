@@ -4,14 +4,14 @@
     .venv/bin/python bench/bench_query.py --chunks 100000        # the 1 GB serving target
     .venv/bin/python bench/bench_query.py --index-peak 300       # + peak memory of a real `rawi index`
 
-A corpus of about ``--chunks`` passages is made from XQuAD dev paragraphs (Arabic and English,
+A corpus of about ``--chunks`` passages (±10%) is made from XQuAD dev paragraphs (Arabic and English,
 three per article, shuffled) and indexed by rawi's own Builder; the passage vectors are random
 unit vectors (a flat FAISS search costs the same whatever the vectors hold), so building a
 large index takes minutes, not hours. Questions are the XQuAD dev questions. For each encoder
 backend a fresh process opens the index and reports, warm (model loaded, 5 questions asked first):
 
 * p50 of encoding one question; of encoding + FAISS search; of a whole ``Answerer.ask``
-  (retrieval, fusion, sentence choice: it embeds the sentences of passages not seen before);
+  (encoding, dense and BM25 search, scoring with the stored sentence vectors, sentence choice);
 * resident memory after the questions (psutil) and its peak (getrusage).
 
 The ratios torch / backend are printed side by side. ``--index-peak N`` also runs a real
@@ -82,7 +82,7 @@ def build(base: Path, chunks: int, backend: str) -> int:
 
     settings = settings_for(base, backend)
     if not (settings.index_dir / "CURRENT").exists():
-        articles = max(1, chunks // 3)  # three paragraphs of about one chunk each
+        articles = max(1, chunks // 5)  # three paragraphs make about five chunks
         write_corpus(settings.corpus_dir, articles)
         started = time.perf_counter()
         stats = Builder(settings, RandomVectors(Encoder(settings.encoder))).run()
