@@ -29,6 +29,7 @@ import logging
 import os
 import shutil
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -169,25 +170,33 @@ class OnnxEncoder:
     """
 
     def __init__(self, folder: Path, threads: int = 0) -> None:
-        import onnxruntime as ort
-
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
         self.folder = folder
         self.dimension = int(meta["dimension"])
         self.max_tokens = int(meta["max_tokens"])
         self.pad_id = int(meta["pad_id"])
         # One tokenizer (about 280 MB for this 250k-token vocabulary) for counting and encoding.
-        self.tokenizer = _FastTokenizer(folder / "tokenizer.json")
+        # Parsing its JSON (~1.3 s, the longest part of a cold `rawi ask`) releases the GIL, as
+        # does building the session: the two run side by side.
+        with ThreadPoolExecutor(1, thread_name_prefix="rawi-tokenizer") as pool:
+            tokenizer = pool.submit(_FastTokenizer, folder / "tokenizer.json")
+            self.session = self._session(folder, threads)
+            self.tokenizer = tokenizer.result()
         self._tok = self.tokenizer.tokenizer
+        self._table = np.load(folder / EMBEDDINGS, mmap_mode="r")
+
+    @staticmethod
+    def _session(folder: Path, threads: int):
+        import onnxruntime as ort
+
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads if threads > 0 else 0
+        options.intra_op_num_threads = max(0, threads)
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         # No arena: memory goes back after each batch, so a long-running bot stays small.
         options.enable_cpu_mem_arena = False
-        self._table = np.load(folder / EMBEDDINGS, mmap_mode="r")
         log.info("loading encoder %s (onnxruntime)", folder)
-        self.session = ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
+        return ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
 
     def encode(
         self, texts: Sequence[str], prompt: str = "", batch_size: int = 32, show_progress_bar: bool = False, **_: object

@@ -42,14 +42,16 @@ class Context:
 @contextmanager
 def user_errors():
     """Turn the library's one-line errors into click's exit-1 errors."""
-    from index.errors import USER_ERRORS
-
     try:
         yield
-    except USER_ERRORS as exc:
-        raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt:
         raise click.ClickException("interrupted") from None
+    except Exception as exc:
+        from index.errors import USER_ERRORS  # imported only now: it pulls in the indexer
+
+        if isinstance(exc, USER_ERRORS):
+            raise click.ClickException(str(exc)) from None
+        raise
 
 
 @click.group(epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
@@ -133,8 +135,8 @@ def ask(obj: Context, question: str, index_dir: Path | None, k: int | None, json
     settings = obj.settings(index=index_dir).index
     k = k or settings.retrieval.k
     with user_errors():
-        from index.service import open_answerer
         from index.question import QuestionError
+        from index.service import open_answerer
 
         answerer = open_answerer(settings)
         if question == "-":
