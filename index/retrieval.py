@@ -19,7 +19,7 @@ from functools import cached_property
 import numpy as np
 
 from .encoder import Encoder
-from .sentences import sentence_ids, sentence_spans
+from .sentences import all_sentence_ids, sentence_spans
 from .settings import RetrievalSettings, VectorIndexSettings
 from .store import ChunkRow, Snapshot
 
@@ -118,9 +118,7 @@ def _chunk_cosines(snapshot: Snapshot, ids: list[int], query: np.ndarray) -> dic
 
 def _sentence_cosines(snapshot: Snapshot, ids: list[int], query: np.ndarray) -> dict[int, tuple[float, ...]]:
     """Each passage's sentence cosines with the question, from the stored vectors, in one read."""
-    chunk_ids = np.asarray(ids, dtype=np.int64)
-    counts = snapshot.sentence_counts(chunk_ids)
-    starts = np.concatenate(([0], np.cumsum(counts)))
-    within = np.arange(starts[-1], dtype=np.int64) - np.repeat(starts[:-1], counts)
-    cosines = (snapshot.sentence_vectors(sentence_ids(np.repeat(chunk_ids, counts), within)) @ query).tolist()
-    return {i: tuple(cosines[starts[k] : starts[k + 1]]) for k, i in enumerate(ids)}
+    counts = snapshot.sentence_counts(np.asarray(ids, dtype=np.int64))
+    cosines = (snapshot.sentence_vectors(all_sentence_ids(np.asarray(ids), counts)) @ query).tolist()
+    ends = np.cumsum(counts).tolist()
+    return {i: tuple(cosines[end - n : end]) for i, n, end in zip(ids, counts.tolist(), ends)}

@@ -47,12 +47,16 @@ def sentences(text: str) -> list[str]:
     return [text[s:e] for s, e in sentence_spans(text)]
 
 
-def sentence_ids(chunk_id: int | np.ndarray, count_or_index: int | np.ndarray) -> np.ndarray:
-    """The vector ids of a passage's first ``count`` sentences, unique and derived from the
-    passage id; given arrays, the id of sentence ``index[k]`` of passage ``chunk_id[k]``."""
-    if np.ndim(count_or_index) == 0:
-        count_or_index = np.arange(int(count_or_index), dtype=np.int64)
-    return (np.asarray(chunk_id, dtype=np.int64) << _ID_BITS) + count_or_index
+def sentence_ids(chunk_id: int, count: int) -> np.ndarray:
+    """The vector ids of a passage's ``count`` sentences: unique, and derived from the passage id."""
+    return (np.int64(chunk_id) << _ID_BITS) + np.arange(count, dtype=np.int64)
+
+
+def all_sentence_ids(chunk_ids: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``sentence_ids`` of many passages at once, passage after passage (``counts[k]`` for passage k)."""
+    firsts = np.cumsum(counts) - counts
+    within = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(firsts, counts)
+    return (np.repeat(np.asarray(chunk_ids, dtype=np.int64), counts) << _ID_BITS) + within
 
 
 def sentences_per_chunk(ids: np.ndarray) -> np.ndarray:

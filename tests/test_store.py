@@ -8,7 +8,7 @@ import pytest
 
 from index import store
 from index.build import Builder, BuildError
-from index.sentences import sentence_spans
+from index.sentences import all_sentence_ids, sentence_ids, sentence_spans
 from tests.conftest import SEEDS
 
 EXTRA = "Forecasters warned that a storm will reach the eastern coast on Friday night.\n\nSchools will close."
@@ -142,3 +142,12 @@ def test_old_generations_are_pruned(built, encoder):
         Builder(settings, encoder).run()
     names = [p.name for p in (settings.index_dir / store.GENERATIONS).iterdir()]
     assert len(names) == 2 and store.current_generation(settings.index_dir).name in names
+
+
+@pytest.mark.parametrize("counts", [[], [0], [3, 0, 2], [64, 1, 0, 64]])
+def test_sentence_ids_of_many_passages_are_each_passages_ids_in_turn(counts):
+    chunk_ids = np.arange(len(counts), dtype=np.int64) * 7 + 1
+    counts = np.array(counts, dtype=np.int64)
+    expected = [i for c, n in zip(chunk_ids, counts) for i in sentence_ids(int(c), int(n)).tolist()]
+    assert all_sentence_ids(chunk_ids, counts).tolist() == expected
+    assert len(set(expected)) == len(expected)
