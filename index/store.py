@@ -52,7 +52,7 @@ import numpy as np
 
 from . import ann as ann_module
 from .lexical import LexicalIndex
-from .sentences import sentences_per_chunk
+from .sentences import all_sentence_ids, sentences_per_chunk
 from .settings import VectorIndexSettings
 
 log = logging.getLogger(__name__)
@@ -226,8 +226,13 @@ class Snapshot:
         kind = manifest.index.get("type")
         self.ann = None if kind == "flat" else faiss.read_index(str(directory / ANN))
         self.rows = Rows(directory / ROWS)
-        self.lexical = LexicalIndex.load(directory / LEXICAL)
-        self._cross_check()
+        try:
+            self.lexical = LexicalIndex.load(directory / LEXICAL)
+            self._cross_check()
+            self._check_sentence_ids()
+        except BaseException:
+            self.rows.close()
+            raise
 
     def _cross_check(self) -> None:
         rows = self._query("SELECT COUNT(*) FROM chunks")[0][0]
@@ -249,6 +254,20 @@ class Snapshot:
             raise IndexDamaged(
                 f"index at {self.directory} is damaged (sentence vectors {self.sentences.ntotal}, "
                 f"manifest {self.manifest.sentences}): {REBUILD_HINT}"
+            )
+
+    def _check_sentence_ids(self) -> None:
+        """Every passage has sentences, numbered from 0 without gaps, and no sentence lacks its
+        passage: otherwise a question would ask FAISS for a vector that is not there."""
+        import faiss
+
+        counts = self._sentence_counts
+        passages = np.flatnonzero(counts)
+        chunk_ids = np.sort(faiss.vector_to_array(self.vectors.id_map))
+        stored = np.sort(faiss.vector_to_array(self.sentences.id_map))
+        if not (np.array_equal(passages, chunk_ids) and np.array_equal(stored, all_sentence_ids(passages, counts[passages]))):
+            raise IndexDamaged(
+                f"index at {self.directory} is damaged (sentence vectors do not match the passages): {REBUILD_HINT}"
             )
 
     def _query(self, sql: str, params: tuple = ()) -> list[tuple]:

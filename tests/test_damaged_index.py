@@ -12,6 +12,7 @@ SQLite and BM25 loading, and the count cross-check of vectors, rows and manifest
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -104,6 +105,12 @@ def _manifest_files_as(value):
     return change
 
 
+def _sentence_count_as_in(current: Path, older: Path) -> None:
+    """Give the current manifest the older generation's sentence count, so only the ids differ."""
+    older_count = json.loads((older / store.MANIFEST).read_text(encoding="utf-8"))["sentences"]
+    edit_manifest(lambda d: {**d, "sentences": older_count})(current, older)
+
+
 def _with_refit(damage):
     def both(current: Path, older: Path) -> None:
         damage(current, older)
@@ -141,6 +148,10 @@ DAMAGE = {
     "rows of the previous generation, manifest refitted": _with_refit(
         lambda c, o: shutil.copyfile(o / store.ROWS, c / store.ROWS)),
     "vectors and rows swapped, manifest refitted": _with_refit(swap(store.VECTORS, store.ROWS)),
+    "sentences truncated": lambda c, o: truncate(c / store.SENTENCES),
+    "sentences zeroed, manifest refitted": _with_refit(lambda c, o: zero(c / store.SENTENCES)),
+    "sentences of the previous generation, counts and manifest refitted": _with_refit(
+        lambda c, o: (shutil.copyfile(o / store.SENTENCES, c / store.SENTENCES), _sentence_count_as_in(c, o))),
     # the manifest
     "manifest truncated": lambda c, o: truncate(c / store.MANIFEST),
     "manifest zeroed": lambda c, o: zero(c / store.MANIFEST),
@@ -228,3 +239,21 @@ def test_the_real_rawi_index_refuses_and_rawi_index_rebuild_repairs(work, encode
     assert json.loads(rebuilt.stdout.splitlines()[-1])["articles"] == 2
     answer = open_answerer(settings_of(work), encoder).ask(SEED_QUESTION)
     assert answer.answered and SEED_ANSWER in answer.passages[0].text
+
+
+def _open_files_named(name: str) -> int:
+    fds = Path("/proc/self/fd")
+    return sum(1 for fd in fds.iterdir() if fd.is_symlink() and Path(os.readlink(fd)).name == name)
+
+
+@pytest.mark.parametrize("name", ["lexical zeroed, manifest refitted", "manifest chunk count off by one"])
+def test_a_refused_index_leaves_no_database_open(work, name):
+    """A long-running bot retries a damaged index on every question: each refusal must close
+    the SQLite handle it opened, or file handles run out."""
+    current, older = generations(work)
+    DAMAGE[name](current, older)
+    before = _open_files_named(store.ROWS)
+    for _ in range(3):
+        with pytest.raises(store.IndexDamaged):
+            store.open_snapshot(work / "index")
+    assert _open_files_named(store.ROWS) == before
