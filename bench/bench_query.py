@@ -12,7 +12,7 @@ backend a fresh process opens the index and reports, warm (model loaded, 5 quest
 
 * p50 of encoding one question; of encoding + FAISS search; of a whole ``Answerer.ask``
   (encoding, dense and BM25 search, scoring with the stored sentence vectors, sentence choice);
-* resident memory after the questions (psutil) and its peak (getrusage).
+* resident memory after the questions (psutil) and its peak (VmHWM).
 
 The ratios torch / backend are printed side by side. ``--index-peak N`` also runs a real
 ``rawi index`` of N generated articles with each backend and reports its peak resident memory.
@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -39,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_encode import CACHE, xquad  # noqa: E402
+from bench_serve import peak_mb  # noqa: E402
 
 from index.settings import EncoderSettings, IndexSettings  # noqa: E402
 
@@ -136,7 +136,7 @@ def serve(base: Path, backend: str, index_backend: str, questions: int) -> dict:
         "encode_search_p50": statistics.median(search),
         "ask_p50": statistics.median(ask),
         "rss_mb": psutil.Process().memory_info().rss / 2**20,
-        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_mb": peak_mb(),
     }
 
 
