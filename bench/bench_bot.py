@@ -1,8 +1,9 @@
 """Bench the Telegram bot: many chats asking at once against a loopback Bot API server.
 
     .venv/bin/python bench/bench_bot.py [--chats 20] [--rounds 5] [--workers 2]
+    .venv/bin/python bench/bench_bot.py --index /tmp/rawi-bench-query/100000/index   # serve a big index
 
-Builds a throwaway index of seeds/, starts `rawi bot` as a child process (the real command,
+Builds a throwaway index of seeds/ (or serves ``--index``, e.g. one bench_query.py built), starts `rawi bot` as a child process (the real command,
 its own memory) pointed at tests/botapi.py's server on 127.0.0.1, then measures the time from
 a question reaching the server to the first message of its reply:
 
@@ -74,17 +75,19 @@ def main() -> None:
     parser.add_argument("--chats", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2, help="[bot] workers: retrieval threads")
+    parser.add_argument("--index", type=Path, help="serve this existing index instead of one of seeds/")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="rawi-bench-bot-") as tmp:
         config = Path(tmp) / "config.toml"
         config.write_text(
-            f'[corpus]\ndir = "{ROOT / "seeds"}"\n[index]\ndir = "{Path(tmp) / "index"}"\n'
+            f'[corpus]\ndir = "{ROOT / "seeds"}"\n[index]\ndir = "{args.index or Path(tmp) / "index"}"\n'
             f'[encoder]\ncache_dir = "{ROOT / ".cache/models"}"\n'
             f"[bot]\nworkers = {args.workers}\nquestions_per_minute = 1000\n",
             encoding="utf-8",
         )
-        subprocess.run([str(ROOT / ".venv/bin/rawi"), "--config", str(config), "index"], check=True, stdout=subprocess.DEVNULL)
+        if not args.index:
+            subprocess.run([str(ROOT / ".venv/bin/rawi"), "--config", str(config), "index"], check=True, stdout=subprocess.DEVNULL)
         with FakeBotAPI() as api:
             env = dict(os.environ, TELEGRAM_BOT_TOKEN=api.token, RAWI_TELEGRAM_API_URL=api.base_url)
             bot = rawi(config, "bot", env=env)
@@ -109,7 +112,7 @@ def main() -> None:
     answered = len(sequential) + len(concurrent)
     expected = args.chats * (1 + args.rounds)
     print(f"rawi bot bench: {args.chats} chats, {args.rounds} rounds all at once, workers={args.workers}, "
-          f"cpus={os.cpu_count()}")
+          f"cpus={os.cpu_count()}, index {args.index or 'of seeds/'}")
     print(f"answered {answered}/{expected} questions; refused requests: {len(failures)}")
     print(f"{'question -> reply':<20}{'one at a time':>16}{'all at once':>14}{'ratio':>8}")
     for name, q in (("p50", 0.5), ("p95", 0.95), ("max", 1.0)):
