@@ -3,9 +3,10 @@
     .venv/bin/python bench/bench_bot.py [--chats 20] [--rounds 5] [--workers 2]
     .venv/bin/python bench/bench_bot.py --index /tmp/rawi-bench-query/100000/index   # serve a big index
 
-Builds a throwaway index of seeds/ (or serves ``--index``, e.g. one bench_query.py built), starts `rawi bot` as a child process (the real command,
-its own memory) pointed at tests/botapi.py's server on 127.0.0.1, then measures the time from
-a question reaching the server to the first message of its reply:
+Builds a throwaway index of seeds/ (or serves ``--index``, e.g. one bench_query.py built),
+starts `rawi bot` as a child process (the real command, its own memory) pointed at
+tests/botapi.py's server on 127.0.0.1, then measures the time from a question reaching the
+server to the first message of its reply:
 
   one at a time   the chats ask one after another (the latency of a quiet bot)
   all at once     every chat asks in the same instant, `--rounds` times
