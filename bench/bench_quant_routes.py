@@ -65,6 +65,19 @@ def q4_blocks(weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (q[..., 0::2] | (q[..., 1::2] << 4)).astype(np.uint8), scale.astype(np.float32).reshape(-1)
 
 
+def _save_with_nodes(model, nodes: list, target: Path) -> None:
+    """Save ``model`` with ``nodes`` as its graph, dropping the weights no node reads any more."""
+    import onnx
+
+    del model.graph.node[:]
+    model.graph.node.extend(nodes)
+    used = {name for node in model.graph.node for name in node.input}
+    kept = [t for t in model.graph.initializer if t.name in used]
+    del model.graph.initializer[:]
+    model.graph.initializer.extend(kept)
+    onnx.save(model, str(target))
+
+
 def int4_exact(source: Path, target: Path) -> None:
     import onnx
     from onnx import helper, numpy_helper
@@ -86,13 +99,7 @@ def int4_exact(source: Path, target: Path) -> None:
             "MatMulNBits", [node.input[0], weight.name + "_q4", weight.name + "_s"], list(node.output),
             name=node.name + "_q4", domain="com.microsoft", K=k, N=n, bits=4, block_size=32, accuracy_level=4,
         ))
-    del model.graph.node[:]
-    model.graph.node.extend(nodes)
-    used = {name for node in model.graph.node for name in node.input}
-    kept = [t for t in model.graph.initializer if t.name in used]
-    del model.graph.initializer[:]
-    model.graph.initializer.extend(kept)
-    onnx.save(model, str(target))
+    _save_with_nodes(model, nodes, target)
 
 
 def per_token_int8(source: Path, target: Path) -> None:
@@ -130,13 +137,7 @@ def per_token_int8(source: Path, target: Path) -> None:
             helper.make_node("Mul", [p + "yf", p + "ws"], [p + "yw"]),
             helper.make_node("Mul", [p + "yw", p + "s"], list(node.output)),
         ]
-    del model.graph.node[:]
-    model.graph.node.extend(nodes)
-    used = {name for node in model.graph.node for name in node.input}
-    kept = [t for t in model.graph.initializer if t.name in used]
-    del model.graph.initializer[:]
-    model.graph.initializer.extend(kept)
-    onnx.save(model, str(target))
+    _save_with_nodes(model, nodes, target)
 
 
 def dynamic_int8(source: Path, target: Path, unsigned: bool = False, seven_bit: bool = False) -> None:

@@ -224,14 +224,15 @@ class Snapshot:
         self.sentences = faiss.read_index(str(directory / SENTENCES), faiss.IO_FLAG_MMAP_IFC)
         # Sentence vector ids derive from chunk ids, so their counts come from the ids alone:
         # ranking needs no text splitting (1 byte per chunk id).
-        self._sentence_counts = sentences_per_chunk(faiss.vector_to_array(self.sentences.id_map))
+        sentence_ids = faiss.vector_to_array(self.sentences.id_map)
+        self._sentence_counts = sentences_per_chunk(sentence_ids)
         kind = manifest.index.get("type")
         self.ann = None if kind == "flat" else faiss.read_index(str(directory / ANN))
         self.rows = Rows(directory / ROWS)
         try:
             self.lexical = LexicalIndex.load(directory / LEXICAL)
             self._cross_check()
-            self._check_sentence_ids()
+            self._check_sentence_ids(sentence_ids)
         except BaseException:
             self.rows.close()
             raise
@@ -258,7 +259,7 @@ class Snapshot:
                 f"manifest {self.manifest.sentences}): {REBUILD_HINT}"
             )
 
-    def _check_sentence_ids(self) -> None:
+    def _check_sentence_ids(self, sentence_ids: np.ndarray) -> None:
         """Every passage has sentences, numbered from 0 without gaps, and no sentence lacks its
         passage: otherwise a question would ask FAISS for a vector that is not there."""
         import faiss
@@ -266,8 +267,8 @@ class Snapshot:
         counts = self._sentence_counts
         passages = np.flatnonzero(counts)
         chunk_ids = np.sort(faiss.vector_to_array(self.vectors.id_map))
-        stored = np.sort(faiss.vector_to_array(self.sentences.id_map))
-        if not (np.array_equal(passages, chunk_ids) and np.array_equal(stored, all_sentence_ids(passages, counts[passages]))):
+        expected = all_sentence_ids(passages, counts[passages])
+        if not (np.array_equal(passages, chunk_ids) and np.array_equal(np.sort(sentence_ids), expected)):
             raise IndexDamaged(
                 f"index at {self.directory} is damaged (sentence vectors do not match the passages): {REBUILD_HINT}"
             )
