@@ -10,6 +10,8 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -68,6 +70,15 @@ def test_settings(api: FakeBotAPI, **overrides) -> BotSettings:
 test_settings.__test__ = False  # a helper, not a test
 
 
+@contextmanager
+def running_bot(answerer, **overrides) -> Iterator[FakeBotAPI]:
+    """A loopback Bot API server and the real bot polling it, configured by ``test_settings``."""
+    with FakeBotAPI() as server:
+        settings = test_settings(server, **overrides)
+        with BotThread(build_application(settings, answerer, k=3), server, poll_timeout=settings.poll_timeout):
+            yield server
+
+
 @pytest.fixture(scope="module")
 def spy(seed_answerer) -> SpyAnswerer:
     return SpyAnswerer(seed_answerer)
@@ -76,10 +87,8 @@ def spy(seed_answerer) -> SpyAnswerer:
 @pytest.fixture(scope="module")
 def api(spy):
     """One server and one running bot for the module (the bot is cheap; the model is shared)."""
-    with FakeBotAPI() as server:
-        application = build_application(test_settings(server), spy, k=3)
-        with BotThread(application, server, poll_timeout=5):
-            yield server
+    with running_bot(spy) as server:
+        yield server
 
 
 def html_ok(call) -> str:

@@ -21,7 +21,7 @@ import pytest
 from bot.app import build_application
 from bot.render import TEXT
 from tests.botapi import BotThread, FakeBotAPI
-from tests.test_bot import CONTAINERS, CONTAINERS_AR, SpyAnswerer, html_ok, test_settings
+from tests.test_bot import CONTAINERS, CONTAINERS_AR, SpyAnswerer, html_ok, running_bot, test_settings
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
@@ -56,11 +56,8 @@ def spy(seed_answerer) -> SpyAnswerer:
 
 @pytest.fixture(scope="module")
 def api(spy):
-    with FakeBotAPI() as server:
-        settings = test_settings(server, poll_timeout=1, request_timeout=REQUEST_TIMEOUT, questions_per_minute=100)
-        application = build_application(settings, spy, k=3)
-        with BotThread(application, server, poll_timeout=1):
-            yield server
+    with running_bot(spy, poll_timeout=1, request_timeout=REQUEST_TIMEOUT, questions_per_minute=100) as server:
+        yield server
 
 
 def replies_to(api: FakeBotAPI, question: dict) -> list:
