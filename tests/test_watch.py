@@ -34,10 +34,13 @@ def watching(tmp_path, encoder, request):
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
-    wait_for(lambda: current_name(settings.index_dir) or errors, "the watcher's first build")
+    # The report follows the publish: wait for it, not for CURRENT, or a test reading the reports
+    # races the watcher thread (it lost under load: CURRENT had moved, the report was not in yet).
+    wait_for(lambda: any("indexed:" in r for r in reports) or errors, "the watcher's first build to be reported")
+    assert current_name(settings.index_dir), errors
     yield SimpleNamespace(settings=settings, reports=reports, errors=errors)
     stop.set()
-    thread.join(timeout=60)
+    thread.join(timeout=300)  # a deadline, not a timing: a build under way finishes first
     assert not thread.is_alive() and not errors
 
 
