@@ -274,10 +274,11 @@ def test_the_documented_config_matches_the_defaults():
 @pytest.mark.parametrize(
     "line, message",
     [
-        ('type = "hnws"', "[index]: type must be one of flat, hnsw, ivfpq (got 'hnws')"),
-        ("hnsw_ef_search = 0", "[index]: hnsw_ef_search must be a positive integer (got 0)"),
-        ('ivf_nprobe = "8"', "[index]: ivf_nprobe must be a positive integer (got '8')"),
-        ("ivf_nlist = -1", "[index]: ivf_nlist must be a positive integer, or 0 for automatic (got -1)"),
+        ('type = "hnws"', '[index] type = "hnws": must be one of "flat", "hnsw", "ivfpq"'),
+        ("hnsw_ef_search = 0", "[index] hnsw_ef_search = 0: must be an integer of at least 1"),
+        ("hnsw_m = 1", "[index] hnsw_m = 1: must be an integer of at least 2"),
+        ('ivf_nprobe = "8"', '[index] ivf_nprobe = "8": must be an integer of at least 1'),
+        ("ivf_nlist = -1", "[index] ivf_nlist = -1: must be an integer >= 1, or 0 for automatic"),
         ("hnsw_mm = 16", "unknown key(s) in [index]: hnsw_mm"),
     ],
 )
@@ -286,4 +287,4 @@ def test_bad_index_config_is_one_clear_line(tmp_path, line, message):
     path.write_text(f"[index]\n{line}\n", encoding="utf-8")
     with pytest.raises(config.ConfigError) as error:
         config.load(path)
-    assert str(error.value) == message
+    assert str(error.value) == f"{path}: {message}"

@@ -107,11 +107,6 @@ def test_event_filter(tmp_path, encoder):
     assert not watcher.is_article_path(str(corpus / ".hidden"), directory=True)
 
 
-def test_bad_watch_settings_are_refused():
-    with pytest.raises(TypeError):
-        WatchSettings(debounce_seconds=-1)
-
-
 def test_rawi_watch_cli_indexes_a_new_file_loads_the_model_once_and_stops_cleanly_on_ctrl_c(tmp_path):
     work = make_workdir(tmp_path, debounce=0.3)
     index_dir = work / "index"
