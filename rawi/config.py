@@ -335,7 +335,7 @@ def allowed(info: FieldInfo) -> str:
     return f"{kind} of at most {high}" if high else kind
 
 
-def number(value: float) -> str:
+def number(value: Any) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
