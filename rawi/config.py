@@ -248,11 +248,11 @@ def load(path: Path | None, corpus: Path | None = None, index: Path | None = Non
 
 def validate(data: dict, name: str = "config.toml") -> ConfigFile:
     """The parsed TOML checked against every section's model; ConfigError lists each problem."""
-    bot = data.get("bot")
+    bot = data.get("bot", {})
     if isinstance(bot, dict):
         if "token" in bot:
             raise ConfigError(f"{name}: [bot] token does not belong in a file: set TELEGRAM_BOT_TOKEN in the environment")
-        if os.environ.get("RAWI_TELEGRAM_API_URL"):
+        if os.environ.get("RAWI_TELEGRAM_API_URL"):  # the environment wins over the file
             data = {**data, "bot": {**bot, "api_url": os.environ["RAWI_TELEGRAM_API_URL"]}}
     try:
         return ConfigFile.model_validate(data)

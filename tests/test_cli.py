@@ -112,7 +112,7 @@ def test_usage_errors_exit_2(workdir):
 def test_bad_config_is_a_one_line_error(workdir):
     (workdir / "config.toml").write_text("[encoder]\nmodle = 'x'\n", encoding="utf-8")
     result = rawi("ask", "q", cwd=workdir)
-    assert result.returncode == 1 and "unknown key(s) in [encoder]: modle" in result.stderr
+    assert result.returncode == 2 and "unknown key(s) in [encoder]: modle" in result.stderr
 
 
 def test_help_teaches_with_examples():

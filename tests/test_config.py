@@ -66,12 +66,14 @@ def test_overrides_win_over_the_file(tmp_path):
     assert (settings.index.corpus_dir, settings.index.index_dir) == (tmp_path / "news", tmp_path / "idx")
 
 
-def test_environment_supplies_the_token_and_api_url(monkeypatch):
+def test_environment_supplies_the_token_and_api_url(monkeypatch, tmp_path):
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", " 123:abc \n")
     monkeypatch.setenv("RAWI_TELEGRAM_API_URL", "http://127.0.0.1:9/bot")
     settings = config.load(SHIPPED)
     assert settings.bot.token == "123:abc" and settings.bot.api_url == "http://127.0.0.1:9/bot"
     assert "123:abc" not in repr(settings.bot)
+    monkeypatch.chdir(tmp_path)  # no config file, so no [bot] section: the environment still counts
+    assert config.load(None).bot.api_url == "http://127.0.0.1:9/bot"
 
 
 # One case per kind of bad value: each is exactly one line naming the key, the value and what is

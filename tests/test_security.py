@@ -230,7 +230,7 @@ def test_a_token_written_in_the_config_is_refused_without_repeating_it(tmp_path)
     (tmp_path / "config.toml").write_text(f'[bot]\ntoken = "{secret}"\n', encoding="utf-8")
     for args in (["ask", "--json", "hello"], ["index", "--json"], ["bot"]):
         result = rawi(*args, cwd=tmp_path, timeout=120)
-        assert result.returncode == 1 and "does not belong in a file" in result.stderr
+        assert result.returncode == 2 and "does not belong in a file" in result.stderr
         assert secret.split(":")[1] not in result.stdout + result.stderr
 
 
