@@ -253,6 +253,7 @@ def test_the_token_is_in_no_settings_repr_nor_error_output(outside, tmp_path, mo
 # The index folder
 
 
+@pytest.mark.slow  # `rawi index` loads the real model
 def test_rawi_index_creates_a_private_index_folder_whatever_the_umask(tmp_path):
     work = make_workdir(tmp_path)
     index_dir = work / "var" / "news-index"  # its parent does not exist either
