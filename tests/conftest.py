@@ -3,7 +3,7 @@ need no meaning, and a real index of seeds/.
 
 Two tiers. A test that uses the real encoder (the ``encoder`` or ``torch_encoder`` fixture, also
 through ``seed_settings`` and the like) is marked ``slow`` here, automatically; a test that runs a
-`rawi` process which loads the model is marked ``slow`` by hand. ``make check`` runs the rest
+`rawi` process which loads the model, or builds a 10,000-passage index, is marked ``slow`` by hand. ``make check`` runs the rest
 (``pytest -m "not slow"``) in seconds; ``make test`` runs everything. A test that needs no meaning
 (storage, re-indexing, faults, the bot's plumbing) should take ``stand_in_encoder``.
 """

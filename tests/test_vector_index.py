@@ -104,6 +104,7 @@ def top(snap: store.Snapshot, text: str, vectors: VectorIndexSettings, k: int = 
 
 
 @pytest.mark.parametrize("kind", list(TYPES))
+@pytest.mark.slow  # 10,000 passages (IVF-PQ's training minimum): seconds each
 def test_build_add_update_delete_reopen(workdir, kind):
     vectors = TYPES[kind]
     settings = settings_for(workdir, vectors)
@@ -151,6 +152,7 @@ def test_hnsw_finds_the_seed_answer_with_the_real_encoder(corpus_settings, encod
     assert scores[0][0] == pytest.approx(float(snap.vectors.reconstruct(int(ids[0][0])) @ query[0]), abs=1e-5)
 
 
+@pytest.mark.slow  # 10,000 passages (IVF-PQ's training minimum): seconds each
 def test_a_stored_type_is_served_whatever_the_config_says_and_the_next_build_converts_it(workdir):
     hnsw = settings_for(workdir, SMALL["hnsw"])
     Builder(hnsw, HashVectors()).run()
@@ -170,6 +172,7 @@ def test_a_stored_type_is_served_whatever_the_config_says_and_the_next_build_con
     assert (as_flat.index_dir / store.CURRENT).read_text() == before
 
 
+@pytest.mark.slow  # 10,000 passages (IVF-PQ's training minimum): seconds each
 def test_changed_hnsw_parameters_rebuild_the_graph_without_embedding(workdir):
     settings = settings_for(workdir, SMALL["hnsw"])
     Builder(settings, HashVectors()).run()
@@ -184,6 +187,7 @@ def exact_cosines(snap: store.Snapshot, queries: np.ndarray, ids: np.ndarray) ->
     return np.stack([snap.vectors.reconstruct_batch(row) @ q for q, row in zip(queries, ids)])
 
 
+@pytest.mark.slow  # 10,000 passages (IVF-PQ's training minimum): seconds each
 def test_ivfpq_search_parameters_are_applied_and_full_probing_is_exact(workdir):
     """What IVF-PQ guarantees, and nothing more: the trained lists and codes depend on k-means,
     whose floating-point sums differ between CPUs and BLAS builds, so which candidates a narrow
@@ -227,6 +231,7 @@ def test_ivfpq_stays_exact_below_its_training_minimum(tmp_path):
     assert ann.effective_type(settings.vectors, ann.min_training(ann.auto_nlist(10**6))) == "ivfpq"
 
 
+@pytest.mark.slow  # 10,000 passages (IVF-PQ's training minimum): seconds each
 def test_pq_m_that_does_not_divide_the_dimension_is_a_build_error(workdir):
     settings = settings_for(workdir, replace(IVFPQ, pq_m=7))
     with pytest.raises(BuildError, match=r"^\[index\] pq_m = 7 must divide the encoder's dimension 384$"):
@@ -247,6 +252,7 @@ def test_unknown_stored_type_is_refused_in_one_line(tmp_path):
     assert "\n" not in str(error.value) and "rawi index --rebuild" in str(error.value)
 
 
+@pytest.mark.slow  # 10,000 passages (IVF-PQ's training minimum): seconds each
 def test_a_damaged_ann_file_is_refused(workdir):
     settings = settings_for(workdir, SMALL["hnsw"])
     Builder(settings, HashVectors()).run()
