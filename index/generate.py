@@ -183,3 +183,30 @@ class Generator:
         if answer.kind == ABSTAINED:
             log.info("the model %s says the passages do not answer: declining", self.settings.model)
         return answer
+
+
+def request_for(answer: Any, answerer: Any) -> Request:
+    """What the model is asked for an Answer: its question and cited passages, with their dates."""
+    from .question import parse_question
+
+    dates: dict[str, str] = {}
+
+    def published(article_id: str) -> str:
+        if article_id not in dates:
+            row = answerer.article(article_id)
+            dates[article_id] = (row.published or "") if row is not None else ""
+        return dates[article_id]
+
+    question = parse_question(answer.question)
+    return Request(question.text, question.language, sources_for(answer.passages, published))
+
+
+def short_answer(answer: Any, answerer: Any, generator: Generator | None) -> ShortAnswer | None:
+    """The short answer shown above the passages: written and checked when a server is configured
+    and the question is answered, else (or when that fails) the one extracted by rules, if any."""
+    from .extract import extract
+
+    extracted = extract(answer)
+    if generator is None or not answer.answered or not answer.passages:
+        return extracted
+    return generator.write(request_for(answer, answerer)) or extracted
