@@ -314,7 +314,7 @@ def bot(obj: Context, index_dir: Path | None) -> None:
 
         answerer = open_answerer(settings.index)
         try:
-            run(settings.bot, answerer, settings.index.retrieval.k)
+            run(settings.bot, answerer, settings.index.retrieval.k, _generator(settings.generate))
         except BotError as exc:
             raise click.ClickException(str(exc)) from None
 
