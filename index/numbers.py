@@ -84,7 +84,7 @@ _WORD_SCALES = {w: v for w, v in SCALES.items() if v and len(w) > 2}  # not "k",
 _NUMBER_WORDS = {**_EN_UNITS, **_AR_UNITS, **_HUNDREDS, **_AR_DUALS, **_WORD_SCALES}
 
 _DIGIT_RUN = re.compile(
-    r"(?<![\w.,])(?P<int>\d{1,3}(?:,\d{3})+|\d{1,3}(?:\.\d{3}){2,}|\d+)(?:\.(?P<frac>\d+))?(?![\d])"
+    r"(?<![\d.,A-Za-z_])(?P<int>\d{1,3}(?:,\d{3})+|\d{1,3}(?:\.\d{3}){2,}|\d+)(?:\.(?P<frac>\d+))?(?![\d])"
     r"(?:[ \u00a0]?(?P<scale>" + "|".join(map(re.escape, _SCALE_AFTER_DIGITS)) + r")(?![^\W\d_]))?"
 )
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?")
@@ -188,7 +188,14 @@ def find_numbers(text: str) -> list[Number]:
             taken[match.start() : match.end()] = [True] * (match.end() - match.start())
     spans += [(Decimal(v), s, e) for v, s, e in _word_numbers(folded, taken)]
     spans.sort(key=lambda item: item[1])
-    return [Number(v.normalize(), where[s], where[e - 1] + 1) for v, s, e in spans]
+    return [Number(v.normalize(), where[s], _past_marks(text, where[e - 1] + 1)) for v, s, e in spans]
+
+
+def _past_marks(text: str, end: int) -> int:
+    """`end` moved past the diacritics that follow it (they belong to the last letter)."""
+    while end < len(text) and text[end] in _DIACRITICS:
+        end += 1
+    return end
 
 
 def values(text: str) -> set[Decimal]:
