@@ -10,6 +10,7 @@ the sentence itself stays the answer, and this line only lifts its key figure ou
 from __future__ import annotations
 
 import re
+
 from .dates import find_date, format_date
 from .normalize import tokens
 from .numbers import Number, find_numbers, fold, format_number

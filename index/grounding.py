@@ -25,7 +25,7 @@ MAX_CHARS = 1200
 MAX_SENTENCES = 4
 
 MARKER = re.compile(r"\[\s*([0-9٠-٩]+(?:\s*[,،]\s*[0-9٠-٩]+)*)\s*\]")
-_THINK = re.compile(r"<think>.*?(?:</think>|$)", re.S)
+_THINK = re.compile(r"<think>.*?(?:</think>|$)", re.DOTALL)
 _SENTENCE_END = re.compile(r"(?<=[.!?؟۔])\s+")
 _LEADING_MARKERS = re.compile(r"^(?:\s*\[[^\]\n]*\])+")
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
@@ -37,7 +37,7 @@ _NO_ANSWER_EN = re.compile(
     r"|\b(?:cannot|can't|can’t|unable to) (?:answer|determine|tell|find)\b"
     r"|\bno (?:information|mention) (?:about|of|on|regarding)\b"
     rf"|\bnot (?:mentioned|stated|specified|provided|given) in the {_SOURCE_WORDS}",
-    re.I,
+    re.IGNORECASE,
 )
 _AR_SOURCES = r"(?:المقاطع|المقطع|المقالات|المقال|النصوص|النص|المصادر|المعلومات)"
 _NO_ANSWER_AR = re.compile(

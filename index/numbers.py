@@ -105,7 +105,7 @@ def _digits_value(match: re.Match) -> Decimal | None:
     except InvalidOperation:
         return None
     scale = match["scale"]
-    return value * SCALES[scale] if scale else value
+    return value * (SCALES[scale] or 1) if scale else value
 
 
 def _word_value(word: str) -> tuple[int | None, str]:
