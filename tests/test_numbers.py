@@ -102,3 +102,15 @@ def test_a_date_keeps_its_span():
     sentence = "signed on June 19, 2024 in Pyongyang"
     date = find_date(sentence)
     assert sentence[date.start : date.end] == "June 19, 2024" and format_date(date, "en") == "19 June 2024"
+
+
+ARABIC_AND_DIGITS = st.text(alphabet=st.sampled_from(list("٠١٢٣٤٥٦٧٨٩0123456789,.٬٫ ألفمليونارthousandmilion-وَ%$")), max_size=60)
+
+
+@given(st.one_of(st.text(max_size=80), ARABIC_AND_DIGITS), st.sampled_from(["How many?", "متى؟", "كم؟", "When?"]))
+def test_any_text_reads_without_error_and_spans_stay_inside(text, question):
+    for number in find_numbers(text):
+        assert 0 <= number.start < number.end <= len(text)
+    parsed = parse_question(question)
+    for answer in (number_answer(text, parsed), date_answer(text, parsed)):
+        assert answer is None or answer.strip()
