@@ -44,6 +44,7 @@ class FakeLLM:
         self.model = model
         self.replies: list[Reply] = [Reply("")]
         self.requests: list[dict[str, Any]] = []
+        self.authorizations: list[str] = []  # the Authorization header of each request
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -99,6 +100,8 @@ class FakeLLM:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
                 if not self.path.rstrip("/").endswith("/chat/completions"):
                     return self._json(404, {"error": {"message": "not found", "type": "invalid_request_error"}})
+                with llm.lock:
+                    llm.authorizations.append(self.headers.get("Authorization", ""))
                 reply = llm._next(body)
                 time.sleep(reply.delay)
                 if reply.status != 200:

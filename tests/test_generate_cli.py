@@ -137,3 +137,12 @@ def test_ask_stdin_still_writes_one_json_line_per_question(workdir, llm):
     assert "answer" not in records[2] and records[2]["answered"] is False
     assert records[3]["answer"]["kind"] == "extracted"
     assert len(requests) == 2
+
+
+def test_the_api_key_goes_to_the_server_from_the_environment_and_nowhere_else(workdir, llm, monkeypatch):
+    monkeypatch.setenv("RAWI_GENERATE_API_KEY", "sk-test-secret")
+    llm.script(Reply(status=500))
+    result = rawi("-v", "ask", CONTAINERS, cwd=workdir)  # verbose: every log line shows
+    assert result.returncode == 0 and "HTTP 500" in result.stderr
+    assert llm.authorizations[-1] == "Bearer sk-test-secret"
+    assert "sk-test-secret" not in result.stdout + result.stderr
