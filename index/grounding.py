@@ -81,9 +81,14 @@ def cited(text: str) -> list[int]:
 
 
 def says_no_answer(text: str) -> bool:
+    """The sentinel the prompt asks for, or a phrase saying the passages do not answer in a reply
+    that gives nothing else: no citation, or one sentence without a number. ("The articles do not
+    mention China, but North Korea sent 20,000 containers [1]." is an answer, and is checked.)"""
     if NO_ANSWER in text.upper().replace(" ", "_"):
         return True
-    return bool(_NO_ANSWER_EN.search(text) or _NO_ANSWER_AR.search(fold(text)[0]))
+    if not (_NO_ANSWER_EN.search(text) or _NO_ANSWER_AR.search(fold(text)[0])):
+        return False
+    return not cited(text) or (len(sentences(text)) == 1 and not values(MARKER.sub(" ", text)))
 
 
 def sentences(text: str) -> list[str]:

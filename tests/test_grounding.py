@@ -60,3 +60,9 @@ def test_while_streaming_only_complete_checked_sentences_show():
     assert shown_prefix("More than 25,000 containers [1]. He", SOURCES, "en") == ""
     assert shown_prefix("More than 20,000 containers. [1", SOURCES, "en") == ""  # the marker is not whole yet
     assert shown_prefix("<think>20,000 [1]. so", SOURCES, "en") == ""
+
+
+def test_a_hedge_beside_a_cited_figure_is_an_answer_not_an_abstention():
+    reply = "The articles do not mention China, but North Korea sent more than 20,000 containers [1]."
+    verdict = check(reply, SOURCES, "en")
+    assert verdict.ok and not verdict.abstained
