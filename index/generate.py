@@ -13,7 +13,6 @@ never retries on its own (``max_retries=0``): a reader waits for the timeout at 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -110,7 +109,7 @@ def _reason(exc: BaseException) -> str:
 
     if isinstance(exc, GenerationFailed):
         return str(exc)
-    if isinstance(exc, (openai.APITimeoutError, TimeoutError, asyncio.TimeoutError)):
+    if isinstance(exc, (openai.APITimeoutError, TimeoutError)):  # asyncio.timeout raises TimeoutError
         return "no complete reply in time"
     if isinstance(exc, openai.APIStatusError):
         return f"the server answered HTTP {exc.status_code}"
@@ -161,6 +160,8 @@ class Generator:
 
     async def awrite(self, request: Request, on_text: Callable[[str], Awaitable[None]] | None = None) -> ShortAnswer | None:
         """As ``write``, on the caller's event loop (the bot): other chats are served meanwhile."""
+        import asyncio  # here, not at the top: `rawi ask` without a server never needs it
+
         import openai
 
         if self._async_client is None:
