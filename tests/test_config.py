@@ -15,7 +15,8 @@ import pytest
 from bot.settings import BotSettings
 from index.abstain import FEATURES
 from index.settings import (
-    VECTOR_INDEX_TYPES, AnswerSettings, ChunkSettings, EncoderSettings, RetrievalSettings, VectorIndexSettings,
+    VECTOR_INDEX_TYPES, AnswerSettings, ChunkSettings, EncoderSettings, GenerateSettings, RetrievalSettings,
+    VectorIndexSettings,
 )
 from index.watch import WatchSettings
 from rawi import config
@@ -26,13 +27,13 @@ RAWI = Path(sys.executable).parent / "rawi"
 SHIPPED = ROOT / "config.toml"
 SECTIONS = {
     "index": VectorIndexSettings, "encoder": EncoderSettings, "chunks": ChunkSettings, "retrieval": RetrievalSettings,
-    "answer": AnswerSettings, "watch": WatchSettings, "bot": BotSettings,
+    "answer": AnswerSettings, "watch": WatchSettings, "bot": BotSettings, "generate": GenerateSettings,
 }
 
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):
-    for name in ("RAWI_CONFIG", "RAWI_TELEGRAM_API_URL", "TELEGRAM_BOT_TOKEN"):
+    for name in ("RAWI_CONFIG", "RAWI_TELEGRAM_API_URL", "TELEGRAM_BOT_TOKEN", "RAWI_GENERATE_API_KEY"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -41,7 +42,7 @@ def test_every_setting_is_in_the_shipped_config_with_its_default_value(section):
     """The file people read is the truth: each key is there, and says what the code assumes."""
     data = tomllib.loads(SHIPPED.read_text(encoding="utf-8"))[section]
     for f in dataclasses.fields(SECTIONS[section]):
-        if f.name == "token":
+        if f.name in ("token", "api_key"):
             continue
         assert f.name in data, f"[{section}] {f.name} is not documented in config.toml"
         default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
@@ -127,11 +128,27 @@ BAD = [
         "[answer.weights]\ndense = 1.0\ndenze = 2.0",
         "[answer] weights = {dense = 1.0, denze = 2.0}: unknown feature(s) denze; known: " + ", ".join(FEATURES),
     ),
+    ('[generate]\nurl = "localhost:8080"', '[generate] url = "localhost:8080": must be an http:// or https:// URL'),
+    (
+        '[generate]\napi_key_env = "sk-123"',
+        '[generate] api_key_env = "sk-123": must be the name of an environment variable (letters, digits, _), or empty',
+    ),
+    ('[generate]\nmodel = " "', '[generate] model = " ": must be a model name the server knows'),
+    ("[generate]\ntimeout = 0", "[generate] timeout = 0: must be a number above 0"),
+    ("[generate]\nmax_tokens = 8", "[generate] max_tokens = 8: must be an integer of at least 16"),
+    ("[generate]\ntemperature = 3", "[generate] temperature = 3: must be a number from 0 to 2"),
+    ('[generate]\nenabled = "yes"', '[generate] enabled = "yes": must be true or false'),
     # unknown names, secrets
     ("[encoder]\nmodle = 'x'", "unknown key(s) in [encoder]: modle"),
     ("[encoders]\n", "unknown section(s): encoders"),
     ("cache_dir = 5", "unknown section(s) or key(s) outside any section: cache_dir"),
     ("[bot]\ntoken = '123:abc'", "[bot] token does not belong in a file: set TELEGRAM_BOT_TOKEN in the environment"),
+    ("[generate]\nmodle = 'x'", "unknown key(s) in [generate]: modle"),
+    (
+        "[generate]\napi_key = 'sk-123'",
+        "[generate] api_key does not belong in a file: put the key in an environment variable "
+        "and name that variable in api_key_env",
+    ),
 ]
 
 
@@ -201,7 +218,17 @@ def test_the_section_models_take_their_defaults_from_the_settings_classes():
     assert loaded.index.chunks == ChunkSettings() and loaded.index.retrieval == RetrievalSettings()
     assert loaded.index.answer == AnswerSettings() and loaded.watch == WatchSettings()
     assert dataclasses.replace(loaded.bot, token="") == BotSettings()
+    assert loaded.generate == GenerateSettings()
     assert get_args(config.IndexSection.model_fields["type"].annotation) == VECTOR_INDEX_TYPES
+
+
+@pytest.mark.parametrize("section", sorted(SECTIONS))
+def test_each_settings_field_has_a_checked_key_and_each_key_a_field(section):
+    """A key added to a settings class must be added to its section model too (and back)."""
+    model = config.ConfigFile.model_fields[section].annotation
+    keys = set(model.model_fields) - {"dir"}  # [index] dir: IndexSettings.index_dir
+    fields = {f.name for f in dataclasses.fields(SECTIONS[section])} - {"token", "api_key"}  # from the environment
+    assert keys == fields
 
 
 def test_every_key_the_file_may_hold_is_documented_in_the_shipped_config():
@@ -216,6 +243,15 @@ def test_the_passage_token_limit_leaves_room_in_what_the_encoder_reads():
     from index.encoder import MAX_TOKENS
 
     assert config.ENCODER_TOKENS == MAX_TOKENS and config.MAX_PASSAGE_TOKENS < MAX_TOKENS
+
+
+def test_the_generation_key_comes_from_the_variable_the_file_names(tmp_path, monkeypatch):
+    path = tmp_path / "config.toml"
+    path.write_text("[generate]\nenabled = true\napi_key_env = 'MY_LLM_KEY'\n", encoding="utf-8")
+    monkeypatch.setenv("MY_LLM_KEY", " sk-secret \n")
+    settings = config.load(path).generate
+    assert settings.enabled and settings.api_key == "sk-secret"
+    assert "sk-secret" not in repr(settings)
 
 
 def test_a_named_config_that_does_not_exist_is_an_error(tmp_path):
