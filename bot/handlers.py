@@ -291,7 +291,7 @@ class Rawi:
     # -- buttons ---------------------------------------------------------------------------
 
     async def button(self, update: Update, context: Context) -> None:
-        query: CallbackQuery = update.callback_query
+        query: CallbackQuery = update.callback_query  # type: ignore[assignment]  # registered for these only
         chat = update.effective_chat
         user = update.effective_user
         if chat is None or query.message is None:

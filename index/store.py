@@ -148,7 +148,7 @@ class ArticleRow:
 def library_versions() -> dict:
     from importlib.metadata import PackageNotFoundError, version
 
-    found = {}
+    found: dict[str, str | None] = {}
     for name in ("faiss-cpu", "sentence-transformers", "torch", "transformers", "bm25s", "rawi"):
         try:
             found[name] = version(name)

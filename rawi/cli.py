@@ -28,6 +28,12 @@ Examples:
 """
 
 
+class ConfigProblem(click.ClickException):
+    """A config file that cannot be used: a usage error (exit 2), one line per problem."""
+
+    exit_code = 2
+
+
 class Context:
     def __init__(self, config_path: Path | None) -> None:
         self.config_path = config_path
@@ -36,7 +42,7 @@ class Context:
         try:
             return config_module.load(self.config_path, corpus=corpus, index=index)
         except config_module.ConfigError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise ConfigProblem(str(exc)) from None
 
 
 @contextmanager
@@ -123,7 +129,7 @@ def index(obj: Context, corpus: Path | None, index_dir: Path | None, json_output
 @main.command()
 @click.argument("question")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [config: index.dir].")
-@click.option("-k", "k", type=click.IntRange(1, 50), help="Passages to cite [config: retrieval.k].")
+@click.option("-k", "k", type=click.IntRange(1, config_module.MAX_K), help="Passages to cite [config: retrieval.k].")
 @click.option("--json", "json_output", is_flag=True, help="One JSON object on one line.")
 @click.pass_obj
 def ask(obj: Context, question: str, index_dir: Path | None, k: int | None, json_output: bool) -> None:

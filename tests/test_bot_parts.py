@@ -63,7 +63,7 @@ def test_any_answer_renders_to_valid_html_under_the_limit_keeping_every_characte
     answer = Answer("q", True, passages)
     plains = check(render.render_answer(answer, "en"))
     joined = squash("".join(plains))
-    for i, p in enumerate(passages, 1):
+    for i in range(1, len(passages) + 1):
         assert f"[{i}]" in joined
     assert sum(len(squash(p.text)) for p in passages) <= len(joined)  # no passage text lost
 
