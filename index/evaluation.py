@@ -51,6 +51,7 @@ class QuestionResult:
     rank: int | None  # 1-based rank of the first passage from a gold article (top 10)
     answer_in_top5: bool
     seconds: float
+    sentence_has_answer: bool | None = None  # when the first passage is right: does its chosen sentence hold the answer?
     evidence: dict = field(default_factory=dict)
 
 
@@ -63,6 +64,7 @@ class Report:
     mrr_at_10: float
     answer_in_passage_at_5: float
     answered_share: float  # of answerable questions
+    sentence_has_answer: float | None  # of questions whose first passage is right, the chosen sentence holds the answer
     abstention_accuracy: float | None  # declined share of unanswerable questions
     latency_p50_ms: float
     latency_p95_ms: float
@@ -172,8 +174,10 @@ def ask_one(answerer: Answerer, question: EvalQuestion) -> QuestionResult:
     ranked = hits if question.rank_by_passage else [p.article_id in question.gold_articles for p in answer.passages]
     rank = next((n for n, hit in enumerate(ranked, 1) if hit), None)
     in_top5 = any(hits[:5])
+    first_right = bool(hits and hits[0] and question.contains_any)  # gold article, answer in the passage
     return QuestionResult(
         question.id, question.answerable, answer.answered, rank, in_top5, seconds,
+        sentence_has_answer=_contains(answer.passages[0].sentence, question.contains_any) if first_right else None,
         evidence=answer.evidence.features() if answer.evidence else {},
     )
 
@@ -191,10 +195,15 @@ def report(results: list[QuestionResult]) -> Report:
         mrr_at_10=sum(1 / r.rank for r in answerable if r.rank) / n,
         answer_in_passage_at_5=sum(r.answer_in_top5 for r in answerable) / n,
         answered_share=sum(r.answered for r in answerable) / n,
+        sentence_has_answer=_share([r.sentence_has_answer for r in answerable if r.sentence_has_answer is not None]),
         abstention_accuracy=(sum(not r.answered for r in unanswerable) / len(unanswerable)) if unanswerable else None,
         latency_p50_ms=_percentile(latencies, 0.50),
         latency_p95_ms=_percentile(latencies, 0.95),
     )
+
+
+def _share(flags: list[bool]) -> float | None:
+    return sum(flags) / len(flags) if flags else None
 
 
 def _percentile(sorted_values: list[float], q: float) -> float:
