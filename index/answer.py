@@ -35,8 +35,12 @@ class Passage:
     sentence: str  # the sentence in it that answers best
     sentence_start: int  # offsets of `sentence` inside `text`
     sentence_end: int
-    score: float  # cosine of question and passage
+    score: float  # the score the passages are ranked by (retrieval.py): passages come in its order
     chunk_id: int
+    cosine: float = 0.0  # of question and passage alone
+    weak: bool = False  # on its own it would not answer: shown only to fill up to k
+    published: str = ""  # of its article (front matter), as written there
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -73,13 +77,19 @@ class Answerer:
         # Enough distinct passages for this page, one more to know whether there is a next
         # page, and the top 3 that the evidence reads.
         hits = distinct(ranking.hits, max(offset + k + 1, EVIDENCE_HITS))
-        found = evidence(hits, parsed, float(ranking.query_vector @ self._empty_passage))
+        null = float(ranking.query_vector @ self._empty_passage)
+        found = evidence(hits, parsed, null)
         confidence = probability(found, self.settings)
-        passages = [_passage(hit, parsed) for hit in hits[offset : offset + k]]
+        page = range(offset, min(offset + k, len(hits)))
+        passages = [_passage(hits[n], parsed, self._weak(hits, n, parsed, null)) for n in page]
         return Answer(
             question, confidence >= self.settings.threshold, passages, snapshot.generation,
             has_more=len(hits) > offset + k, confidence=confidence, evidence=found,
         )
+
+    def _weak(self, hits: list[Hit], n: int, question: Question, null: float) -> bool:
+        """Would the abstention model decline this passage, read as if it came first?"""
+        return probability(evidence(hits[n:], question, null), self.settings) < self.settings.threshold
 
     @cached_property
     def _empty_passage(self) -> np.ndarray:
@@ -95,16 +105,27 @@ class Answerer:
         return Sources(snapshot.manifest.articles, snapshot.manifest.chunks, snapshot.newest_articles(newest))
 
 
-def _passage(hit: Hit, question: Question) -> Passage:
+def _passage(hit: Hit, question: Question, weak: bool) -> Passage:
     chunk = hit.chunk
-    text = chunk.text
-    scored = [(sentence_score(s.cosine, text[s.start : s.end], question), s.start, s.end) for s in hit.sentences]
-    _, start, end = max(scored) if scored else (0.0, 0, len(text))
+    start, end = answering_sentence(hit, question)
     return Passage(
         article_id=chunk.article_id, title=chunk.title, url=chunk.url, text=chunk.text,
         sentence=chunk.text[start:end], sentence_start=start, sentence_end=end,
-        score=round(hit.dense, 4), chunk_id=chunk.id,
+        score=round(hit.fused, 4), chunk_id=chunk.id, cosine=round(hit.dense, 4), weak=weak,
+        published=chunk.published, source=chunk.source,
     )
+
+
+def answering_sentence(hit: Hit, question: Question) -> tuple[int, int]:
+    """The span of the passage's sentence that answers best. Headlines and section headings
+    (and a line that repeats the article's title) are context, never the answer, unless the
+    passage holds nothing else."""
+    text = hit.chunk.text
+    title = " ".join(hit.chunk.title.split())
+    prose = [s for s in hit.sentences if not s.heading and " ".join(text[s.start : s.end].split()) != title]
+    scored = [(sentence_score(s.cosine, text[s.start : s.end], question), s.start, s.end) for s in prose or hit.sentences]
+    _, start, end = max(scored) if scored else (0.0, 0, len(text))
+    return start, end
 
 
 def sentence_score(cosine: float, sentence: str, question: Question) -> float:

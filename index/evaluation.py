@@ -27,7 +27,7 @@ from .encoder import Encoder
 from .normalize import normalize
 from .service import open_answerer
 from .settings import IndexSettings
-from .store import writer_lock
+from .store import FORMAT_VERSION, writer_lock
 
 
 @dataclass(frozen=True)
@@ -233,13 +233,13 @@ def prepare(settings: IndexSettings, file: Path, paragraphs: Path | None, split:
     base = settings.index_dir.parent / "eval"
     if is_squad(file):
         source = paragraphs or file
-        folder = workspace(base, source.resolve(), split)
+        folder = workspace(base, source.resolve(), split, FORMAT_VERSION)  # a new format: a new index
         write_squad_corpus(source, folder / "corpus", split)
         return EvalRun(
             replace(settings, corpus_dir=folder / "corpus", index_dir=folder / "index"),
             read_squad_questions(file, split, paragraphs),
         )
-    folder = workspace(base, settings.corpus_dir.resolve())
+    folder = workspace(base, settings.corpus_dir.resolve(), FORMAT_VERSION)
     return EvalRun(replace(settings, index_dir=folder / "index"), read_seed_questions(file))
 
 
