@@ -24,6 +24,10 @@ from .store import ArticleRow, LiveIndex
 
 
 EVIDENCE_HITS = 3  # the evidence reads the best lexical score among the top passages
+# A passage scoring this far below the first is not another answer, only the next closest text,
+# shown to fill up to k: it is marked weak. On the seed corpus the passages of the article that
+# answers lie within 0.02 of each other, and an article on another subject 0.1-0.2 below.
+FILLER_MARGIN = 0.05
 
 
 @dataclass(frozen=True)
@@ -81,14 +85,21 @@ class Answerer:
         found = evidence(hits, parsed, null)
         confidence = probability(found, self.settings)
         page = range(offset, min(offset + k, len(hits)))
-        passages = [_passage(hits[n], parsed, self._weak(hits, n, parsed, null)) for n in page]
+        passages = [_passage(hits[n], parsed, self._weak(hits, n, parsed, null, confidence)) for n in page]
         return Answer(
             question, confidence >= self.settings.threshold, passages, snapshot.generation,
             has_more=len(hits) > offset + k, confidence=confidence, evidence=found,
         )
 
-    def _weak(self, hits: list[Hit], n: int, question: Question, null: float) -> bool:
-        """Would the abstention model decline this passage, read as if it came first?"""
+    def _weak(self, hits: list[Hit], n: int, question: Question, null: float, confidence: float) -> bool:
+        """Is passage n only filling up to k? When nothing answers, all are; otherwise one that
+        scores far below the first, or one from another article that the abstention model,
+        reading it as if it came first, would decline."""
+        hit, top = hits[n], hits[0]
+        if confidence < self.settings.threshold or hit.fused < top.fused - FILLER_MARGIN:
+            return True
+        if hit.chunk.article_id == top.chunk.article_id:
+            return False  # context of the answer
         return probability(evidence(hits[n:], question, null), self.settings) < self.settings.threshold
 
     @cached_property

@@ -56,6 +56,12 @@ def _small_talk() -> frozenset[str]:
     return frozenset(term for word in _SMALL_TALK_RAW.split() for term in tokens(word))
 
 
+def is_small_talk(text: str) -> bool:
+    """A greeting or thanks and nothing else ("hi", "مرحبا", "thanks!")."""
+    terms = tokens(text)
+    return bool(terms) and all(t in _small_talk() for t in terms)
+
+
 def has_content(text: str) -> bool:
     """Does ``text`` ask for something? Two distinct content words, or one with a question
     word or mark ("Who is Shoigu?"); and not one word said over and over."""
@@ -97,7 +103,7 @@ def parse_question(text: str) -> Question:
     if len(cleaned) > MAX_QUESTION_CHARS:
         raise QuestionError(f"the question is too long ({len(cleaned)} characters; at most {MAX_QUESTION_CHARS})")
     if not has_content(cleaned):
-        raise NoContent(greeting=bool(tokens(cleaned)) and all(t in _small_talk() for t in tokens(cleaned)))
+        raise NoContent(greeting=is_small_talk(cleaned))
     folded = normalize(cleaned)
     kind, expects = next(((name, pattern) for test, name, pattern in _KINDS if test.search(folded)), (None, None))
     return Question(cleaned, language_of(cleaned), frozenset(tokens(cleaned)), kind, expects)

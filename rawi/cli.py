@@ -314,8 +314,9 @@ def bot(obj: Context, index_dir: Path | None) -> None:
         from index.service import open_answerer
 
         answerer = open_answerer(settings.index)
+        logging.getLogger("bot").setLevel(logging.INFO)  # a service says what it serves when it starts
         try:
-            run(settings.bot, answerer, settings.index.retrieval.k)
+            run(settings.bot, answerer, settings.index.retrieval.k, index_name=str(settings.index.index_dir))
         except BotError as exc:
             raise click.ClickException(str(exc)) from None
 
