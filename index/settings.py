@@ -38,6 +38,7 @@ class RetrievalSettings:
     candidates: int = 50
     sentence_weight: float = 0.7
     lexical_weight: float = 0.03
+    language_balance: float = 1.6  # see index/languages.py; 0 ranks by plain cosines
 
 
 CALIBRATED_WEIGHTS = {
