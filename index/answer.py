@@ -42,7 +42,7 @@ class Passage:
     score: float  # the score the passages are ranked by (retrieval.py): passages come in its order
     chunk_id: int
     cosine: float = 0.0  # of question and passage alone
-    weak: bool = False  # on its own it would not answer: shown only to fill up to k
+    weak: bool = False  # filler: far below the first passage, or another article that would not answer alone
     published: str = ""  # of its article (front matter), as written there
     source: str = ""
 
