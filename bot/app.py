@@ -49,11 +49,13 @@ def file_url(api_url: str) -> str:
     return api_url[: -len("bot")] + "file/bot" if api_url.endswith("/bot") else api_url
 
 
-def build_application(settings: BotSettings, answerer: Any, k: int = 3, index_name: str = "") -> Application:
+def build_application(
+    settings: BotSettings, answerer: Any, k: int = 3, generator: Any = None, index_name: str = ""
+) -> Application:
     if not settings.token:
         raise MissingToken("no bot token: set TELEGRAM_BOT_TOKEN (from @BotFather) in the environment")
     quiet_http_logs()
-    rawi = Rawi(answerer, settings, k, index_name)
+    rawi = Rawi(answerer, settings, k, generator, index_name)
     application = (
         ApplicationBuilder()
         .token(settings.token)
@@ -87,10 +89,10 @@ def register(application: Application, rawi: Rawi) -> None:
     application.add_error_handler(rawi.error)
 
 
-def run(settings: BotSettings, answerer: Any, k: int = 3, index_name: str = "") -> None:
+def run(settings: BotSettings, answerer: Any, k: int = 3, generator: Any = None, index_name: str = "") -> None:
     """Long-poll Telegram until interrupted (Ctrl-C or SIGTERM); once started, one INFO line
-    says which bot answers from which index (see ``Rawi.post_init``)."""
-    application = build_application(settings, answerer, k, index_name)
+    says which bot answers from which index (see ``Rawi.announce``)."""
+    application = build_application(settings, answerer, k, generator, index_name)
     # Log in (getMe) before run_polling: its start-up loop would log a rejected token's error,
     # whose message python-telegram-bot writes with the token in it, as a traceback.
     loop = asyncio.new_event_loop()

@@ -69,11 +69,11 @@ class QuestionResult:
 class Report:
     questions: int
     answerable: int
-    recall_at_1: float
-    recall_at_5: float
-    mrr_at_10: float
-    answer_in_passage_at_5: float
-    answered_share: float  # of answerable questions
+    recall_at_1: float | None  # None: no answerable question
+    recall_at_5: float | None
+    mrr_at_10: float | None
+    answer_in_passage_at_5: float | None
+    answered_share: float | None  # of answerable questions
     sentence_at_1: float | None  # of questions whose first passage is right: the chosen sentence holds the answer
     abstention_accuracy: float | None  # declined share of unanswerable questions
     latency_p50_ms: float
@@ -242,20 +242,20 @@ def ask_one(answerer: Answerer, question: EvalQuestion) -> QuestionResult:
 
 
 def report(results: list[QuestionResult]) -> Report:
+    """The figures over ``results``; those about answers are None when no question has one."""
     answerable = [r for r in results if r.answerable]
     unanswerable = [r for r in results if not r.answerable]
-    n = max(len(answerable), 1)
     latencies = sorted(r.seconds * 1000 for r in results) or [0.0]
     return Report(
         questions=len(results),
         answerable=len(answerable),
-        recall_at_1=sum(r.rank == 1 for r in answerable) / n,
-        recall_at_5=sum(r.rank is not None and r.rank <= 5 for r in answerable) / n,
-        mrr_at_10=sum(1 / r.rank for r in answerable if r.rank) / n,
-        answer_in_passage_at_5=sum(r.answer_in_top5 for r in answerable) / n,
-        answered_share=sum(r.answered for r in answerable) / n,
+        recall_at_1=_share([r.rank == 1 for r in answerable]),
+        recall_at_5=_share([r.rank is not None and r.rank <= 5 for r in answerable]),
+        mrr_at_10=_mean([1 / r.rank if r.rank else 0.0 for r in answerable]),
+        answer_in_passage_at_5=_share([r.answer_in_top5 for r in answerable]),
+        answered_share=_share([r.answered for r in answerable]),
         sentence_at_1=_share([r.sentence_has_answer for r in answerable if r.sentence_has_answer is not None]),
-        abstention_accuracy=(sum(not r.answered for r in unanswerable) / len(unanswerable)) if unanswerable else None,
+        abstention_accuracy=_share([not r.answered for r in unanswerable]),
         latency_p50_ms=_percentile(latencies, 0.50),
         latency_p95_ms=_percentile(latencies, 0.95),
     )
@@ -269,6 +269,10 @@ def report_by_pair(results: list[QuestionResult]) -> dict[str, Report]:
 
 def _share(flags: list[bool]) -> float | None:
     return sum(flags) / len(flags) if flags else None
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
 
 
 def _percentile(sorted_values: list[float], q: float) -> float:

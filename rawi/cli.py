@@ -159,7 +159,8 @@ def ask(obj: Context, question: str, index_dir: Path | None, k: int | None, json
     QUESTION "-" reads one question per line from standard input and writes one JSON object
     per line, in order, loading the model once.
     """
-    settings = obj.settings(index=index_dir).index
+    loaded = obj.settings(index=index_dir)
+    settings = loaded.index
     k = k or settings.retrieval.k
     with user_errors():
         from index.question import QuestionError, parse_question
@@ -171,14 +172,19 @@ def ask(obj: Context, question: str, index_dir: Path | None, k: int | None, json
             except QuestionError as exc:
                 raise click.UsageError(str(exc)) from None
         answerer = open_answerer(settings)
+        generator = _generator(loaded.generate)
         if question == "-":
-            _ask_stream(answerer, k)
+            _ask_stream(answerer, k, generator)
             return
         try:
             answer = answerer.ask(question, k=k)
         except QuestionError as exc:
             raise click.UsageError(str(exc)) from None
-    click.echo(json_line(answer_json(answer)) if json_output else render_answer(answer, sys.stdout.isatty()))
+        short = _short_answer(answer, answerer, generator)
+    if json_output:
+        click.echo(json_line(answer_json(answer, short)))
+    else:
+        click.echo(render_with_short(answer, short, sys.stdout.isatty()))
 
 
 @main.command("eval")
@@ -243,20 +249,40 @@ def _cell(value: object) -> str:
     return "-" if value is None else str(value)
 
 
-def _ask_stream(answerer, k: int) -> None:
+def _generator(settings):
+    """The [generate] client when enabled, else None (the openai library is not even imported)."""
+    if not settings.enabled:
+        return None
+    from index.generate import Generator
+
+    return Generator(settings)
+
+
+def _short_answer(answer, answerer, generator):
+    from index.generate import short_answer
+
+    return short_answer(answer, answerer, generator)
+
+
+def _ask_stream(answerer, k: int, generator=None) -> None:
     from index.question import QuestionError
 
     for line in sys.stdin:
         question = line.rstrip("\r\n")  # a file written on Windows ends its lines with \r\n
         try:
-            record = answer_json(answerer.ask(question, k=k))
+            answer = answerer.ask(question, k=k)
+            record = answer_json(answer, _short_answer(answer, answerer, generator))
         except QuestionError as exc:
             record = {"question": question, "answered": False, "passages": [], "error": str(exc)}
         sys.stdout.write(json_line(record) + "\n")
         sys.stdout.flush()
 
 
-def answer_json(answer) -> dict:
+def answer_json(answer, short=None) -> dict:
+    return answer_json_short(answer_json_plain(answer), short)
+
+
+def answer_json_plain(answer) -> dict:
     """``score`` is the one the passages are ranked by; ``cosine`` the passage's alone; ``weak``
     marks a passage that would not answer on its own, shown only to fill up to k."""
     return {
@@ -271,6 +297,37 @@ def answer_json(answer) -> dict:
             for p in answer.passages
         ],
     }
+
+
+def answer_json_short(record: dict, short) -> dict:
+    """Add the short answer to an answer's JSON: "answer": {text, citations, model, checked, kind}."""
+    if short is None:
+        return record
+    if short.kind == "abstained":
+        record["answered"] = False
+    record["answer"] = short.to_json()
+    return record
+
+
+def short_answer_lines(short, lang: str = "en") -> list[str]:
+    """The short answer block printed above the passages (empty when there is none)."""
+    if short is None or short.kind == "abstained":
+        return []
+    if short.kind == "extracted":
+        cites = "".join(f"[{n}]" for n in short.citations)
+        return [f"Answer (extracted from {cites}, by rules): {safe(short.text, lines=False)}", ""]
+    model = safe(short.model, lines=False)
+    return [f"Answer: {safe(short.text)}", f"  (written by {model} from the passages below, checked against them)", ""]
+
+
+def render_with_short(answer, short, tty: bool = False) -> str:
+    """The answer as printed: the short answer above the passages; a model's "no answer" declines."""
+    if short is not None and short.kind == "abstained":
+        import dataclasses
+
+        declined = render_answer(dataclasses.replace(answer, answered=False), tty)
+        return f"{declined}\n(the model {safe(short.model, lines=False)} read the passages and found no answer in them)"
+    return "\n".join(short_answer_lines(short) + [render_answer(answer, tty)])
 
 
 def render_answer(answer, tty: bool = False) -> str:
@@ -331,7 +388,10 @@ def bot(obj: Context, index_dir: Path | None) -> None:
         answerer = open_answerer(settings.index)
         logging.getLogger("bot").setLevel(logging.INFO)  # a service says what it serves when it starts
         try:
-            run(settings.bot, answerer, settings.index.retrieval.k, index_name=str(settings.index.index_dir))
+            run(
+                settings.bot, answerer, settings.index.retrieval.k, _generator(settings.generate),
+                index_name=str(settings.index.index_dir),
+            )
         except BotError as exc:
             raise click.ClickException(str(exc)) from None
 

@@ -223,4 +223,4 @@ def test_reports_per_pair_and_the_sentence_figure():
     assert set(reports) == {"en->ar", "en->none"}
     assert reports["en->ar"].recall_at_1 == pytest.approx(2 / 3)
     assert reports["en->ar"].sentence_at_1 == pytest.approx(0.5)
-    assert reports["en->none"].abstention_accuracy == 1.0
+    assert reports["en->none"].abstention_accuracy == 1.0 and reports["en->none"].recall_at_1 is None
