@@ -120,7 +120,7 @@ def _ends_sentence(text: str, line_start: int, match: re.Match, line_end: int) -
         return False
     if _ACRONYM.fullmatch(word):
         return following[0].isupper() and following.lower() in _OPENERS
-    if word.isdigit() and before.start() == line_start:  # "1. " opening a list item
+    if before is not None and word.isdigit() and before.start() == line_start:  # "1. " opening a list item
         return False
     return not ("a" <= following[0] <= "z")
 

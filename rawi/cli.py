@@ -64,11 +64,11 @@ def user_errors():
 class OneLineErrors(click.Group):
     """Usage errors in one line (click prints the usage and a hint first: four lines)."""
 
-    def main(self, *args, standalone_mode: bool = True, **kwargs):  # type: ignore[override]
+    def main(self, *args, standalone_mode: bool = True, **kwargs):
         if not standalone_mode:
-            return super().main(*args, standalone_mode=False, **kwargs)
+            return super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
         try:
-            code = super().main(*args, standalone_mode=False, **kwargs)
+            code = super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
         except click.exceptions.NoArgsIsHelpError as exc:  # `rawi` alone: the help is the answer
             exc.show()
             sys.exit(exc.exit_code)
