@@ -49,7 +49,8 @@ from pydantic.fields import FieldInfo
 from bot.settings import BotSettings
 from index.settings import (
     CALIBRATED_WEIGHTS, AnswerSettings, ChunkSettings, EncoderSettings, GenerateSettings, IndexSettings,
-    RetrievalSettings, VectorIndexSettings,
+    RetrievalSettings,
+    VectorIndexSettings,
 )
 from index.watch import WatchSettings
 
@@ -148,7 +149,7 @@ class RetrievalSection(Section):
     candidates: int = Field(RetrievalSettings.candidates, ge=1, le=MAX_CANDIDATES)
     sentence_weight: float = Field(RetrievalSettings.sentence_weight, ge=0)
     lexical_weight: float = Field(RetrievalSettings.lexical_weight, ge=0)
-    language_balance: float = Field(RetrievalSettings.language_balance, ge=0)
+    language_balance: float = Field(RetrievalSettings.language_balance, ge=0, le=4)
 
     @model_validator(mode="after")
     def _enough_candidates(self) -> RetrievalSection:
@@ -208,18 +209,14 @@ class GenerateSection(Section):
     target = GenerateSettings
     enabled: bool = GenerateSettings.enabled
     url: str = Field(GenerateSettings.url, pattern=r"^https?://", description="an http:// or https:// URL")
-    model: str = Field(GenerateSettings.model, pattern=r"\S", description="a model name the server knows")
+    model: str = Field(GenerateSettings.model, min_length=1, pattern=r"\S", description="a model name the server knows")
     api_key_env: str = Field(
         GenerateSettings.api_key_env, pattern=r"^(?:[A-Za-z_][A-Za-z0-9_]*)?$",
-        description="the name of an environment variable (letters, digits, _), or empty",
+        description="the name of an environment variable (letters, digits, _), or empty for none",
     )
-    timeout: float = Field(GenerateSettings.timeout, gt=0)
-    max_tokens: int = Field(GenerateSettings.max_tokens, ge=16)
+    timeout: float = Field(GenerateSettings.timeout, gt=0, le=600)
+    max_tokens: int = Field(GenerateSettings.max_tokens, ge=16, le=8192)
     temperature: float = Field(GenerateSettings.temperature, ge=0, le=2)
-
-    def api_key(self) -> str:
-        """The key, from the environment variable the file names (never from the file)."""
-        return os.environ.get(self.api_key_env, "").strip() if self.api_key_env else ""
 
 
 class ConfigFile(BaseModel):
@@ -264,23 +261,23 @@ def load(path: Path | None, corpus: Path | None = None, index: Path | None = Non
     return Settings(
         index_settings, parsed.bot.build(base, token=token), chosen if chosen.is_file() else None,
         watch=parsed.watch.build(base),
-        generate=parsed.generate.build(base, api_key=parsed.generate.api_key()),
+        generate=parsed.generate.build(base, api_key=os.environ.get(parsed.generate.api_key_env, "").strip()
+                                       if parsed.generate.api_key_env else ""),
     )
 
 
 def validate(data: dict, name: str = "config.toml") -> ConfigFile:
     """The parsed TOML checked against every section's model; ConfigError lists each problem."""
     bot = data.get("bot", {})
-    if isinstance(data.get("generate"), dict) and "api_key" in data["generate"]:
-        raise ConfigError(
-            f"{name}: [generate] api_key does not belong in a file: put the key in an environment variable "
-            "and name that variable in api_key_env"
-        )
     if isinstance(bot, dict):
         if "token" in bot:
             raise ConfigError(f"{name}: [bot] token does not belong in a file: set TELEGRAM_BOT_TOKEN in the environment")
         if os.environ.get("RAWI_TELEGRAM_API_URL"):  # the environment wins over the file
             data = {**data, "bot": {**bot, "api_url": os.environ["RAWI_TELEGRAM_API_URL"]}}
+    generate = data.get("generate", {})
+    if isinstance(generate, dict) and "api_key" in generate:
+        raise ConfigError(f"{name}: [generate] api_key does not belong in a file: put the key in an environment "
+                          "variable and name that variable in api_key_env")
     try:
         return ConfigFile.model_validate(data)
     except ValidationError as exc:

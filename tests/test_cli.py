@@ -63,7 +63,9 @@ def test_ask_json_shape_and_the_cited_passage(indexed):
                                 "kind": "extracted"}
     assert answer["answered"] is True and len(answer["passages"]) == 2
     first = answer["passages"][0]
-    assert list(first) == ["article", "title", "text", "sentence", "score"]
+    assert list(first) == [
+        "article", "title", "url", "published", "source", "text", "sentence", "score", "cosine", "weak",
+    ]
     assert first["article"] == "000_7bfe1c75e114bc62.txt" and "20 ألف حاوية" in first["text"]
     assert first["sentence"] in first["text"] and "20 ألف حاوية" in first["sentence"]
 

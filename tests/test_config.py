@@ -128,27 +128,18 @@ BAD = [
         "[answer.weights]\ndense = 1.0\ndenze = 2.0",
         "[answer] weights = {dense = 1.0, denze = 2.0}: unknown feature(s) denze; known: " + ", ".join(FEATURES),
     ),
-    ('[generate]\nurl = "localhost:8080"', '[generate] url = "localhost:8080": must be an http:// or https:// URL'),
-    (
-        '[generate]\napi_key_env = "sk-123"',
-        '[generate] api_key_env = "sk-123": must be the name of an environment variable (letters, digits, _), or empty',
-    ),
-    ('[generate]\nmodel = " "', '[generate] model = " ": must be a model name the server knows'),
-    ("[generate]\ntimeout = 0", "[generate] timeout = 0: must be a number above 0"),
-    ("[generate]\nmax_tokens = 8", "[generate] max_tokens = 8: must be an integer of at least 16"),
-    ("[generate]\ntemperature = 3", "[generate] temperature = 3: must be a number from 0 to 2"),
-    ('[generate]\nenabled = "yes"', '[generate] enabled = "yes": must be true or false'),
     # unknown names, secrets
     ("[encoder]\nmodle = 'x'", "unknown key(s) in [encoder]: modle"),
     ("[encoders]\n", "unknown section(s): encoders"),
     ("cache_dir = 5", "unknown section(s) or key(s) outside any section: cache_dir"),
     ("[bot]\ntoken = '123:abc'", "[bot] token does not belong in a file: set TELEGRAM_BOT_TOKEN in the environment"),
+    ("[generate]\napi_key = 'sk-123'", "[generate] api_key does not belong in a file: put the key in an environment variable and name that variable in api_key_env"),
+    ("[generate]\nurl = 'localhost:8080'", "[generate] url = \"localhost:8080\": must be an http:// or https:// URL"),
+    ("[generate]\napi_key_env = 'sk-123'", "[generate] api_key_env = \"sk-123\": must be the name of an environment variable (letters, digits, _), or empty for none"),
+    ("[generate]\ntimeout = 0", "[generate] timeout = 0: must be a number above 0, at most 600"),
+    ("[generate]\nenabled = 'yes'", "[generate] enabled = \"yes\": must be true or false"),
     ("[generate]\nmodle = 'x'", "unknown key(s) in [generate]: modle"),
-    (
-        "[generate]\napi_key = 'sk-123'",
-        "[generate] api_key does not belong in a file: put the key in an environment variable "
-        "and name that variable in api_key_env",
-    ),
+    ("[retrieval]\nlanguage_balance = -1", "[retrieval] language_balance = -1: must be a number from 0 to 4"),
 ]
 
 
@@ -218,7 +209,6 @@ def test_the_section_models_take_their_defaults_from_the_settings_classes():
     assert loaded.index.chunks == ChunkSettings() and loaded.index.retrieval == RetrievalSettings()
     assert loaded.index.answer == AnswerSettings() and loaded.watch == WatchSettings()
     assert dataclasses.replace(loaded.bot, token="") == BotSettings()
-    assert loaded.generate == GenerateSettings()
     assert get_args(config.IndexSection.model_fields["type"].annotation) == VECTOR_INDEX_TYPES
 
 
@@ -245,15 +235,6 @@ def test_the_passage_token_limit_leaves_room_in_what_the_encoder_reads():
     assert config.ENCODER_TOKENS == MAX_TOKENS and config.MAX_PASSAGE_TOKENS < MAX_TOKENS
 
 
-def test_the_generation_key_comes_from_the_variable_the_file_names(tmp_path, monkeypatch):
-    path = tmp_path / "config.toml"
-    path.write_text("[generate]\nenabled = true\napi_key_env = 'MY_LLM_KEY'\n", encoding="utf-8")
-    monkeypatch.setenv("MY_LLM_KEY", " sk-secret \n")
-    settings = config.load(path).generate
-    assert settings.enabled and settings.api_key == "sk-secret"
-    assert "sk-secret" not in repr(settings)
-
-
 def test_a_named_config_that_does_not_exist_is_an_error(tmp_path):
     with pytest.raises(config.ConfigError, match="does not exist"):
         config.load(tmp_path / "nope.toml")
@@ -264,3 +245,12 @@ def test_without_any_config_file_the_defaults_apply(tmp_path, monkeypatch):
     settings = config.load(None)
     assert settings.path is None and settings.index.corpus_dir == tmp_path / "seeds"
     assert os.path.isabs(settings.index.index_dir)
+
+
+def test_the_generation_key_comes_from_the_variable_the_file_names(tmp_path, monkeypatch):
+    path = tmp_path / "config.toml"
+    path.write_text("[generate]\nenabled = true\napi_key_env = 'MY_LLM_KEY'\n", encoding="utf-8")
+    monkeypatch.setenv("MY_LLM_KEY", " sk-secret \n")
+    settings = config.load(path).generate
+    assert settings.enabled and settings.api_key == "sk-secret"
+    assert "sk-secret" not in repr(settings)
