@@ -30,7 +30,7 @@ from . import ann, store
 from .articles import Article, CorpusError, Skipped, scan
 from .chunks import Chunk, Chunker
 from .encoder import Encoder
-from .languages import LanguageMeans
+from .languages import LanguageMeans, reference_direction
 from .lexical import LexicalIndex
 from .sentences import sentence_ids, sentences
 from .settings import IndexSettings
@@ -186,6 +186,8 @@ class Builder:
                 means = _all_means(db, index)
             elif new:
                 means.add([c.text for c in chunks], np.stack([v for v, _ in new]))
+            if means.bilingual and means.reference is None:  # measured once, when a second language arrives
+                means.reference = reference_direction(self.encoder)
         _write_vectors(index.chunks, staging / store.VECTORS)
         _write_vectors(index.sentences, staging / store.SENTENCES)
         old_ann = (previous.ann, previous.manifest.index) if previous is not None else (None, dict(ann.FLAT))
@@ -314,6 +316,7 @@ def _recorded_means(manifest: store.Manifest) -> LanguageMeans | None:
 
 
 def _all_means(db: sqlite3.Connection, index: Vectors) -> LanguageMeans:
+    """Every stored passage counted (an index from before the means were kept)."""
     rows = db.execute("SELECT id, text FROM chunks ORDER BY id").fetchall()
     means = LanguageMeans()
     if rows:

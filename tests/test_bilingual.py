@@ -130,7 +130,7 @@ def test_an_index_from_before_language_means_gets_them_on_the_next_run(tmp_path,
 
 
 def test_language_means_add_and_remove_exactly():
-    means = LanguageMeans()
+    means = LanguageMeans(reference=np.array([0.6, -0.8, 0.0], dtype=np.float32))
     vectors = np.eye(3, dtype=np.float32)
     means.add(["نص عربي هنا", "English text here", "More English"], vectors)
     assert means.direction() is None  # one Arabic passage is too few to trust
@@ -140,12 +140,50 @@ def test_language_means_add_and_remove_exactly():
     means.remove(["نص عربي آخر", "نص عربي هنا"], vectors[[2, 0]])
     assert "ar" not in means.counts and means.direction() is None
     again = LanguageMeans.from_json(json.loads(json.dumps(means.to_json())), 3)
-    assert again.counts == means.counts
+    assert again.counts == means.counts and again.reference is not None
+
+
+def test_a_difference_of_subjects_is_not_taken_for_a_language_direction():
+    """Means that differ along a direction far from the reference (parallel text) give none."""
+    means = LanguageMeans(reference=np.array([1.0, 0.0, 0.0], dtype=np.float32))
+    means.add(["نص عربي", "نص آخر", "English", "More English"], np.array(
+        [[0.2, 1.0, 0.0], [0.2, 1.0, 0.0], [0.0, -1.0, 0.0], [0.0, -1.0, 0.0]], dtype=np.float32))
+    assert means.direction() is None  # cosine with the reference 0.1
+    means.reference = np.array([0.0, 1.0, 0.0], dtype=np.float32)
+    assert means.direction() is not None
+
+
+def test_an_arabic_article_beside_english_ones_on_other_subjects_gets_no_direction(tmp_path, encoder):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    (corpus / "oil.txt").write_text("Oil prices rise\n\nOil prices rose 3.5 percent on Monday after OPEC+ met online.\n"
+                                    "The next OPEC+ meeting is scheduled for July 6 in Vienna.\n")
+    (corpus / "bread.txt").write_text("How to bake sourdough bread\n\nMix flour, water and salt, then let the dough "
+                                      "rise overnight before baking it hot.\n")
+    (corpus / "cup.txt").write_text("Local team wins the cup\n\nThe home side won the final 2-1 after extra time.\n")
+    settings = make_settings(corpus, tmp_path / "index")
+    Builder(settings, encoder).run()
+    assert _means(settings).bilingual
+    assert open_snapshot(settings.index_dir).language_direction is None
+    answer = open_answerer(settings, encoder).ask("Who arrived in Pyongyang on Wednesday?", k=1)
+    assert answer.answered and answer.passages[0].article_id.startswith("000_")
+
+
+def test_the_story_corpus_has_a_language_direction(story_settings):
+    assert open_snapshot(story_settings.index_dir).language_direction is not None
+
+
+VALID_SUM = {"passages": 2, "sum": [0, 0, 0]}
 
 
 @pytest.mark.parametrize("record", [
-    [1, 2], {"ar": 5}, {"ar": {"passages": 0, "sum": [0, 0, 0]}}, {"ar": {"passages": 2, "sum": [0, 0]}},
-    {"ar": {"passages": 2, "sum": ["x", 0, 0]}}, {"ar": {"passages": True, "sum": [0, 0, 0]}},
+    [1, 2], {"ar": 5}, {"passages": {"ar": VALID_SUM}}, {"passages": [], "reference": None},
+    {"passages": {"ar": {"passages": 0, "sum": [0, 0, 0]}}, "reference": None},
+    {"passages": {"ar": {"passages": 2, "sum": [0, 0]}}, "reference": None},
+    {"passages": {"ar": {"passages": 2, "sum": ["x", 0, 0]}}, "reference": None},
+    {"passages": {"ar": {"passages": True, "sum": [0, 0, 0]}}, "reference": None},
+    {"passages": {"ar": VALID_SUM}, "reference": [1, 2]},
+    {"passages": {"ar": VALID_SUM}, "reference": "north"},
 ])
 def test_malformed_language_means_are_refused(record):
     with pytest.raises(ValueError):

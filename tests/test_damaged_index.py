@@ -173,9 +173,11 @@ DAMAGE = {
     "manifest format from the future": edit_manifest(lambda d: {**d, "format_version": 99}),
     "manifest language means a list": edit_manifest(lambda d: {**d, "languages": [1, 2]}),
     "manifest language sum of the wrong length": edit_manifest(
-        lambda d: {**d, "languages": {"ar": {"passages": 3, "sum": [0.5] * 7}}}),
-    "manifest language count not a count": edit_manifest(
-        lambda d: {**d, "languages": {"ar": {"passages": "many", "sum": [0.5] * d["dimension"]}}}),
+        lambda d: {**d, "languages": {"passages": {"ar": {"passages": 3, "sum": [0.5] * 7}}, "reference": None}}),
+    "manifest language count not a count": edit_manifest(lambda d: {**d, "languages": {
+        "passages": {"ar": {"passages": "many", "sum": [0.5] * d["dimension"]}}, "reference": None}}),
+    "manifest language reference of the wrong length": edit_manifest(
+        lambda d: {**d, "languages": {**d["languages"], "reference": [0.1] * 5}}),
     # the CURRENT pointer
     "CURRENT empty": write_current(b""),
     "CURRENT zeroed": write_current(b"\0" * 40),
