@@ -72,11 +72,16 @@ def text_sha(text: str) -> str:
 
 
 def plan(articles: list[Article], previous: dict[str, str], skipped: list[Skipped]) -> Plan:
-    """Compare article hashes with the previous index (id -> sha256)."""
+    """Compare article hashes with the previous index (id -> sha256).
+
+    A skipped file, and everything below a skipped folder (``folder/``: it could not be
+    listed), keeps its indexed version: bad input never costs an article.
+    """
     current = {a.id: a for a in articles}
     unreadable = {s.path for s in skipped}
+    folders = tuple(s.path for s in skipped if s.folder)
     new = [a for a in articles if previous.get(a.id) != a.sha256]
-    gone = [i for i in previous if i not in current and i not in unreadable]
+    gone = [i for i in previous if i not in current and i not in unreadable and not i.startswith(folders)]
     updated = sum(1 for a in new if a.id in previous)
     return Plan(
         new=new,
