@@ -143,6 +143,7 @@ class Builder:
             staging = store.new_staging(self.index_dir)
             try:
                 result = self._stage(staging, previous, work)
+                self._check(staging)
                 store.publish(self.index_dir, staging)
             except BaseException:
                 shutil.rmtree(staging, ignore_errors=True)
@@ -154,6 +155,15 @@ class Builder:
             ) from None
         store.prune(self.index_dir)
         return result
+
+    def _check(self, staging: Path) -> None:
+        """Publish only what the reader accepts: a generation it refuses would stop every question."""
+        try:
+            store.check_staged(staging, self.encoder.name)
+        except store.IndexError_ as exc:
+            raise BuildError(
+                f"the new index failed the reader's checks ({exc}); nothing was published, the index is unchanged"
+            ) from None
 
     def _stage(self, staging: Path, previous: store.Snapshot | None, work: Plan) -> tuple[int, int, int]:
         import faiss
