@@ -197,16 +197,30 @@ def evaluate(obj: Context, file: Path, corpus: Path | None, paragraphs: Path | N
 
 
 def _ask_stream(answerer, k: int) -> None:
+    """One JSON record per input line, whatever happens: a problem with one question (not UTF-8,
+    empty, the index missing for a moment while it is replaced) is that line's error record, and
+    the stream goes on. Lines are read as bytes, so no byte sequence can end the loop."""
+    for raw in sys.stdin.buffer:
+        line = raw.rstrip(b"\r\n")
+        record = _stream_record(answerer, line.decode("utf-8", "surrogateescape"), k)
+        if "error" in record:
+            record["question"] = line.decode("utf-8", "replace")
+        sys.stdout.buffer.write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8", "replace"))
+        sys.stdout.buffer.flush()
+
+
+def _stream_record(answerer, question: str, k: int) -> dict:
+    from index.errors import USER_ERRORS
     from index.question import QuestionError
 
-    for line in sys.stdin:
-        question = line.rstrip("\n")
-        try:
-            record = answer_json(answerer.ask(question, k=k))
-        except QuestionError as exc:
-            record = {"question": question, "answered": False, "passages": [], "error": str(exc)}
-        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
-        sys.stdout.flush()
+    try:
+        return answer_json(answerer.ask(question, k=k))
+    except (QuestionError, *USER_ERRORS) as exc:
+        error = str(exc)
+    except Exception as exc:  # noqa: BLE001 -- a bug must cost one answer, not the stream
+        logging.getLogger("rawi.ask").debug("question failed", exc_info=True)
+        error = f"internal error ({type(exc).__name__}): {exc}"
+    return {"question": question, "answered": False, "passages": [], "error": error}
 
 
 def answer_json(answer) -> dict:
