@@ -610,16 +610,18 @@ def writer_lock(index_dir: Path, wait: bool = False):
         create_index_dir(index_dir)
         lock = FileLock(str(index_dir / "lock"), timeout=0)
         lock.acquire()
-    except OSError as exc:  # a read-only mount, no permission, `dir` naming a file
-        raise IndexUnwritable(
-            f"cannot write in the index folder {index_dir} ({exc.strerror or exc}): "
-            "make it writable, or point [index] dir / --index elsewhere"
-        ) from None
-    except Timeout:
+    except Timeout:  # before OSError: filelock's Timeout is a TimeoutError, hence an OSError
         if not wait:
             raise IndexBusy(
                 f"another `rawi index` is updating {index_dir}; wait for it or pass --wait"
             ) from None
         log.warning("another `rawi index` is updating %s; waiting for it", index_dir)
-        lock.acquire(timeout=-1)
+    except OSError as exc:  # a read-only mount, no permission, `dir` naming a file
+        raise IndexUnwritable(
+            f"cannot write in the index folder {index_dir} ({exc.strerror or exc}): "
+            "make it writable, or point [index] dir / --index elsewhere"
+        ) from None
+    else:
+        return lock
+    lock.acquire(timeout=-1)
     return lock

@@ -19,6 +19,7 @@ from index.settings import (
 from index.watch import WatchSettings
 
 DEFAULT_CONFIG = Path("config.toml")
+DEFAULT_JOURNAL = "var/bot-journal.jsonl"
 
 
 class ConfigError(ValueError):
@@ -109,4 +110,8 @@ def _bot(data: dict, base: Path) -> BotSettings:
     if not isinstance(chats, list) or not all(isinstance(c, int) and not isinstance(c, bool) for c in chats):
         raise ConfigError("[bot] allowed_chats must be a list of chat ids (integers)")
     values["allowed_chats"] = frozenset(chats)
+    journal = values.get("journal", DEFAULT_JOURNAL)
+    if not isinstance(journal, str) or not journal:
+        raise ConfigError("[bot] journal must be a file path (a string)")
+    values["journal"] = base / journal
     return _section({"bot": values}, "bot", BotSettings, base, token=os.environ.get("TELEGRAM_BOT_TOKEN", "").strip())
