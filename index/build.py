@@ -29,6 +29,7 @@ from . import ann, store
 from .articles import Article, CorpusError, Skipped, scan
 from .chunks import Chunk, Chunker
 from .encoder import Encoder
+from .languages import LanguageMeans
 from .lexical import LexicalIndex
 from .sentences import sentence_ids, sentences
 from .settings import IndexSettings
@@ -120,7 +121,7 @@ class Builder:
             unchanged=work.unchanged, skipped=corpus.skipped,
         )
         if (
-            previous is not None and not work.new and not work.removed_ids
+            previous is not None and not work.new and not work.removed_ids and previous.manifest.languages is not None
             and ann.reusable(previous.manifest.index, self.settings.vectors, previous.manifest.chunks)
         ):
             stats.articles, stats.chunks = previous.manifest.articles, previous.manifest.chunks
@@ -178,14 +179,16 @@ class Builder:
                 faiss.read_index(str(previous.directory / store.SENTENCES)),
             )
             next_id = previous.manifest.next_chunk_id
+            means = _recorded_means(previous.manifest)
         else:
             db = store.empty_rows(staging / store.ROWS)
             index = None
             next_id = 0
+            means = LanguageMeans()
         with db:
             chunks = self._chunk(work.new)
             reuse = _stored_vectors(db, index, {text_sha(c.text) for c in chunks})
-            removed = _delete_articles(db, index, work.removed_ids)
+            removed = _delete_articles(db, index, work.removed_ids, means)
             store.pause_point("embedding")
             embedded, new = self._vectors(chunks, reuse)
             index = index or Vectors.empty(self.encoder.dimension)
@@ -193,6 +196,10 @@ class Builder:
             for chunk_id, (chunk_vector, sentence_vectors) in zip(ids, new):
                 index.add(int(chunk_id), chunk_vector, sentence_vectors)
             _insert(db, work.new, chunks, ids)
+            if means is None:  # an index from before language means were kept: count them all once
+                means = _all_means(db, index)
+            elif new:
+                means.add([c.text for c in chunks], np.stack([v for v, _ in new]))
         _write_vectors(index.chunks, staging / store.VECTORS)
         _write_vectors(index.sentences, staging / store.SENTENCES)
         old_ann = (previous.ann, previous.manifest.index) if previous is not None else (None, dict(ann.FLAT))
@@ -208,6 +215,7 @@ class Builder:
             encoder=self.encoder.name, dimension=index.chunks.d, chunking=asdict(self.settings.chunks),
             versions=store.library_versions(), built_at=time.time(), articles=n_articles,
             chunks=n_chunks, next_chunk_id=next_id + len(chunks), sentences=index.sentences.ntotal, index=record,
+            languages=means.to_json(),
         )
         store.write_manifest(staging, manifest)
         return n_articles, n_chunks, embedded
@@ -313,7 +321,24 @@ def _stored_vectors(db: sqlite3.Connection, index: Vectors | None, shas: set[str
     return found
 
 
-def _delete_articles(db: sqlite3.Connection, index: Vectors | None, article_ids: list[str]) -> np.ndarray:
+def _recorded_means(manifest: store.Manifest) -> LanguageMeans | None:
+    if manifest.languages is None:
+        return None
+    return LanguageMeans.from_json(manifest.languages, manifest.dimension)  # checked when the snapshot opened
+
+
+def _all_means(db: sqlite3.Connection, index: Vectors) -> LanguageMeans:
+    rows = db.execute("SELECT id, text FROM chunks ORDER BY id").fetchall()
+    means = LanguageMeans()
+    if rows:
+        ids = np.array([i for i, _ in rows], dtype=np.int64)
+        means.add([text for _, text in rows], index.chunks.reconstruct_batch(ids))
+    return means
+
+
+def _delete_articles(
+    db: sqlite3.Connection, index: Vectors | None, article_ids: list[str], means: LanguageMeans | None
+) -> np.ndarray:
     """Delete the articles' rows and vectors; returns the chunk ids removed.
 
     One ``remove_ids`` per index for all of them: each call compacts the whole flat array, so
@@ -324,7 +349,9 @@ def _delete_articles(db: sqlite3.Connection, index: Vectors | None, article_ids:
         gone += db.execute("SELECT id, text FROM chunks WHERE article_id = ?", (article_id,)).fetchall()
         db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
         db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
-    if index is not None:
+    if index is not None and gone:
+        if means is not None:
+            means.remove([text for _, text in gone], index.chunks.reconstruct_batch(np.array([i for i, _ in gone], dtype=np.int64)))
         index.remove([(int(i), text) for i, text in gone])
     return np.array([i for i, _ in gone], dtype=np.int64)
 

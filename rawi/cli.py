@@ -132,21 +132,27 @@ def ask(obj: Context, question: str, index_dir: Path | None, k: int | None, json
     QUESTION "-" reads one question per line from standard input and writes one JSON object
     per line, in order, loading the model once.
     """
-    settings = obj.settings(index=index_dir).index
+    loaded = obj.settings(index=index_dir)
+    settings = loaded.index
     k = k or settings.retrieval.k
     with user_errors():
         from index.question import QuestionError
         from index.service import open_answerer
 
         answerer = open_answerer(settings)
+        generator = _generator(loaded.generate)
         if question == "-":
-            _ask_stream(answerer, k)
+            _ask_stream(answerer, k, generator)
             return
         try:
             answer = answerer.ask(question, k=k)
         except QuestionError as exc:
             raise click.UsageError(str(exc)) from None
-    click.echo(json.dumps(answer_json(answer), ensure_ascii=False) if json_output else render_answer(answer))
+        short = _short_answer(answer, answerer, generator)
+    if json_output:
+        click.echo(json.dumps(answer_json(answer, short), ensure_ascii=False))
+    else:
+        click.echo(render_with_short(answer, short))
 
 
 @main.command("eval")
@@ -154,67 +160,98 @@ def ask(obj: Context, question: str, index_dir: Path | None, k: int | None, json
 @click.option("--corpus", type=click.Path(path_type=Path), help="Corpus for a JSONL question set [config: corpus.dir].")
 @click.option("--paragraphs", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="SQuAD file whose paragraphs form the corpus [default: FILE itself].")
+@click.option("--bilingual", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="SQuAD: a parallel file in the other language; the corpus mixes both (paragraph j of "
+                   "article i from this file when i + j is even) and both files' questions are asked.")
 @click.option("--split", type=click.Choice(["even", "odd"]), is_flag=False, flag_value="even",
               help="SQuAD: index only the even (or odd) articles; the others' questions must be declined.")
 @click.option("--json", "json_output", is_flag=True, help="One JSON object on one line.")
 @click.option("--features", type=click.Path(dir_okay=False, path_type=Path), help="Write each question's evidence (JSONL) for calibration.")
 @click.pass_obj
-def evaluate(obj: Context, file: Path, corpus: Path | None, paragraphs: Path | None, split: str | None,
-             json_output: bool, features: Path | None) -> None:
+def evaluate(obj: Context, file: Path, corpus: Path | None, paragraphs: Path | None, bilingual: Path | None,
+             split: str | None, json_output: bool, features: Path | None) -> None:
     """Measure answer quality on a question set: R@1, R@5, MRR@10, answers, abstention, latency.
 
     \b
     FILE is a JSONL question set (the seed format: question, article, passage_contains_any,
     abstain), asked over --corpus, or a SQuAD-format .json file whose paragraphs become the
     corpus, one article each. The corpus is indexed into a folder of its own under the
-    index folder's parent (eval/), incrementally, so reruns are quick.
+    index folder's parent (eval/), incrementally, so reruns are quick. Figures are given for
+    all questions and per language pair (question -> paragraph; "->none": not in the corpus).
     \b
     Examples:
       rawi eval ../shared/eval/seed_questions.jsonl
       rawi eval ../shared/eval/xquad/dev.en.json --paragraphs ../shared/eval/xquad/dev.ar.json
       rawi eval ../shared/eval/xquad/dev.ar.json --split --features ar.jsonl
       rawi eval ../shared/eval/xquad/dev.ar.json --split odd --features ar-held-out.jsonl
+      rawi eval ../shared/eval/xquad/dev.en.json --bilingual ../shared/eval/xquad/dev.ar.json
     """
     from index import evaluation
 
     settings = obj.settings(corpus).index
+    if paragraphs and bilingual:
+        raise click.UsageError("--paragraphs and --bilingual cannot be combined")
     with user_errors():
         try:
-            run = evaluation.prepare(settings, file, paragraphs, split)
+            run = evaluation.prepare(settings, file, paragraphs, split, bilingual)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
         results = evaluation.run(run, progress=_progress(json_output))
-    summary = evaluation.report(results)
     if features:
         with features.open("w", encoding="utf-8") as handle:
             for r in results:
-                handle.write(json.dumps({"id": r.id, "answerable": r.answerable, **r.evidence}) + "\n")
+                handle.write(json.dumps({"id": r.id, "answerable": r.answerable, "pair": r.pair, **r.evidence}) + "\n")
+    reports = {"all": evaluation.report(results)} | evaluation.report_by_pair(results)
     if json_output:
-        click.echo(json.dumps(summary.to_json()))
+        summary = reports["all"].to_json()
+        click.echo(json.dumps(summary | {"pairs": {p: r.to_json() for p, r in reports.items() if p != "all"}}))
     else:
-        for key, value in summary.to_json().items():
-            click.echo(f"{key:24} {value}")
+        columns = {name: report.to_json() for name, report in reports.items()}
+        click.echo(f"{'':24}" + "".join(f"{name:>10}" for name in columns))
+        for key in columns["all"]:
+            cells = (_cell(column[key]) for column in columns.values())
+            click.echo(f"{key:24}" + "".join(f"{cell:>10}" for cell in cells))
 
 
-def _ask_stream(answerer, k: int) -> None:
+def _cell(value: object) -> str:
+    return "-" if value is None else str(value)
+
+
+def _generator(settings):
+    """The [generate] client when enabled, else None (the openai library is not even imported)."""
+    if not settings.enabled:
+        return None
+    from index.generate import Generator
+
+    return Generator(settings)
+
+
+def _short_answer(answer, answerer, generator):
+    from index.generate import short_answer
+
+    return short_answer(answer, answerer, generator)
+
+
+def _ask_stream(answerer, k: int, generator=None) -> None:
     """One JSON record per input line, whatever happens: a problem with one question (not UTF-8,
     empty, the index missing for a moment while it is replaced) is that line's error record, and
     the stream goes on. Lines are read as bytes, so no byte sequence can end the loop."""
     for raw in sys.stdin.buffer:
         line = raw.rstrip(b"\r\n")
-        record = _stream_record(answerer, line.decode("utf-8", "surrogateescape"), k)
+        record = _stream_record(answerer, line.decode("utf-8", "surrogateescape"), k, generator)
         if "error" in record:
             record["question"] = line.decode("utf-8", "replace")
         sys.stdout.buffer.write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8", "replace"))
         sys.stdout.buffer.flush()
 
 
-def _stream_record(answerer, question: str, k: int) -> dict:
+def _stream_record(answerer, question: str, k: int, generator=None) -> dict:
     from index.errors import USER_ERRORS
     from index.question import QuestionError
 
     try:
-        return answer_json(answerer.ask(question, k=k))
+        answer = answerer.ask(question, k=k)
+        return answer_json(answer, _short_answer(answer, answerer, generator))
     except (QuestionError, *USER_ERRORS) as exc:
         error = str(exc)
     except Exception as exc:  # noqa: BLE001 -- a bug must cost one answer, not the stream
@@ -223,7 +260,11 @@ def _stream_record(answerer, question: str, k: int) -> dict:
     return {"question": question, "answered": False, "passages": [], "error": error}
 
 
-def answer_json(answer) -> dict:
+def answer_json(answer, short=None) -> dict:
+    return answer_json_short(answer_json_plain(answer), short)
+
+
+def answer_json_plain(answer) -> dict:
     return {
         "question": answer.question,
         "answered": answer.answered,
@@ -232,6 +273,36 @@ def answer_json(answer) -> dict:
             for p in answer.passages
         ],
     }
+
+
+def answer_json_short(record: dict, short) -> dict:
+    """Add the short answer to an answer's JSON: "answer": {text, citations, model, checked, kind}."""
+    if short is None:
+        return record
+    if short.kind == "abstained":
+        record["answered"] = False
+    record["answer"] = short.to_json()
+    return record
+
+
+def short_answer_lines(short, lang: str = "en") -> list[str]:
+    """The short answer block printed above the passages (empty when there is none)."""
+    if short is None or short.kind == "abstained":
+        return []
+    if short.kind == "extracted":
+        cites = "".join(f"[{n}]" for n in short.citations)
+        return [f"Answer (extracted from {cites}, by rules): {short.text}", ""]
+    return [f"Answer: {short.text}", f"  (written by {short.model} from the passages below, checked against them)", ""]
+
+
+def render_with_short(answer, short) -> str:
+    """The answer as printed: the short answer above the passages; a model's "no answer" declines."""
+    if short is not None and short.kind == "abstained":
+        import dataclasses
+
+        declined = render_answer(dataclasses.replace(answer, answered=False))
+        return f"{declined}\n(the model {short.model} read the passages and found no answer in them)"
+    return "\n".join(short_answer_lines(short) + [render_answer(answer)])
 
 
 def render_answer(answer) -> str:
@@ -272,7 +343,7 @@ def bot(obj: Context, index_dir: Path | None) -> None:
 
         answerer = open_answerer(settings.index)
         try:
-            run(settings.bot, answerer, settings.index.retrieval.k)
+            run(settings.bot, answerer, settings.index.retrieval.k, _generator(settings.generate))
         except BotError as exc:
             raise click.ClickException(str(exc)) from None
 
