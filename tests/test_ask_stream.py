@@ -13,7 +13,7 @@ from tests.reindex_helpers import RAWI, env
 QUESTION = SEED_QUESTION.encode()
 
 
-def test_bytes_that_are_not_utf8_are_one_error_record_and_the_stream_goes_on(indexed_workdir):
+def test_bytes_that_are_not_utf8_are_one_error_record_and_the_stream_goes_on(indexed_workdir):  # noqa: F811  (the fixture imported above)
     lines = [QUESTION, b"\xff x", b"caf\xe9 au lait?", b"\xed\xa0\x80 lone surrogate", QUESTION]
     result = subprocess.run([str(RAWI), "ask", "-"], cwd=indexed_workdir, input=b"\n".join(lines) + b"\n",
                             capture_output=True, env=env(), timeout=300)
@@ -28,14 +28,14 @@ def test_bytes_that_are_not_utf8_are_one_error_record_and_the_stream_goes_on(ind
     assert b"Traceback" not in result.stderr
 
 
-def test_a_question_argument_that_is_not_utf8_is_a_usage_error(indexed_workdir):
+def test_a_question_argument_that_is_not_utf8_is_a_usage_error(indexed_workdir):  # noqa: F811  (the fixture imported above)
     result = subprocess.run([str(RAWI), "ask", os.fsdecode(b"\xff x")], cwd=indexed_workdir, capture_output=True,
                             env=env(), timeout=300)
     assert result.returncode == 2
     assert b"not valid UTF-8" in result.stderr and b"Traceback" not in result.stderr
 
 
-def test_an_index_missing_for_a_moment_is_one_error_record(indexed_workdir):
+def test_an_index_missing_for_a_moment_is_one_error_record(indexed_workdir):  # noqa: F811  (the fixture imported above)
     index = indexed_workdir / "index"
     process = subprocess.Popen([str(RAWI), "ask", "-"], cwd=indexed_workdir, stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env())

@@ -21,7 +21,7 @@ from bot.app import build_application
 from bot.handlers import MAX_ARTICLE_PARTS
 from bot.render import TEXT
 from tests.botapi import BotThread, FakeBotAPI
-from tests.reindex_helpers import RAWI, env, indexed_workdir  # noqa: F401 -- a fixture
+from tests.reindex_helpers import RAWI, env, indexed_workdir  # noqa: F401, F811 -- a fixture
 from tests.test_bot import CONTAINERS, SpyAnswerer, html_ok, running_bot, test_settings
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
@@ -96,7 +96,7 @@ def start_bot(workdir, api: FakeBotAPI, **extra: str) -> subprocess.Popen:
     )
 
 
-def test_the_real_bot_exits_with_one_line_when_its_token_is_revoked(indexed_workdir):
+def test_the_real_bot_exits_with_one_line_when_its_token_is_revoked(indexed_workdir):  # noqa: F811  (the fixture imported above)
     with FakeBotAPI() as api:
         process = start_bot(indexed_workdir, api)
         try:
@@ -204,7 +204,7 @@ def crash_experiment(workdir, questions: int, kill_after: float) -> dict:
     return figures
 
 
-def test_kill_9_loses_no_received_question(indexed_workdir):
+def test_kill_9_loses_no_received_question(indexed_workdir):  # noqa: F811  (the fixture imported above)
     figures = crash_experiment(
         indexed_workdir, questions=int(os.environ.get("RAWI_CRASH_QUESTIONS", "120")),
         kill_after=float(os.environ.get("RAWI_CRASH_KILL_AFTER", "1.5")),

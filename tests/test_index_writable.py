@@ -9,8 +9,6 @@ folder that cannot be written is one line, not an OSError traceback.
 from __future__ import annotations
 
 import json
-import os
-import pwd
 import shutil
 import subprocess
 import tempfile
@@ -21,6 +19,7 @@ import pytest
 from index import store
 from index.build import Builder, BuildError
 from tests.conftest import ROOT, SEEDS
+from tests.unprivileged import SYSTEM_PYTHON, become_nobody, needs_nobody
 from tests.reindex_helpers import LIBRARY, LIBRARY_ID, RAWI, SEED_ID, make_workdir, settings_of
 
 SMALL = "A short note\n\nThe harbour of Varna reopened on Monday after the storm.\n"
@@ -128,23 +127,10 @@ def test_an_index_folder_that_is_a_file_is_one_line(tmp_path, where):
     assert (work / "blocker").read_text(encoding="utf-8") == "not a folder"
 
 
-def _nobody() -> tuple[int, int] | None:
-    try:
-        entry = pwd.getpwnam("nobody")
-    except KeyError:
-        return None
-    return entry.pw_uid, entry.pw_gid
-
-
-SYSTEM_PYTHON = shutil.which("python3", path="/usr/bin:/usr/local/bin")
-
-
-@pytest.mark.skipif(os.geteuid() != 0 or _nobody() is None or not SYSTEM_PYTHON,
-                    reason="needs root to switch to the user nobody, and a system python3")
+@needs_nobody
 def test_an_index_folder_the_user_cannot_write_is_one_line_even_with_nothing_to_do(tmp_path, encoder):
     """Root writes anywhere: the real refusal comes from running `rawi index` as nobody (the
     project's interpreter lives under /root, so the system python3 runs the same code)."""
-    uid, gid = _nobody()
     base = Path(tempfile.mkdtemp(prefix="rawi-ro-", dir="/tmp"))
     try:
         work = make_workdir(base / "work")
@@ -153,13 +139,9 @@ def test_an_index_folder_the_user_cannot_write_is_one_line_even_with_nothing_to_
             path.chmod(0o755 if path.is_dir() else 0o644)
         site = next((ROOT / ".venv" / "lib").glob("python3*/site-packages"))
 
-        def drop() -> None:
-            os.setgid(gid)
-            os.setuid(uid)
-
         result = subprocess.run(
             [SYSTEM_PYTHON, "-c", "from rawi.cli import main; main()", "--config", str(work / "config.toml"), "index"],
-            cwd=ROOT, preexec_fn=drop, capture_output=True, text=True, timeout=600,
+            cwd=ROOT, preexec_fn=become_nobody, capture_output=True, text=True, timeout=600,
             env={"PYTHONPATH": f"{ROOT}:{site}", "HOME": str(base), "PATH": "/usr/bin:/bin"},
         )
         assert_one_line_error(result, "cannot write in the index folder", "Permission denied")

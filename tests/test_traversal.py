@@ -11,7 +11,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import pwd
 import shutil
 import stat
 import subprocess
@@ -25,6 +24,7 @@ from index import store, traversal
 from index.articles import read_article, scan
 from index.build import Builder
 from tests.conftest import ROOT
+from tests.unprivileged import SYSTEM_PYTHON, become_nobody, needs_nobody
 
 TEXT = "Title {n}\n\nThe council met on Tuesday and agreed on budget item number {n}.\n"
 
@@ -86,22 +86,8 @@ def test_an_unlistable_corpus_is_a_clear_error(tmp_path, monkeypatch):
         scan(tmp_path)
 
 
-def _nobody() -> tuple[int, int] | None:
-    try:
-        entry = pwd.getpwnam("nobody")
-    except KeyError:
-        return None
-    return entry.pw_uid, entry.pw_gid
-
-
-# The project's interpreter lives under /root (closed to others); the walk needs only the standard library.
-SYSTEM_PYTHON = shutil.which("python3", path="/usr/bin:/usr/local/bin")
-
-
-@pytest.mark.skipif(os.geteuid() != 0 or _nobody() is None or not SYSTEM_PYTHON,
-                    reason="needs root to switch to the user nobody, and a system python3")
+@needs_nobody
 def test_a_folder_chmod_000_is_skipped_for_a_user_the_kernel_refuses():
-    uid, gid = _nobody()
     base = Path(tempfile.mkdtemp(prefix="rawi-nobody-", dir="/tmp"))
     try:
         base.chmod(0o755)
@@ -112,12 +98,7 @@ def test_a_folder_chmod_000_is_skipped_for_a_user_the_kernel_refuses():
         (corpus / "politics").chmod(0)
         code = "import json, sys; from index.articles import scan; r = scan(__import__('pathlib').Path(sys.argv[1])); " \
                "print(json.dumps([[a.id for a in r.articles], [[s.path, s.reason] for s in r.skipped]]))"
-
-        def drop() -> None:
-            os.setgid(gid)
-            os.setuid(uid)
-
-        out = subprocess.run([SYSTEM_PYTHON, "-c", code, str(corpus)], cwd=ROOT, preexec_fn=drop,
+        out = subprocess.run([SYSTEM_PYTHON, "-c", code, str(corpus)], cwd=ROOT, preexec_fn=become_nobody,
                              capture_output=True, text=True, timeout=120, env={"PYTHONPATH": str(ROOT)})
         assert out.returncode == 0, out.stderr
         articles, skipped = json.loads(out.stdout)
