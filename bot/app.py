@@ -122,6 +122,8 @@ def run(settings: BotSettings, answerer: Any, k: int = 3, generator: Any = None)
         raise BotError("the Bot API refused the token in TELEGRAM_BOT_TOKEN: check it with @BotFather") from None
     except TelegramError as exc:  # at start-up (getMe, deleteWebhook); once polling, errors are retried
         raise BotError(f"could not start the bot: {redact(exc.message)}") from None
+    except OSError as exc:  # the journal's folder cannot be written (read-only, a file in the way...)
+        raise BotError(f"could not open the bot's journal {settings.journal} ({exc.strerror or exc})") from None
     finally:
         if not loop.is_closed():
             loop.close()
