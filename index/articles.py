@@ -15,7 +15,10 @@ a BOM), UTF-16/32 with a BOM, or, failing that, whatever charset-normalizer dete
 Arabic news is often Windows-1256). Line ends are normalized to ``\\n``. A file that cannot be
 read as text is reported in ``skipped`` with the reason; it never stops the others. A symbolic
 link is followed only to a file inside the corpus folder: one that leads outside it is skipped,
-so no article id can ever name, and no answer ever quote, a file outside the corpus.
+so no article id can ever name, and no answer ever quote, a file outside the corpus. Which
+files are articles (regular files only; unlistable folders, folder links and names that are not
+UTF-8 skipped with the reason) and how each is read (non-blocking, capped while reading) is
+``traversal.py``'s job; a loader of another format builds on ``traversal.walk`` and ``read_capped``.
 """
 
 from __future__ import annotations
