@@ -30,12 +30,3 @@ class BotSettings:
     # Received-but-unanswered updates, kept on disk so a crash loses no question (bot/journal.py).
     # None: no journal (library use and tests); config.toml names var/bot-journal.jsonl.
     journal: Path | None = None
-
-    def __post_init__(self) -> None:
-        positive = ("questions_per_minute", "context_chats", "context_minutes", "messages_per_second",
-                    "chat_messages_per_second", "chat_burst", "workers", "request_timeout")
-        for name in positive:
-            if getattr(self, name) <= 0:
-                raise TypeError(f"{name} must be positive")
-        if self.passages < 0 or self.poll_timeout < 0:
-            raise TypeError("passages and poll_timeout must not be negative")

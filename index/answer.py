@@ -24,6 +24,10 @@ from .store import ArticleRow, LiveIndex
 
 
 EVIDENCE_HITS = 3  # the evidence reads the best lexical score among the top passages
+# A passage scoring this far below the first is not another answer, only the next closest text,
+# shown to fill up to k: it is marked weak. On the seed corpus the passages of the article that
+# answers lie within 0.02 of each other, and an article on another subject 0.1-0.2 below.
+FILLER_MARGIN = 0.05
 
 
 @dataclass(frozen=True)
@@ -35,8 +39,12 @@ class Passage:
     sentence: str  # the sentence in it that answers best
     sentence_start: int  # offsets of `sentence` inside `text`
     sentence_end: int
-    score: float  # cosine of question and passage
+    score: float  # the score the passages are ranked by (retrieval.py): passages come in its order
     chunk_id: int
+    cosine: float = 0.0  # of question and passage alone
+    weak: bool = False  # filler: far below the first passage, or another article that would not answer alone
+    published: str = ""  # of its article (front matter), as written there
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -73,13 +81,26 @@ class Answerer:
         # Enough distinct passages for this page, one more to know whether there is a next
         # page, and the top 3 that the evidence reads.
         hits = distinct(ranking.hits, max(offset + k + 1, EVIDENCE_HITS))
-        found = evidence(hits, parsed, float(ranking.query_vector @ self._empty_passage))
+        null = float(ranking.query_vector @ self._empty_passage)
+        found = evidence(hits, parsed, null)
         confidence = probability(found, self.settings)
-        passages = [_passage(hit, parsed) for hit in hits[offset : offset + k]]
+        page = range(offset, min(offset + k, len(hits)))
+        passages = [_passage(hits[n], parsed, self._weak(hits, n, parsed, null, confidence)) for n in page]
         return Answer(
             question, confidence >= self.settings.threshold, passages, snapshot.generation,
             has_more=len(hits) > offset + k, confidence=confidence, evidence=found,
         )
+
+    def _weak(self, hits: list[Hit], n: int, question: Question, null: float, confidence: float) -> bool:
+        """Is passage n only filling up to k? When nothing answers, all are; otherwise one that
+        scores far below the first, or one from another article that the abstention model,
+        reading it as if it came first, would decline."""
+        hit, top = hits[n], hits[0]
+        if confidence < self.settings.threshold or hit.fused < top.fused - FILLER_MARGIN:
+            return True
+        if hit.chunk.article_id == top.chunk.article_id:
+            return False  # context of the answer
+        return probability(evidence(hits[n:], question, null), self.settings) < self.settings.threshold
 
     @cached_property
     def _empty_passage(self) -> np.ndarray:
@@ -95,16 +116,27 @@ class Answerer:
         return Sources(snapshot.manifest.articles, snapshot.manifest.chunks, snapshot.newest_articles(newest))
 
 
-def _passage(hit: Hit, question: Question) -> Passage:
+def _passage(hit: Hit, question: Question, weak: bool) -> Passage:
     chunk = hit.chunk
-    text = chunk.text
-    scored = [(sentence_score(s.cosine, text[s.start : s.end], question), s.start, s.end) for s in hit.sentences]
-    _, start, end = max(scored) if scored else (0.0, 0, len(text))
+    start, end = answering_sentence(hit, question)
     return Passage(
         article_id=chunk.article_id, title=chunk.title, url=chunk.url, text=chunk.text,
         sentence=chunk.text[start:end], sentence_start=start, sentence_end=end,
-        score=round(hit.dense, 4), chunk_id=chunk.id,
+        score=round(hit.fused, 4), chunk_id=chunk.id, cosine=round(hit.dense, 4), weak=weak,
+        published=chunk.published, source=chunk.source,
     )
+
+
+def answering_sentence(hit: Hit, question: Question) -> tuple[int, int]:
+    """The span of the passage's sentence that answers best. Headlines and section headings
+    (and a line that repeats the article's title) are context, never the answer, unless the
+    passage holds nothing else."""
+    text = hit.chunk.text
+    title = " ".join(hit.chunk.title.split())
+    prose = [s for s in hit.sentences if not s.heading and " ".join(text[s.start : s.end].split()) != title]
+    scored = [(sentence_score(s.cosine, text[s.start : s.end], question), s.start, s.end) for s in prose or hit.sentences]
+    _, start, end = max(scored) if scored else (0.0, 0, len(text))
+    return start, end
 
 
 def sentence_score(cosine: float, sentence: str, question: Question) -> float:
