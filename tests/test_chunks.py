@@ -89,7 +89,8 @@ def test_the_pieces_are_the_librarys_and_the_spans_exact(text, max_tokens, overl
     assert [c.text for c in chunks] == library_pieces(text, chunk_settings, len)
     for seq, chunk in enumerate(chunks):
         assert (chunk.seq, text[chunk.start : chunk.end]) == (seq, chunk.text)
-        assert seq == 0 or chunk.start > chunks[seq - 1].start
+        # in text order (with an overlap close to the budget the library may start two chunks together)
+        assert seq == 0 or (chunk.start, chunk.end) > (chunks[seq - 1].start, chunks[seq - 1].end)
 
 
 def test_long_runs_of_one_character_or_pattern_chunk_in_linear_time(encoder):

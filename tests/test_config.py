@@ -208,7 +208,9 @@ def test_the_section_models_take_their_defaults_from_the_settings_classes():
     assert loaded.index.vectors == VectorIndexSettings() and loaded.index.encoder.backend == EncoderSettings().backend
     assert loaded.index.chunks == ChunkSettings() and loaded.index.retrieval == RetrievalSettings()
     assert loaded.index.answer == AnswerSettings() and loaded.watch == WatchSettings()
-    assert dataclasses.replace(loaded.bot, token="") == BotSettings()
+    # [bot] journal: None in the dataclass (library use, tests), a file beside config.toml from the file
+    assert dataclasses.replace(loaded.bot, token="", journal=None) == BotSettings()
+    assert loaded.bot.journal is not None and loaded.bot.journal.name == "bot-journal.jsonl"
     assert get_args(config.IndexSection.model_fields["type"].annotation) == VECTOR_INDEX_TYPES
 
 

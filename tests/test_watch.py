@@ -148,7 +148,7 @@ def test_a_replaced_corpus_folder_is_watched_again(watching, how):
     """`mv c c.old; cp -a c.old c` (or rm -r and a fresh copy): the observer watched the old folder."""
     import shutil
 
-    settings, reports = watching.settings, watching.reports
+    settings = watching.settings
     corpus = settings.corpus_dir
     gen = current_name(settings.index_dir)
     old = corpus.with_name("corpus.old")
