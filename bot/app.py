@@ -20,6 +20,8 @@ from telegram.ext import (
 )
 
 from .handlers import Rawi
+from .intake import Intake, is_placeholder
+from .journal import Journal
 from .limits import Throttle
 from .settings import BotSettings
 from .redact import redact
@@ -49,6 +51,16 @@ def file_url(api_url: str) -> str:
     return api_url[: -len("bot")] + "file/bot" if api_url.endswith("/bot") else api_url
 
 
+class JournaledApplication(Application):
+    """An Application that tells the journal when an update has been handled (answered, or apologised for)."""
+
+    async def process_update(self, update: object) -> None:
+        await super().process_update(update)  # handler errors are caught inside and go to the error handler
+        journal = self.bot_data.get("journal")
+        if journal is not None and isinstance(update, Update) and not is_placeholder(update):
+            journal.done(update.update_id)
+
+
 def build_application(
     settings: BotSettings, answerer: Any, k: int = 3, generator: Any = None, index_name: str = ""
 ) -> Application:
@@ -56,22 +68,29 @@ def build_application(
         raise MissingToken("no bot token: set TELEGRAM_BOT_TOKEN (from @BotFather) in the environment")
     quiet_http_logs()
     rawi = Rawi(answerer, settings, k, generator, index_name)
+    journal = Journal(settings.journal) if settings.journal is not None else None
     application = (
         ApplicationBuilder()
+        .application_class(JournaledApplication)
         .token(settings.token)
         .base_url(settings.api_url)
         .base_file_url(file_url(settings.api_url))
         .rate_limiter(Throttle(settings.messages_per_second, settings.chat_messages_per_second, settings.chat_burst))
         .concurrent_updates(CONCURRENT_UPDATES)
         # A long poll's read timeout is this plus the poll's own timeout (python-telegram-bot adds it).
-        .request(LoggedRequest(connection_pool_size=256, read_timeout=settings.request_timeout))
-        .get_updates_request(LoggedRequest(connection_pool_size=1, read_timeout=settings.request_timeout))
+        .request(LoggedRequest(connection_pool_size=256, read_timeout=settings.request_timeout,
+                               on_unauthorized=rawi.unauthorized))
+        .get_updates_request(LoggedRequest(connection_pool_size=1, read_timeout=settings.request_timeout,
+                                           intake=Intake(journal), on_unauthorized=rawi.unauthorized))
         .post_init(rawi.post_init)
         .post_shutdown(rawi.post_shutdown)
         .build()
     )
     register(application, rawi)
     application.bot_data["rawi"] = rawi
+    application.bot_data["journal"] = journal
+    rawi.journal = journal
+    rawi.on_fatal = application.stop_running
     return application
 
 
@@ -100,10 +119,15 @@ def run(settings: BotSettings, answerer: Any, k: int = 3, generator: Any = None,
     try:
         loop.run_until_complete(application.initialize())
         application.run_polling(allowed_updates=ALLOWED_UPDATES, timeout=settings.poll_timeout, drop_pending_updates=False)
+        rawi: Rawi = application.bot_data["rawi"]
+        if rawi.fatal:
+            raise BotError(rawi.fatal)
     except InvalidToken:  # python-telegram-bot's message quotes the token itself
         raise BotError("the Bot API refused the token in TELEGRAM_BOT_TOKEN: check it with @BotFather") from None
     except TelegramError as exc:  # at start-up (getMe, deleteWebhook); once polling, errors are retried
         raise BotError(f"could not start the bot: {redact(exc.message)}") from None
+    except OSError as exc:  # the journal's folder cannot be written (read-only, a file in the way...)
+        raise BotError(f"could not open the bot's journal {settings.journal} ({exc.strerror or exc})") from None
     finally:
         if not loop.is_closed():
             loop.close()
@@ -119,6 +143,7 @@ async def serve(application: Application, stop: asyncio.Event, poll_timeout: int
     def polling_error(error: Exception) -> None:
         application.create_task(application.process_error(error=error, update=None))
 
+    application.bot_data["rawi"].on_fatal = stop.set
     async with application:
         if application.post_init:
             await application.post_init(application)

@@ -40,6 +40,8 @@ T = TypeVar("T")
 Context = ContextTypes.DEFAULT_TYPE
 TYPING_EVERY = 4.5  # seconds; Telegram shows "typing..." for about 5
 MAX_ARTICLE_BUTTONS = 3
+# "Full article" sends at most this many parts (a 1 MB article is ~260 messages at one a second), then a note.
+MAX_ARTICLE_PARTS = 5
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # a preview card would push the passages down
 
 
@@ -83,6 +85,16 @@ class Rawi:
         self.callbacks = Callbacks()
         self.executor = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="rawi-retrieval")
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        self.journal: Any = None  # bot/journal.py, set by app.build_application (None: no journal)
+        self.fatal = ""  # why the bot must stop (the token was refused while running); app.run raises it
+        self.on_fatal: Callable[[], Any] = lambda: None
+
+    def unauthorized(self) -> None:
+        """The Bot API answered HTTP 401: the token was revoked. Stop (once) so a supervisor can act."""
+        if not self.fatal:
+            self.fatal = "the Bot API refused the token (HTTP 401) while running: check TELEGRAM_BOT_TOKEN with @BotFather"
+            log.error("%s; stopping", self.fatal)
+            self.on_fatal()
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -326,8 +338,14 @@ class Rawi:
             await query.answer(render.text(action.lang, "no_article"))
             return
         await query.answer()
-        for part in render.render_article(article, action.lang):
+        parts = render.render_article(article, action.lang)
+        for part in parts[:MAX_ARTICLE_PARTS]:
+            if not context.application.running:  # shutting down: unsent parts of an article are dropped, questions are not
+                return
             await self.say(context.bot, chat_id, part)
+        if len(parts) > MAX_ARTICLE_PARTS and context.application.running:
+            note = render.text(action.lang, "article_cut", n=len(parts) - MAX_ARTICLE_PARTS)
+            await self.say(context.bot, chat_id, f"<i>{render.escape(note)}</i>")
 
     async def more(self, query: CallbackQuery, context: Context, chat_id: int, action: More) -> None:
         page = action.page
@@ -373,7 +391,11 @@ class Rawi:
     # -- lifecycle -------------------------------------------------------------------------
 
     async def post_init(self, application: Any) -> None:
-        """Publish the command menu in both languages (best effort: a failure does not stop the bot)."""
+        """Queue the questions an earlier run received and never answered (the journal), then
+        publish the command menu in both languages (best effort: a failure does not stop the bot)."""
+        if self.journal is not None:
+            for data in self.journal.open():
+                await application.update_queue.put(Update.de_json(data, application.bot))
         for lang, code in (("en", None), ("ar", "ar")):
             commands = [BotCommand(name, render.text(lang, f"cmd_{name}")) for name in ("help", "sources", "new")]
             try:
@@ -399,3 +421,5 @@ class Rawi:
 
     async def post_shutdown(self, application: Any) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
+        if self.journal is not None:
+            self.journal.close()

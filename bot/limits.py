@@ -3,7 +3,8 @@
 `Throttle` is a python-telegram-bot rate limiter: it spaces the messages the bot sends (overall
 and per chat, with a short burst), and when Telegram answers HTTP 429 it waits the
 `retry_after` it was given (holding back every other message meanwhile, as Telegram asks) and
-sends again, so a reply is delivered late rather than dropped. A transient failure (no answer
+sends again, however many times Telegram asks (a reply is delivered late, never dropped: an
+answer given up after N tries was an answer lost). A transient failure (no answer
 in time, a dropped connection, HTTP 5xx, an answer that is not JSON: see `transport.transient`)
 is tried again after a growing pause, a bounded number of times. Each failure is logged once,
 by `transport.LoggedRequest`; nothing here logs it again.
@@ -67,11 +68,11 @@ def retry_seconds(error: RetryAfter) -> float:
 class Throttle(BaseRateLimiter[None]):
     def __init__(
         self, per_second: float = 30.0, chat_per_second: float = 1.0, chat_burst: int = 3,
-        max_retries: int = 10, chats: int = 10_000, max_failures: int = 6, backoff: float = 0.5,
+        warn_after: int = 10, chats: int = 10_000, max_failures: int = 6, backoff: float = 0.5,
     ) -> None:
         self.overall = TokenBucket(per_second, max(1.0, per_second))
         self.chat_rate, self.chat_burst = chat_per_second, chat_burst
-        self.max_retries = max_retries
+        self.warn_after = warn_after  # 429s in a row before a WARNING (the message is never dropped)
         self.chats: OrderedDict[Any, TokenBucket] = OrderedDict()
         self.max_chats = chats
         self.paused_until = 0.0
@@ -119,10 +120,10 @@ class Throttle(BaseRateLimiter[None]):
             await self._wait_pause()
             try:
                 return await callback(*args, **kwargs)
-            except RetryAfter as exc:
+            except RetryAfter as exc:  # flood control: wait as asked and send, however many times
                 attempt += 1
-                if attempt > self.max_retries:
-                    raise
+                if attempt == self.warn_after + 1:  # said once; the message stays queued, never dropped
+                    log.warning("%s: flood control %d times in a row; still waiting to send", endpoint, attempt)
                 delay = retry_seconds(exc)
                 self.retries += 1
                 log.debug("Telegram asked to wait %.0f s (flood control) before %s; waiting", delay, endpoint)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -26,3 +27,6 @@ class BotSettings:
     request_timeout: float = 10.0
     # Threads that run retrieval (CPU work) off the event loop.
     workers: int = 2
+    # Received-but-unanswered updates, kept on disk so a crash loses no question (bot/journal.py).
+    # None: no journal (library use and tests); config.toml names var/bot-journal.jsonl.
+    journal: Path | None = None

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import Any, Callable
 
 from telegram.error import (
     BadRequest, ChatMigrated, Conflict, EndPointNotFound, Forbidden, InvalidToken, NetworkError, TelegramError,
@@ -52,8 +52,26 @@ def _described(payload: bytes) -> str:
     return redact(str(description)[:200]) if description else "no description"
 
 
+NO_UPDATES = b'{"ok": true, "result": []}'
+
+
 class LoggedRequest(HTTPXRequest):
-    """HTTPXRequest that logs each failed Bot API call once (method and reason, not the URL)."""
+    """HTTPXRequest that logs each failed Bot API call once (method and reason, not the URL).
+
+    ``intake`` (for the getUpdates request) sees each batch of updates before python-telegram-bot
+    parses it (see ``intake.py``). ``on_unauthorized`` is called when the Bot API answers HTTP 401
+    (the token was revoked while running): python-telegram-bot would end its polling loop and
+    leave the process alive and deaf, so the poll is answered as empty here and the caller stops
+    the bot, which exits with one line for its supervisor to act on.
+    """
+
+    def __init__(
+        self, *args: Any, intake: Callable[[list], list] | None = None,
+        on_unauthorized: Callable[[], None] | None = None, **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.intake = intake
+        self.on_unauthorized = on_unauthorized
 
     async def do_request(self, url: str, method: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         name = method_of(url)
@@ -64,11 +82,21 @@ class LoggedRequest(HTTPXRequest):
             raise
         if not 200 <= code <= 299:
             log.warning("Bot API %s answered HTTP %s (%s)", name, code, _described(payload))
-        else:
-            try:
-                json.loads(payload)
-            except ValueError:
-                log.warning("Bot API %s answered HTTP %s with a body that is not JSON (%d bytes)", name, code, len(payload))
+            if code == 401 and self.on_unauthorized is not None:
+                self.on_unauthorized()
+                if name == "getUpdates":
+                    return 200, NO_UPDATES
+            return code, payload
+        try:
+            data = json.loads(payload)
+        except ValueError:
+            log.warning("Bot API %s answered HTTP %s with a body that is not JSON (%d bytes)", name, code, len(payload))
+            return code, payload
+        if name == "getUpdates" and self.intake is not None and isinstance(data, dict):
+            result = data.get("result")
+            if data.get("ok") and isinstance(result, list) and result:
+                data["result"] = self.intake(result)
+                payload = json.dumps(data).encode("utf-8")  # ASCII: a lone surrogate stays escaped
         return code, payload
 
     @staticmethod

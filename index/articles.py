@@ -15,7 +15,10 @@ a BOM), UTF-16/32 with a BOM, or, failing that, whatever charset-normalizer dete
 Arabic news is often Windows-1256). Line ends are normalized to ``\\n``. A file that cannot be
 read as text is reported in ``skipped`` with the reason; it never stops the others. A symbolic
 link is followed only to a file inside the corpus folder: one that leads outside it is skipped,
-so no article id can ever name, and no answer ever quote, a file outside the corpus.
+so no article id can ever name, and no answer ever quote, a file outside the corpus. Which
+files are articles (regular files only; unlistable folders, folder links and names that are not
+UTF-8 skipped with the reason) and how each is read (non-blocking, capped while reading) is
+``traversal.py``'s job; a loader of another format builds on ``traversal.walk`` and ``read_capped``.
 """
 
 from __future__ import annotations
@@ -27,8 +30,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-SUFFIXES = (".txt", ".md")
-MAX_BYTES = 20 * 1024 * 1024
+# Which files are articles and how they are read safely lives in traversal.py (re-exported here).
+from .traversal import MAX_BYTES, SUFFIXES, CorpusError, NotText, Skipped, read_capped, walk  # noqa: F401
+
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
 _META_KEYS = ("title", "url", "published", "source")
 _BOMS = (
@@ -52,23 +56,9 @@ class Article:
 
 
 @dataclass(frozen=True)
-class Skipped:
-    path: str
-    reason: str
-
-
-@dataclass(frozen=True)
 class CorpusScan:
     articles: list[Article]
     skipped: list[Skipped]
-
-
-class NotText(ValueError):
-    """The bytes are not a text article; the message is the reason reported to the user."""
-
-
-class CorpusError(ValueError):
-    """The corpus directory itself is unusable."""
 
 
 def decode(raw: bytes) -> str:
@@ -155,28 +145,14 @@ def _unquote(value: str) -> str:
 
 
 def read_article(path: Path, article_id: str) -> Article:
-    """One file -> Article; raises NotText or OSError with a reason."""
-    if path.stat().st_size > MAX_BYTES:
-        raise NotText(f"larger than the {MAX_BYTES // (1024 * 1024)} MB limit for one article")
-    raw = path.read_bytes()
+    """One file -> Article; raises NotText or OSError with a reason (see traversal.read_capped)."""
+    raw = read_capped(path)
     return parse(article_id, decode(raw), hashlib.sha256(raw).hexdigest())
 
 
 def corpus_files(corpus_dir: Path) -> list[tuple[Path, str]]:
-    """(path, article id) of every candidate file, sorted by id. Hidden entries are ignored."""
-    if not corpus_dir.exists():
-        raise CorpusError(f"corpus directory {corpus_dir} does not exist")
-    if not corpus_dir.is_dir():
-        raise CorpusError(f"corpus path {corpus_dir} is not a directory")
-    found = []
-    for root, dirs, files in os.walk(corpus_dir):  # does not follow directory symlinks: no loops
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in files:
-            if name.startswith(".") or not name.lower().endswith(SUFFIXES):
-                continue
-            path = Path(root) / name
-            found.append((path, path.relative_to(corpus_dir).as_posix()))
-    return sorted(found, key=lambda item: item[1])
+    """(path, article id) of every candidate file, sorted by id (see traversal.walk)."""
+    return walk(corpus_dir)[0]
 
 
 def inside(path: Path, root: str) -> bool:
@@ -187,9 +163,10 @@ def inside(path: Path, root: str) -> bool:
 
 def scan(corpus_dir: Path) -> CorpusScan:
     """Read every article of the corpus; unreadable files are listed in ``skipped``."""
-    articles, skipped = [], []
+    articles: list[Article] = []
+    files, skipped = walk(corpus_dir)
     root = os.path.realpath(corpus_dir)
-    for path, article_id in corpus_files(corpus_dir):
+    for path, article_id in files:
         if not inside(path, root):
             skipped.append(Skipped(article_id, "a link to a file outside the corpus folder (not followed)"))
             continue
@@ -199,4 +176,4 @@ def scan(corpus_dir: Path) -> CorpusScan:
             skipped.append(Skipped(article_id, str(exc)))
         except OSError as exc:
             skipped.append(Skipped(article_id, f"cannot read: {exc.strerror or exc}"))
-    return CorpusScan(articles, skipped)
+    return CorpusScan(articles, sorted(skipped, key=lambda s: s.path))

@@ -74,11 +74,16 @@ def text_sha(text: str) -> str:
 
 
 def plan(articles: list[Article], previous: dict[str, str], skipped: list[Skipped]) -> Plan:
-    """Compare article hashes with the previous index (id -> sha256)."""
+    """Compare article hashes with the previous index (id -> sha256).
+
+    A skipped file, and everything below a skipped folder (``folder/``: it could not be
+    listed), keeps its indexed version: bad input never costs an article.
+    """
     current = {a.id: a for a in articles}
     unreadable = {s.path for s in skipped}
+    folders = tuple(s.path for s in skipped if s.folder)
     new = [a for a in articles if previous.get(a.id) != a.sha256]
-    gone = [i for i in previous if i not in current and i not in unreadable]
+    gone = [i for i in previous if i not in current and i not in unreadable and not i.startswith(folders)]
     updated = sum(1 for a in new if a.id in previous)
     return Plan(
         new=new,
@@ -140,6 +145,7 @@ class Builder:
             staging = store.new_staging(self.index_dir)
             try:
                 result = self._stage(staging, previous, work)
+                self._check(staging)
                 store.publish(self.index_dir, staging)
             except BaseException:
                 shutil.rmtree(staging, ignore_errors=True)
@@ -151,6 +157,15 @@ class Builder:
             ) from None
         store.prune(self.index_dir)
         return result
+
+    def _check(self, staging: Path) -> None:
+        """Publish only what the reader accepts: a generation it refuses would stop every question."""
+        try:
+            store.check_staged(staging, self.encoder.name)
+        except store.IndexError_ as exc:
+            raise BuildError(
+                f"the new index failed the reader's checks ({exc}); nothing was published, the index is unchanged"
+            ) from None
 
     def _stage(self, staging: Path, previous: store.Snapshot | None, work: Plan) -> tuple[int, int, int]:
         import faiss

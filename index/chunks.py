@@ -1,13 +1,21 @@
 """Article -> chunks: passages of whole sentences, sized in encoder tokens, with exact spans.
 
-langchain-text-splitters does the splitting; its default separators hold no sentence
-punctuation and it counts characters, so rawi gives it paragraph, line and sentence ends of
-both languages (``. ! ? ؟ …``, never the Arabic comma ``،``, which would cut facts in half)
-and the encoder's token count as the length. langchain's types stay inside this module.
+The splitting is langchain-text-splitters' ``RecursiveCharacterTextSplitter`` (separators tried
+in turn: paragraph, line and sentence ends of both languages (``. ! ? ؟ …``, never the Arabic
+comma ``،``, which would cut facts in half), then spaces, then characters; pieces merged up to
+``max_tokens`` encoder tokens with ``overlap_tokens`` of overlap), re-done here on character
+offsets: the library returns strings only, and finding where a repeated piece came from
+afterwards is a search that grew super-linearly on runs of one character or pattern (16 KB of
+``x``: 222 s with the writer lock held). Working on spans gives each chunk its exact place by
+construction, in linear time; token counts are remembered per distinct piece, so a run of one
+character costs one tokenizer call. ``tests/test_chunks.py`` holds the output to the library's,
+piece for piece.
 """
 
 from __future__ import annotations
 
+import re
+from collections import deque
 from dataclasses import dataclass
 from typing import Callable
 
@@ -16,6 +24,8 @@ from .settings import ChunkSettings
 
 SENTENCE_END = r"(?<=[.!?؟۔…])\s+"
 SEPARATORS = [r"\n\s*\n", r"\n", SENTENCE_END, r"\s+", ""]
+
+Span = tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -34,89 +44,99 @@ class Chunker:
     """Splits articles into overlapping passages of at most ``max_tokens`` encoder tokens."""
 
     def __init__(self, settings: ChunkSettings, count_tokens: TokenCounter) -> None:
-        from langchain_text_splitters import RecursiveCharacterTextSplitter
-
         self.settings = settings
-        self._splitter = RecursiveCharacterTextSplitter(
-            separators=SEPARATORS,
-            is_separator_regex=True,
-            keep_separator="end",
-            chunk_size=settings.max_tokens,
-            chunk_overlap=settings.overlap_tokens,
-            length_function=count_tokens,
-            strip_whitespace=True,
-        )
+        self.count_tokens = count_tokens
 
     def split(self, article: Article) -> list[Chunk]:
-        pieces = self._splitter.split_text(article.text)
-        return list(locate(article, pieces))
+        spans = _Splitter(article.text, self.settings, self.count_tokens).split()
+        return [Chunk(article.id, seq, article.text[a:b], a, b) for seq, (a, b) in enumerate(spans)]
 
 
-def locate(article: Article, pieces: list[str]):
-    """Give each piece its exact span; pieces come in text order and may overlap.
+class _Splitter:
+    """RecursiveCharacterTextSplitter(separators=SEPARATORS, is_separator_regex=True,
+    keep_separator="end", strip_whitespace=True), step for step, on (start, end) spans of one text."""
 
-    A piece can occur more than once (a repeated phrase, a run of one character), so its place is
-    not simply its next occurrence. The pieces are laid out as the splitter made them: the first
-    starts at the text's first non-space character and the last ends at its last; each starts
-    after the one before starts, no later than where that one ends (after whitespace: nothing
-    falls between them), and ends after it ends (an overlap only repeats the end of the one
-    before). The first such layout found, earliest places first, is used; should the library
-    ever break these rules, each piece goes to its next occurrence.
-    """
-    starts = _layout(article.text, pieces)
-    if starts is None:
-        starts = list(_next_occurrences(article, pieces))
-    for seq, (piece, start) in enumerate(zip(pieces, starts)):
-        yield Chunk(article.id, seq, piece, start, start + len(piece))
+    def __init__(self, text: str, settings: ChunkSettings, count_tokens: TokenCounter) -> None:
+        self.text = text
+        self.size, self.overlap = settings.max_tokens, settings.overlap_tokens
+        self.count_tokens = count_tokens
+        self._lengths: dict[str, int] = {}
+
+    def length(self, span: Span) -> int:
+        piece = self.text[span[0] : span[1]]
+        found = self._lengths.get(piece)
+        if found is None:
+            found = self._lengths[piece] = self.count_tokens(piece)
+        return found
+
+    def split(self) -> list[Span]:
+        return self._split((0, len(self.text)), SEPARATORS)
+
+    def _split(self, span: Span, separators: list[str]) -> list[Span]:
+        text = self.text[span[0] : span[1]]
+        separator, rest = separators[-1], []
+        for i, candidate in enumerate(separators):
+            if not candidate:
+                separator = candidate
+                break
+            if re.search(candidate, text):
+                separator, rest = candidate, separators[i + 1 :]
+                break
+        chunks: list[Span] = []
+        good: list[Span] = []
+        for piece in _pieces(text, separator, span[0]):
+            if self.length(piece) < self.size:
+                good.append(piece)
+                continue
+            if good:
+                chunks += self._merge(good)
+                good = []
+            chunks += self._split(piece, rest) if rest else [piece]
+        if good:
+            chunks += self._merge(good)
+        return chunks
+
+    def _merge(self, pieces: list[Span]) -> list[Span]:
+        """Consecutive pieces -> chunks of at most `size` tokens, each starting with up to `overlap`
+        tokens of the one before (langchain's ``_merge_splits`` with an empty separator)."""
+        joiner = self.length((0, 0))
+        chunks: list[Span] = []
+        current: deque[Span] = deque()
+        total = 0
+        for piece in pieces:
+            size = self.length(piece)
+            if total + size + (joiner if current else 0) > self.size and current:
+                self._emit(current, chunks)
+                while total > self.overlap or (total + size + (joiner if current else 0) > self.size and total > 0):
+                    total -= self.length(current[0]) + (joiner if len(current) > 1 else 0)
+                    current.popleft()
+            current.append(piece)
+            total += size + (joiner if len(current) > 1 else 0)
+        self._emit(current, chunks)
+        return chunks
+
+    def _emit(self, current: deque[Span], chunks: list[Span]) -> None:
+        """The pieces in `current` are contiguous: their chunk is one span, whitespace stripped."""
+        if not current:
+            return
+        start, end = current[0][0], current[-1][1]
+        while start < end and self.text[start].isspace():
+            start += 1
+        while end > start and self.text[end - 1].isspace():
+            end -= 1
+        if start < end:
+            chunks.append((start, end))
 
 
-def _candidates(text: str, piece: str, previous_start: int, previous_end: int):
-    """Where `piece` can start after a piece at [previous_start, previous_end), earliest first."""
-    follow = previous_end
-    while follow < len(text) and text[follow].isspace():
-        follow += 1
-    start = text.find(piece, previous_start + 1)
-    while 0 <= start <= follow:
-        if start + len(piece) > previous_end:
-            yield start
-        start = text.find(piece, start + 1)
-
-
-def _layout(text: str, pieces: list[str]) -> list[int] | None:
-    """Depth-first search over the candidates; a dead end (piece, start) is never tried twice."""
-    if not pieces:
-        return []
-    first = len(text) - len(text.lstrip())
-    last = len(text.rstrip())
-    stack = [iter([first] if text.startswith(pieces[0], first) else [])]
-    starts: list[int] = []
-    dead: set[tuple[int, int]] = set()
-    while stack:
-        level = len(stack) - 1  # choosing the start of pieces[level]; starts holds those before it
-        start = next(stack[-1], None)
-        if start is None:
-            stack.pop()
-            if starts:
-                dead.add((level - 1, starts.pop()))
-            continue
-        if (level, start) in dead:
-            continue
-        end = start + len(pieces[level])
-        if level + 1 == len(pieces):
-            if end == last:
-                return [*starts, start]
-            dead.add((level, start))
-            continue
-        starts.append(start)
-        stack.append(_candidates(text, pieces[level + 1], start, end))
-    return None
-
-
-def _next_occurrences(article: Article, pieces: list[str]):
-    cursor = 0
-    for seq, piece in enumerate(pieces):
-        start = article.text.find(piece, cursor)
-        if start < 0:  # cannot happen for substrings in order; guard against library changes
-            raise ValueError(f"chunk {seq} of {article.id} is not a substring of the article")
-        yield start
-        cursor = start + 1
+def _pieces(text: str, separator: str, offset: int) -> list[Span]:
+    """``text`` cut after each match of `separator` (kept at the end of its piece), or into characters."""
+    if not separator:
+        return [(offset + i, offset + i + 1) for i in range(len(text))]
+    pieces, cut = [], 0
+    for match in re.finditer(separator, text):
+        if match.end() > cut:
+            pieces.append((offset + cut, offset + match.end()))
+        cut = match.end()
+    if cut < len(text):
+        pieces.append((offset + cut, offset + len(text)))
+    return pieces

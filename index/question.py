@@ -98,6 +98,8 @@ def parse_question(text: str) -> Question:
     cleaned = clean(text)
     if not cleaned:
         raise QuestionError("the question is empty")
+    if any("\ud800" <= ch <= "\udfff" for ch in cleaned):  # bytes that were not UTF-8 (surrogateescape), or JSON's lone surrogates
+        raise QuestionError("the question is not valid UTF-8 text")
     if not any(ch.isalnum() for ch in cleaned):
         raise QuestionError("the question has no words")
     if len(cleaned) > MAX_QUESTION_CHARS:

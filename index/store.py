@@ -53,7 +53,7 @@ import numpy as np
 from . import ann as ann_module
 from .languages import LanguageMeans
 from .lexical import LexicalIndex
-from .sentences import all_sentence_ids, sentences_per_chunk
+from .sentences import MAX_SENTENCES, all_sentence_ids, sentences_per_chunk
 from .settings import VectorIndexSettings
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,8 @@ ROWS = "rows.sqlite"
 LEXICAL = "lexical"
 MANIFEST = "manifest.json"
 REBUILD_HINT = "rebuild it with `rawi index --rebuild`"
+# Sentence vector ids are chunk id * MAX_SENTENCES + n in an int64 (sentences.py): chunk ids stay below this.
+CHUNK_ID_LIMIT = 2**63 // MAX_SENTENCES
 
 SCHEMA = """
 CREATE TABLE articles (
@@ -277,6 +279,10 @@ class Snapshot:
         counts = self._sentence_counts
         passages = np.flatnonzero(counts)
         chunk_ids = np.sort(faiss.vector_to_array(self.vectors.id_map))
+        if len(chunk_ids) and not 0 <= chunk_ids[0] <= chunk_ids[-1] < self.manifest.next_chunk_id:
+            raise IndexDamaged(
+                f"index at {self.directory} is damaged (chunk ids outside 0..next_chunk_id): {REBUILD_HINT}"
+            )
         expected = all_sentence_ids(passages, counts[passages])
         if not (np.array_equal(passages, chunk_ids) and np.array_equal(np.sort(sentence_ids), expected)):
             raise IndexDamaged(
@@ -360,8 +366,34 @@ def _json_object(data: object) -> dict:
     return data
 
 
+def _is_int(value: object) -> bool:
+    return type(value) is int
+
+
+_FIELD_TYPES: dict[str, tuple[str, object]] = {
+    "encoder": ("a string", lambda v: isinstance(v, str)),
+    "dimension": ("a positive integer", lambda v: _is_int(v) and v > 0),
+    "chunking": ("an object", lambda v: isinstance(v, dict)),
+    "versions": ("an object", lambda v: isinstance(v, dict)),
+    "built_at": ("a number", lambda v: type(v) in (int, float)),
+    "articles": ("a count", lambda v: _is_int(v) and v >= 0),
+    "chunks": ("a count", lambda v: _is_int(v) and v >= 0),
+    "sentences": ("a count", lambda v: _is_int(v) and v >= 0),
+    "next_chunk_id": ("a chunk id", lambda v: _is_int(v) and 0 <= v < CHUNK_ID_LIMIT),
+    "index": ("an object", lambda v: isinstance(v, dict)),
+    "format_version": ("an integer", _is_int),
+}
+
+
 def _checked(manifest: Manifest) -> Manifest:
-    """The manifest's file list is what `verify_files` expects: relative paths inside the generation."""
+    """Every field has its type and range, and the file list is what `verify_files` expects:
+    relative paths inside the generation. (A writer builds on these values: one out of range
+    would be carried into every generation after it.)"""
+    for name, (kind, ok) in _FIELD_TYPES.items():
+        if not ok(getattr(manifest, name)):  # type: ignore[operator]
+            raise ValueError(f"{name} is {getattr(manifest, name)!r}, not {kind}")
+    if manifest.next_chunk_id < manifest.chunks:
+        raise ValueError(f"next_chunk_id {manifest.next_chunk_id} is below the {manifest.chunks} chunks")
     files = manifest.files
     if not isinstance(files, dict):
         raise ValueError("its file list is not an object")
@@ -412,6 +444,16 @@ def open_snapshot(index_dir: Path, encoder: str | None = None) -> Snapshot:
     directory = current_generation(index_dir)
     if not directory.is_dir():
         raise IndexDamaged(f"index at {index_dir} is damaged (generation {directory.name} is missing): {REBUILD_HINT}")
+    return open_generation(directory, encoder)
+
+
+def check_staged(staging: Path, encoder: str) -> None:
+    """A writer's last step before publishing: the staged generation passes every check a reader makes."""
+    open_generation(staging, encoder).close()
+
+
+def open_generation(directory: Path, encoder: str | None = None) -> Snapshot:
+    """Open one generation folder with every check: manifest, encoder, file checksums, cross-counts."""
     manifest = read_manifest(directory)
     check_encoder(manifest, directory, encoder)
     verify_files(directory, manifest)
@@ -566,19 +608,30 @@ class IndexBusy(IndexError_):
     pass
 
 
+class IndexUnwritable(IndexError_):
+    pass
+
+
 def writer_lock(index_dir: Path, wait: bool = False):
     """The one-writer lock: a second `rawi index` fails at once (or waits, if asked)."""
     from filelock import FileLock, Timeout
 
-    create_index_dir(index_dir)
-    lock = FileLock(str(index_dir / "lock"), timeout=0)
     try:
+        create_index_dir(index_dir)
+        lock = FileLock(str(index_dir / "lock"), timeout=0)
         lock.acquire()
-    except Timeout:
+    except Timeout:  # before OSError: filelock's Timeout is a TimeoutError, hence an OSError
         if not wait:
             raise IndexBusy(
                 f"another `rawi index` is updating {index_dir}; wait for it or pass --wait"
             ) from None
         log.warning("another `rawi index` is updating %s; waiting for it", index_dir)
-        lock.acquire(timeout=-1)
+    except OSError as exc:  # a read-only mount, no permission, `dir` naming a file
+        raise IndexUnwritable(
+            f"cannot write in the index folder {index_dir} ({exc.strerror or exc}): "
+            "make it writable, or point [index] dir / --index elsewhere"
+        ) from None
+    else:
+        return lock
+    lock.acquire(timeout=-1)
     return lock

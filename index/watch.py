@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import stat
 import threading
 import time
 from dataclasses import dataclass
@@ -64,6 +65,8 @@ class Watcher:
         self._lock = threading.Lock()
         self._last_event: float | None = None  # monotonic time of the newest relevant event
         self._skipped: set[tuple[str, str]] = set()
+        self._observer = None
+        self._watched: tuple[int, int] | None = None  # (device, inode) of the folder the observer watches
 
     # ---------------------------------------------------------------- events
 
@@ -93,6 +96,7 @@ class Watcher:
     def _wait_until_quiet(self, stop: threading.Event) -> bool:
         """Wait for a change, then for ``debounce_seconds`` without another; False once stopped."""
         while not stop.is_set():
+            self._follow_corpus()
             with self._lock:
                 last = self._last_event
                 quiet = None if last is None else time.monotonic() - last
@@ -110,14 +114,43 @@ class Watcher:
         if not self.corpus.is_dir():
             raise CorpusError(f"corpus directory {self.corpus} does not exist (or is not a directory)")
         self.encoder.model  # loaded once, for the life of the watcher
-        observer = self._start_observer()
+        self._watched = _identity(self.corpus)
+        self._observer = self._start_observer()
         try:
             self.build()
             while self._wait_until_quiet(stop):
                 self.build()
         finally:
-            observer.stop()
-            observer.join(timeout=10)
+            self._stop_observer()
+
+    def _stop_observer(self) -> None:
+        if self._observer is not None:
+            self._observer.stop()
+            self._observer.join(timeout=10)
+            self._observer = None
+
+    def _deaf(self) -> bool:
+        """Has the observer stopped listening? (watchdog stops it when the folder it watched is deleted;
+        a folder made again in its place may get the same inode number.)"""
+        emitters = list(getattr(self._observer, "emitters", ()))
+        return not emitters or not all(emitter.is_alive() for emitter in emitters)
+
+    def _follow_corpus(self) -> None:
+        """The observer watches a folder, not a path: when the corpus folder is replaced (moved
+        away and copied back, deleted and made again) it would go deaf. Watch the new one, and
+        index it, as soon as it appears."""
+        now = _identity(self.corpus)
+        if now == self._watched and (now is None or not self._deaf()):
+            return
+        self._stop_observer()
+        self._watched = now
+        if now is None:
+            self.report(f"corpus folder {self.corpus} is gone; waiting for it to come back")
+            return
+        self.report(f"corpus folder {self.corpus} was replaced; watching the new one")
+        self._observer = self._start_observer()
+        with self._lock:
+            self._last_event = time.monotonic()  # what it holds now is indexed after the usual pause
 
     def _start_observer(self):
         from watchdog.events import FileSystemEventHandler
@@ -168,6 +201,14 @@ class Watcher:
             self.report(f"skipped {path}: {reason}")
         self._skipped = skipped
         return stats
+
+
+def _identity(folder: Path) -> tuple[int, int] | None:
+    try:
+        found = os.stat(folder)
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino) if stat.S_ISDIR(found.st_mode) else None
 
 
 def describe(stats: BuildStats) -> str:

@@ -271,17 +271,31 @@ def _short_answer(answer, answerer, generator):
 
 
 def _ask_stream(answerer, k: int, generator=None) -> None:
+    """One JSON record per input line, whatever happens: a problem with one question (not UTF-8,
+    empty, the index missing for a moment while it is replaced) is that line's error record, and
+    the stream goes on. Lines are read as bytes, so no byte sequence can end the loop."""
+    for raw in sys.stdin.buffer:
+        line = raw.rstrip(b"\r\n")
+        record = _stream_record(answerer, line.decode("utf-8", "surrogateescape"), k, generator)
+        if "error" in record:
+            record["question"] = line.decode("utf-8", "replace")
+        sys.stdout.buffer.write((json_line(record) + "\n").encode("utf-8", "replace"))
+        sys.stdout.buffer.flush()
+
+
+def _stream_record(answerer, question: str, k: int, generator=None) -> dict:
+    from index.errors import USER_ERRORS
     from index.question import QuestionError
 
-    for line in sys.stdin:
-        question = line.rstrip("\r\n")  # a file written on Windows ends its lines with \r\n
-        try:
-            answer = answerer.ask(question, k=k)
-            record = answer_json(answer, _short_answer(answer, answerer, generator))
-        except QuestionError as exc:
-            record = {"question": question, "answered": False, "passages": [], "error": str(exc)}
-        sys.stdout.write(json_line(record) + "\n")
-        sys.stdout.flush()
+    try:
+        answer = answerer.ask(question, k=k)
+        return answer_json(answer, _short_answer(answer, answerer, generator))
+    except (QuestionError, *USER_ERRORS) as exc:
+        error = str(exc)
+    except Exception as exc:  # noqa: BLE001 -- a bug must cost one answer, not the stream
+        logging.getLogger("rawi.ask").debug("question failed", exc_info=True)
+        error = f"internal error ({type(exc).__name__}): {exc}"
+    return {"question": question, "answered": False, "passages": [], "error": error}
 
 
 def answer_json(answer, short=None) -> dict:

@@ -55,6 +55,7 @@ from index.settings import (
 from index.watch import WatchSettings
 
 DEFAULT_CONFIG = Path("config.toml")
+DEFAULT_JOURNAL = "var/bot-journal.jsonl"  # [bot] journal, relative to the config file's folder
 MAX_K = 50  # passages an answer may cite: `[retrieval] k` and `rawi ask -k`
 MAX_CANDIDATES = 1000
 ENCODER_TOKENS = 512  # what the encoder reads, special tokens included (index/encoder.py MAX_TOKENS)
@@ -198,10 +199,12 @@ class BotSection(Section):
     poll_timeout: int = Field(BotSettings.poll_timeout, ge=0)
     request_timeout: float = Field(BotSettings.request_timeout, gt=0)
     workers: int = Field(BotSettings.workers, ge=1, le=64)
+    journal: str = Field(DEFAULT_JOURNAL, min_length=1, description=PATH)
 
     def build(self, base: Path, **extra: Any) -> BotSettings:
         values = self.model_dump()
         values["allowed_chats"] = frozenset(values["allowed_chats"])
+        values["journal"] = base / values["journal"]
         return BotSettings(**values, **extra)
 
 

@@ -215,14 +215,19 @@ def test_throttle_waits_out_429_then_delivers():
     assert throttle.retries == 2
 
 
-def test_throttle_gives_up_only_after_many_retries():
-    throttle = Throttle(max_retries=0)
+def test_throttle_never_gives_up_on_flood_control():
+    """429 is Telegram saying "later", not "no": 12 in a row (past the warning) and the message still goes."""
+    throttle = Throttle(warn_after=3)
+    attempts = []
 
     async def send(**kwargs):
-        raise RetryAfter(0)
+        attempts.append(1)
+        if len(attempts) <= 12:
+            raise RetryAfter(0)
+        return {"ok": True}
 
-    with pytest.raises(RetryAfter):
-        asyncio.run(throttle.process_request(send, (), {}, "sendMessage", {"chat_id": 1}, None))
+    assert asyncio.run(throttle.process_request(send, (), {}, "sendMessage", {"chat_id": 1}, None)) == {"ok": True}
+    assert len(attempts) == 13 and throttle.retries == 12
 
 
 # --------------------------------------------------------------------------------------------

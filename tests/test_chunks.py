@@ -59,3 +59,52 @@ def test_spans_map_back_for_arabic_presentation_forms_marks_and_emoji(parts):
     text = "".join(parts)
     for chunk in Chunker(ChunkSettings(max_tokens=8, overlap_tokens=2), word_count).split(article(text)):
         assert text[chunk.start : chunk.end] == chunk.text
+
+
+# ------------------------------------------------------------------ the same pieces as the library, in linear time
+
+
+def library_pieces(text: str, settings: ChunkSettings, count) -> list[str]:
+    """What langchain's splitter, configured as rawi describes it, returns for `text`."""
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    from index.chunks import SEPARATORS
+
+    splitter = RecursiveCharacterTextSplitter(
+        separators=SEPARATORS, is_separator_regex=True, keep_separator="end", chunk_size=settings.max_tokens,
+        chunk_overlap=settings.overlap_tokens, length_function=count, strip_whitespace=True,
+    )
+    return splitter.split_text(text)
+
+
+_RUNS = st.lists(st.sampled_from(["x", "xx", "-", "na ", "na", " ", "\n", ". ", "؟ ", "كوريا ", "Korea. ", "\n\n"]), max_size=400)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(_RUNS.map("".join), st.text(alphabet=st.characters(codec="utf-8"), max_size=600)),
+       st.integers(2, 30), st.integers(0, 10))
+def test_the_pieces_are_the_librarys_and_the_spans_exact(text, max_tokens, overlap):
+    chunk_settings = ChunkSettings(max_tokens=max_tokens, overlap_tokens=min(overlap, max_tokens - 1))
+    chunks = Chunker(chunk_settings, len).split(article(text))
+    assert [c.text for c in chunks] == library_pieces(text, chunk_settings, len)
+    for seq, chunk in enumerate(chunks):
+        assert (chunk.seq, text[chunk.start : chunk.end]) == (seq, chunk.text)
+        # in text order (with an overlap close to the budget the library may start two chunks together)
+        assert seq == 0 or (chunk.start, chunk.end) > (chunks[seq - 1].start, chunks[seq - 1].end)
+
+
+def test_long_runs_of_one_character_or_pattern_chunk_in_linear_time(encoder):
+    """These took 13 s, 55 s, 222 s and over 300 s (a search for each piece's place), with the writer
+    lock held. A generous deadline only turns a hang back into a failure; it measures nothing."""
+    import threading
+
+    texts = ["-" * 6_000, "na " * 8_000, "x" * 16_000, "x" * 100_000, "ab" * 50_000 + "\n" + "ab " * 20_000]
+    chunker = Chunker(ChunkSettings(), encoder.count_tokens)
+    done: list = []
+    worker = threading.Thread(target=lambda: done.extend(chunker.split(article(t)) for t in texts), daemon=True)
+    worker.start()
+    worker.join(timeout=240)
+    assert not worker.is_alive(), "chunking long runs did not finish"
+    for text, chunks in zip(texts, done):
+        assert chunks and chunks[-1].end == len(text.rstrip())
+        assert all(text[c.start : c.end] == c.text for c in chunks)

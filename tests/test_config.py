@@ -47,7 +47,7 @@ def test_every_setting_is_in_the_shipped_config_with_its_default_value(section):
         assert f.name in data, f"[{section}] {f.name} is not documented in config.toml"
         default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
         value = data[f.name]
-        if f.name in ("cache_dir",):
+        if f.name in ("cache_dir", "journal"):
             continue  # a path: resolved against the config file
         if isinstance(default, frozenset):
             value = frozenset(value)
@@ -208,7 +208,9 @@ def test_the_section_models_take_their_defaults_from_the_settings_classes():
     assert loaded.index.vectors == VectorIndexSettings() and loaded.index.encoder.backend == EncoderSettings().backend
     assert loaded.index.chunks == ChunkSettings() and loaded.index.retrieval == RetrievalSettings()
     assert loaded.index.answer == AnswerSettings() and loaded.watch == WatchSettings()
-    assert dataclasses.replace(loaded.bot, token="") == BotSettings()
+    # [bot] journal: None in the dataclass (library use, tests), a file beside config.toml from the file
+    assert dataclasses.replace(loaded.bot, token="", journal=None) == BotSettings()
+    assert loaded.bot.journal is not None and loaded.bot.journal.name == "bot-journal.jsonl"
     assert get_args(config.IndexSection.model_fields["type"].annotation) == VECTOR_INDEX_TYPES
 
 

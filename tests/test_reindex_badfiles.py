@@ -96,14 +96,14 @@ def library_indexed(tmp_path, encoder):
 def make_unreadable(path: Path, monkeypatch) -> None:
     path.chmod(0)
     if os.geteuid() == 0:  # root reads any file: make the kernel's answer for others explicit
-        real_read = Path.read_bytes
+        real_open = os.open  # the call index/traversal.py reads an article through
 
-        def read_bytes(self):
-            if self.name == path.name:
-                raise PermissionError(13, "Permission denied", str(self))
-            return real_read(self)
+        def refusing_open(name, *args, **kwargs):
+            if os.path.basename(name) == path.name:
+                raise PermissionError(13, "Permission denied", str(name))
+            return real_open(name, *args, **kwargs)
 
-        monkeypatch.setattr(Path, "read_bytes", read_bytes)
+        monkeypatch.setattr(os, "open", refusing_open)
 
 
 @pytest.mark.parametrize("damage", ["unreadable", "truncated-to-empty", "symlink-loop"])

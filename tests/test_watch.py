@@ -140,3 +140,29 @@ def test_rawi_watch_cli_indexes_a_new_file_loads_the_model_once_and_stops_cleanl
     assert "Traceback" not in everything
     # the start-up build and the second one used the same model, loaded once
     assert "".join(said.lines).count("loading encoder") == 1
+
+
+@pytest.mark.parametrize("how", ["moved-and-copied-back", "deleted-and-made-again"])
+@pytest.mark.parametrize("watching", [False, True], ids=["file-events", "polling"], indirect=True)
+def test_a_replaced_corpus_folder_is_watched_again(watching, how):
+    """`mv c c.old; cp -a c.old c` (or rm -r and a fresh copy): the observer watched the old folder."""
+    import shutil
+
+    settings = watching.settings
+    corpus = settings.corpus_dir
+    gen = current_name(settings.index_dir)
+    old = corpus.with_name("corpus.old")
+    if how == "moved-and-copied-back":
+        corpus.rename(old)
+        shutil.copytree(old, corpus, symlinks=True)
+    else:
+        shutil.copytree(corpus, old, symlinks=True)
+        shutil.rmtree(corpus)
+        shutil.copytree(old, corpus, symlinks=True)
+    (corpus / LIBRARY_ID).write_text(LIBRARY, encoding="utf-8")
+    gen = wait_for(
+        lambda: (current_name(settings.index_dir) or gen) != gen and current_name(settings.index_dir),
+        "the article added to the new folder to be indexed", timeout=120,
+    )
+    found = lambda: store.open_snapshot(settings.index_dir).article(LIBRARY_ID)  # noqa: E731
+    wait_for(found, "the new article in the index", timeout=120)
