@@ -27,10 +27,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-SUFFIXES = (".txt", ".md")
+TEXT_SUFFIXES = (".txt", ".md")
+# Every suffix rawi reads: plain text here, the others in formats/ (HTML, JSON, JSON lines, feeds).
+SUFFIXES = TEXT_SUFFIXES + (".html", ".htm", ".json", ".jsonl", ".xml", ".rss", ".atom")
 MAX_BYTES = 20 * 1024 * 1024
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
-_META_KEYS = ("title", "url", "published", "source")
+_META_KEYS = ("title", "url", "published", "source", "language")
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
@@ -49,12 +51,14 @@ class Article:
     url: str = ""
     published: str = ""
     source: str = ""
+    language: str = ""  # as the file gives it ("ar", "en"); detected at index time otherwise
 
 
 @dataclass(frozen=True)
 class Skipped:
     path: str
     reason: str
+    line: int | None = None  # for one bad record of a file that holds many (JSON lines, a list, a feed)
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,7 @@ def parse(article_id: str, text: str, sha256: str) -> Article:
         url=meta.get("url", ""),
         published=meta.get("published", ""),
         source=meta.get("source", ""),
+        language=meta.get("language", ""),
     )
 
 
@@ -160,7 +165,7 @@ def corpus_files(corpus_dir: Path) -> list[tuple[Path, str]]:
     for root, dirs, files in os.walk(corpus_dir):  # does not follow directory symlinks: no loops
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in files:
-            if name.startswith(".") or not name.lower().endswith(SUFFIXES):
+            if name.startswith("."):
                 continue
             path = Path(root) / name
             found.append((path, path.relative_to(corpus_dir).as_posix()))
@@ -173,6 +178,15 @@ def inside(path: Path, root: str) -> bool:
     return os.path.commonpath([real, root]) == root
 
 
+def read_file(path: Path, article_id: str) -> CorpusScan:
+    """One corpus file -> its articles (one, or many for records and feeds) and its bad records."""
+    if path.name.lower().endswith(TEXT_SUFFIXES):
+        return CorpusScan([read_article(path, article_id)], [])
+    from .formats import read_other  # noqa: PLC0415 -- only corpora with such files pay for the import
+
+    return read_other(path, article_id)
+
+
 def scan(corpus_dir: Path) -> CorpusScan:
     """Read every article of the corpus; unreadable files are listed in ``skipped``."""
     articles, skipped = [], []
@@ -182,7 +196,9 @@ def scan(corpus_dir: Path) -> CorpusScan:
             skipped.append(Skipped(article_id, "a link to a file outside the corpus folder (not followed)"))
             continue
         try:
-            articles.append(read_article(path, article_id))
+            found = read_file(path, article_id)
+            articles += found.articles
+            skipped += found.skipped
         except NotText as exc:
             skipped.append(Skipped(article_id, str(exc)))
         except OSError as exc:

@@ -28,8 +28,10 @@ import numpy as np
 from . import ann, store
 from .articles import Article, CorpusError, Skipped, scan
 from .chunks import Chunk, Chunker
+from .dates import sortable
 from .encoder import Encoder
 from .lexical import LexicalIndex
+from .question import article_language
 from .sentences import sentence_ids, sentences
 from .settings import IndexSettings
 
@@ -76,7 +78,7 @@ def plan(articles: list[Article], previous: dict[str, str], skipped: list[Skippe
     current = {a.id: a for a in articles}
     unreadable = {s.path for s in skipped}
     new = [a for a in articles if previous.get(a.id) != a.sha256]
-    gone = [i for i in previous if i not in current and i not in unreadable]
+    gone = [i for i in previous if i not in current and not _kept(i, unreadable)]
     updated = sum(1 for a in new if a.id in previous)
     return Plan(
         new=new,
@@ -85,6 +87,15 @@ def plan(articles: list[Article], previous: dict[str, str], skipped: list[Skippe
         removed_ids=gone + [a.id for a in new if a.id in previous],
         unchanged=sum(1 for a in articles if previous.get(a.id) == a.sha256),
     )
+
+
+def _kept(article_id: str, unreadable: set[str]) -> bool:
+    """Is this article, absent from the scan, in a file that could not be read (whole or in part)?
+    Records of a many-article file have the id ``<file>#<key>``: bad input never costs an article."""
+    if article_id in unreadable:
+        return True
+    marks = [n for n, ch in enumerate(article_id) if ch == "#"]
+    return any(article_id[:n] in unreadable for n in marks)
 
 
 class Builder:
@@ -104,7 +115,7 @@ class Builder:
             raise BuildError(str(exc)) from None
         if not corpus.articles:
             raise BuildError(
-                f"no articles in {self.settings.corpus_dir} (looked for readable .txt and .md files)"
+                f"no articles in {self.settings.corpus_dir} (looked for readable .txt, .md, .html, .json, .jsonl and RSS/Atom files)"
                 + _skipped_hint(corpus.skipped)
             )
         previous = None if rebuild else self._previous()
@@ -116,7 +127,7 @@ class Builder:
         )
         if (
             previous is not None and not work.new and not work.removed_ids
-            and ann.reusable(previous.manifest.index, self.settings.vectors, previous.manifest.chunks)
+            and previous.rows_schema == store.ROWS_SCHEMA and ann.reusable(previous.manifest.index, self.settings.vectors, previous.manifest.chunks)
         ):
             stats.articles, stats.chunks = previous.manifest.articles, previous.manifest.chunks
         else:
@@ -156,6 +167,7 @@ class Builder:
         if previous is not None:
             shutil.copyfile(previous.directory / store.ROWS, staging / store.ROWS)
             db = sqlite3.connect(staging / store.ROWS)
+            store.migrate_rows(db, lambda text, published: _meta("", text, published))
             # The snapshot's copy of the vectors is memory-mapped read-only: read writable ones
             # from the same (verified, immutable) files.
             index = Vectors(
@@ -248,6 +260,11 @@ def _write_failure(exc: OSError | sqlite3.Error) -> str:
     return f"{exc or type(exc).__name__}{f' ({name})' if name else ''}: {store.ROWS}"
 
 
+def _meta(language: str, text: str, published: str) -> tuple[str, str]:
+    """The stored language (as given, else detected from the text) and sortable publication time."""
+    return article_language(language, text), sortable(published)
+
+
 def _skipped_hint(skipped: list[Skipped]) -> str:
     return f"; {len(skipped)} file(s) skipped, e.g. {skipped[0].path}: {skipped[0].reason}" if skipped else ""
 
@@ -317,8 +334,9 @@ def _delete_articles(db: sqlite3.Connection, index: Vectors | None, article_ids:
 def _insert(db: sqlite3.Connection, articles: list[Article], chunks: list[Chunk], ids: np.ndarray) -> None:
     now = time.time()
     db.executemany(
-        "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [(a.id, a.title, a.url, a.published, a.source, a.sha256, a.text, now) for a in articles],
+        "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '')",
+        [(a.id, a.title, a.url, a.published, a.source, a.sha256, a.text, now, *_meta(a.language, a.text, a.published))
+         for a in articles],
     )
     db.executemany(
         "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)",

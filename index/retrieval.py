@@ -66,13 +66,17 @@ class Retriever:
         self.settings = settings
         self.vectors = vectors  # search-time parameters of an approximate index (efSearch, nprobe)
 
-    def rank(self, snapshot: Snapshot, question: str, query_vector: np.ndarray | None = None) -> Ranking:
+    def rank(
+        self, snapshot: Snapshot, question: str, query_vector: np.ndarray | None = None,
+        allowed: np.ndarray | None = None,
+    ) -> Ranking:
+        """``allowed``: only these chunk ids are searched (a filter; see ``Snapshot.chunk_ids_where``)."""
         if query_vector is None:
             query_vector = self.encoder.encode_queries([question])[0]
         n = self.settings.candidates
-        scores, ids = snapshot.search(query_vector[None, :], n, self.vectors)
+        scores, ids = snapshot.search(query_vector[None, :], n, self.vectors, allowed=allowed)
         dense = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
-        lexical = snapshot.lexical.search(question, n)
+        lexical = snapshot.lexical.search(question, n, allowed=allowed)
         return Ranking(self._fuse(snapshot, dense, lexical, query_vector), query_vector)
 
     def _fuse(

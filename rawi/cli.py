@@ -93,8 +93,9 @@ def index(obj: Context, corpus: Path | None, index_dir: Path | None, json_output
     """Build or update the index: embeds only new or changed articles.
 
     \b
-    Articles are the .txt and .md files under the corpus folder. Unreadable files are
-    listed under "skipped" with the reason; they never stop the others. The new index is
+    Articles are the .txt, .md, .html/.htm, .json, .jsonl and RSS/Atom (.xml, .rss, .atom)
+    files under the corpus folder. Unreadable files, other files and bad records are listed
+    under "skipped" with the reason (and line); they never stop the others. The new index is
     published atomically: questions asked meanwhile are answered from the previous one.
     """
     settings = obj.settings(corpus, index_dir).index
@@ -117,7 +118,7 @@ def index(obj: Context, corpus: Path | None, index_dir: Path | None, json_output
         f"embedded {stats.chunks_embedded} passages in {stats.seconds:.1f}s)"
     )
     for skipped in stats.skipped:
-        click.echo(f"skipped {skipped.path}: {skipped.reason}", err=True)
+        click.echo(f"skipped {skipped.path}: {skipped.reason}", err=True)  # a record's reason names its line
 
 
 @main.command()
