@@ -272,9 +272,9 @@ def watch(obj: Context, corpus: Path | None, index_dir: Path | None) -> None:
     """Keep the index up to date: re-index whenever articles land, change or go.
 
     \b
-    Runs until Ctrl-C. Indexes once at start, then again after each burst of changes to .txt
-    or .md files ([watch] debounce_seconds after the last one), logging what it did to
-    standard error. The model is loaded once. Questions (`rawi ask -`, the bot) are answered
+    Runs until Ctrl-C. Fetches the [feeds] every interval_minutes, if any are listed. Indexes
+    once at start, then again after each burst of changes to article files ([watch]
+    debounce_seconds after the last one), logging what it did to standard error. The model is loaded once. Questions (`rawi ask -`, the bot) are answered
     from each new index as soon as it is published, without a restart.
     \b
     Examples:
@@ -293,12 +293,49 @@ def watch(obj: Context, corpus: Path | None, index_dir: Path | None) -> None:
         raise KeyboardInterrupt
 
     with user_errors():
+        import threading
+
         from index.encoder import Encoder
+        from index.feeds import Fetcher, fetch_every
         from index.watch import Watcher
 
         watcher = Watcher(settings.index, settings.watch, Encoder(settings.index.encoder), report=say)
         signal.signal(signal.SIGTERM, terminate)
+        stop = threading.Event()
+        if settings.feeds.urls:  # new articles land in the corpus folder, and the watcher indexes them
+            fetcher = Fetcher(settings.feeds, settings.index.corpus_dir, report=say)
+            threading.Thread(target=fetch_every, args=(fetcher, settings.feeds.interval_minutes, stop),
+                             name="feeds", daemon=True).start()
         try:
-            watcher.run()
+            watcher.run(stop)
         except KeyboardInterrupt:
             say("stopped")
+        finally:
+            stop.set()
+
+
+@main.command()
+@click.option("--corpus", type=click.Path(path_type=Path), help="Folder of articles [config: corpus.dir].")
+@click.option("--json", "json_output", is_flag=True, help="One line of JSON: feeds, unchanged, written, failed.")
+@click.pass_obj
+def fetch(obj: Context, corpus: Path | None, json_output: bool) -> None:
+    """Fetch the feeds of [feeds] urls: each new entry's page becomes an article file.
+
+    \b
+    Files are written under the corpus folder ([feeds] folder), so `rawi index` (or a running
+    `rawi watch`, which also fetches every [feeds] interval_minutes) indexes them. A feed or
+    page that fails is reported on standard error and tried again next time; it never stops
+    the others, and nothing is deleted.
+    """
+    settings = obj.settings(corpus)
+    if not settings.feeds.urls:
+        raise click.ClickException("no feeds to fetch: list their addresses in [feeds] urls of config.toml")
+    from index.feeds import Fetcher
+
+    with user_errors():
+        report = Fetcher(settings.feeds, settings.index.corpus_dir, report=lambda m: click.echo(m, err=True)).run()
+    if json_output:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        click.echo(f"{report.feeds} feed(s): {len(report.written)} new article(s), {report.unchanged} unchanged, "
+                   f"{len(report.failed)} failure(s) (tried again next time)")

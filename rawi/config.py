@@ -16,6 +16,7 @@ from bot.settings import BotSettings
 from index.settings import (
     AnswerSettings, ChunkSettings, EncoderSettings, IndexSettings, RetrievalSettings, VectorIndexSettings,
 )
+from index.feeds import FeedSettings
 from index.watch import WatchSettings
 
 DEFAULT_CONFIG = Path("config.toml")
@@ -31,6 +32,7 @@ class Settings:
     bot: BotSettings
     path: Path | None
     watch: WatchSettings = WatchSettings()
+    feeds: FeedSettings = FeedSettings()
 
 
 def _section(data: dict, name: str, cls: type, base: Path, skip: tuple[str, ...] = (), **extra: Any):
@@ -68,7 +70,7 @@ def load(path: Path | None, corpus: Path | None = None, index: Path | None = Non
     elif explicit is not None:
         raise ConfigError(f"config file {chosen} does not exist")
     base = chosen.resolve().parent if chosen.is_file() else Path.cwd()
-    unknown = set(data) - {"corpus", "index", "encoder", "chunks", "retrieval", "answer", "bot", "watch"}
+    unknown = set(data) - {"corpus", "index", "encoder", "chunks", "retrieval", "answer", "bot", "watch", "feeds"}
     if unknown:
         raise ConfigError(f"unknown section(s) in {chosen}: {', '.join(sorted(unknown))}")
     index_settings = IndexSettings(
@@ -84,6 +86,7 @@ def load(path: Path | None, corpus: Path | None = None, index: Path | None = Non
     return Settings(
         index_settings, _bot(data, base), chosen if chosen.is_file() else None,
         watch=_section(data, "watch", WatchSettings, base),
+        feeds=_section(data, "feeds", FeedSettings, base),
     )
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from bot.settings import BotSettings
 from index.settings import AnswerSettings, ChunkSettings, EncoderSettings, RetrievalSettings, VectorIndexSettings
+from index.feeds import FeedSettings
 from index.watch import WatchSettings
 from rawi import config
 from tests.conftest import ROOT
@@ -18,6 +19,7 @@ SHIPPED = ROOT / "config.toml"
 SECTIONS = {
     "index": VectorIndexSettings, "encoder": EncoderSettings, "chunks": ChunkSettings, "retrieval": RetrievalSettings,
     "answer": AnswerSettings, "watch": WatchSettings, "bot": BotSettings,
+    "feeds": FeedSettings,
 }
 
 
@@ -77,6 +79,8 @@ def test_environment_supplies_the_token_and_api_url(monkeypatch):
         ("[watch]\ndebounce_seconds = -1\n", "debounce_seconds must be >= 0"),
         ("[answer.weights]\ndense = 1.0\ndenze = 2.0\n", "unknown feature(s) in [answer.weights]: denze"),
         ("[answer.weights]\ndense = 'high'\n", "values must be numbers"),
+        ("[feeds]\nurls = ['ftp://x/feed']\n", "urls must be http(s) addresses"),
+        ("[feeds]\nfolder = '../out'\n", "folder must be a folder name inside the corpus folder"),
     ],
 )
 def test_a_bad_config_is_one_clear_error(tmp_path, text, message):

@@ -23,7 +23,7 @@ def read_html(raw: bytes, article_id: str) -> Article:
     return Article(id=article_id, sha256=hashlib.sha256(raw).hexdigest(), **fields)
 
 
-def extract(raw: bytes) -> dict[str, str] | None:
+def extract(raw: bytes | str) -> dict[str, str] | None:
     """Title, text, url, published, source and language of a page, or None when it has no text."""
     import trafilatura
 
@@ -32,7 +32,8 @@ def extract(raw: bytes) -> dict[str, str] | None:
     if not text:
         return None
     text = "\n\n".join(line.strip() for line in text.splitlines() if line.strip())
-    lang = _LANG.search(raw[:4096])
+    head = raw[:4096]
+    lang = _LANG.search(head if isinstance(head, bytes) else head.encode("utf-8", "replace"))
     return {
         "title": " ".join((document.title or "").split()) or text.splitlines()[0],
         "text": text,
