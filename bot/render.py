@@ -39,6 +39,7 @@ TEXT: dict[str, dict[str, str]] = {
         "cmd_new": "Start a new topic",
         "sources": "Articles I have read: {articles:,} ({passages:,} passages). The newest:",
         "unavailable": "The article index is not available right now. Please try again later.",
+        "bad_filter": "I could not use that filter: {reason}. Write dates as since:2025-06-01, languages as lang:ar or lang:en.",
         "start": (
             "<b>rawi</b> answers questions about the news articles it has read, in Arabic or English. "
             "It quotes the passages that answer, the answering sentence in bold, and names each article. "
@@ -49,6 +50,9 @@ TEXT: dict[str, dict[str, str]] = {
             "• How many containers did North Korea send to Russia?\n"
             "• من وصل إلى بيونغ يانغ؟\n\n"
             "A short follow-up (“and China?”) builds on your previous question.\n"
+            "Narrow a question with since:YYYY-MM-DD until:YYYY-MM-DD source:NAME lang:ar|en, e.g.\n"
+            "• since:2025-06-01 source:Reuters What happened in Gaza?\n"
+            "“latest”, “today”, “yesterday”, “this week” count from the newest article; the newest comes first.\n"
             "/sources: what I have read\n"
             "/new: start a new topic\n"
             "/help: this message\n"
@@ -77,6 +81,7 @@ TEXT: dict[str, dict[str, str]] = {
         "cmd_new": "موضوع جديد",
         "sources": "عدد المقالات التي قرأتها: {articles:,} (عدد المقاطع: {passages:,}). أحدثها:",
         "unavailable": "فهرس المقالات غير متاح الآن. حاول لاحقًا من فضلك.",
+        "bad_filter": "لم أستطع استخدام هذا القيد: {reason}. اكتب التاريخ هكذا since:2025-06-01 واللغة lang:ar أو lang:en.",
         "start": (
             "<b>راوي</b> يجيب عن أسئلتك حول الأخبار التي قرأها، بالعربية أو بالإنجليزية. "
             "يقتبس المقاطع التي تجيب، والجملة المجيبة بخط عريض، ويذكر كل مقال. "
@@ -87,6 +92,9 @@ TEXT: dict[str, dict[str, str]] = {
             "• من وصل إلى بيونغ يانغ؟\n"
             "• How many containers did North Korea send to Russia?\n\n"
             "السؤال القصير التالي («والصين؟») يُبنى على سؤالك السابق.\n"
+            "لتضييق السؤال: since:YYYY-MM-DD until:YYYY-MM-DD source:الاسم lang:ar|en، مثلًا:\n"
+            "• lang:ar since:2025-06-01 ما آخر الأخبار؟\n"
+            "«آخر» و«أحدث» و«اليوم» و«أمس» و«هذا الأسبوع» تُحسب من أحدث مقال، والأحدث أولًا.\n"
             "/sources: ما قرأته\n"
             "/new: موضوع جديد\n"
             "/help: هذه الرسالة\n"
@@ -207,13 +215,23 @@ def _passage_renderer(passage) -> Callable[[int, int], str]:
 
 def passage_blocks(passage, number: int, limit: int = MAX_MESSAGE) -> list[str]:
     """One passage as HTML blocks: a numbered title line, then the passage quoted (cut if huge)."""
-    heading = f"<b>[{number}]</b> {title_html(passage.title, passage.url)}"
+    heading = f"<b>[{number}]</b> {title_html(passage.title, passage.url)}{_dated(passage)}"
     body = _stripped(passage)
     budget = limit - tg_len(heading) - tg_len("\n<blockquote></blockquote>")
     pieces = split_text(body.text, _passage_renderer(body), budget) if body.text else [""]
     blocks = [f"{heading}\n<blockquote>{pieces[0]}</blockquote>"]
     blocks += [f"<b>[{number}]</b>\n<blockquote>{piece}</blockquote>" for piece in pieces[1:]]
     return blocks
+
+
+def _dated(passage) -> str:
+    """" · source, date" and the other copies ("also in: ..."), when the article gives them."""
+    details = ", ".join(x for x in (getattr(passage, "source", ""), getattr(passage, "published", "")) if x)
+    line = f" · {escape(details)}" if details else ""
+    copies = getattr(passage, "also_in", ())
+    if copies:
+        line += "\n" + escape("also in: " + "; ".join(", ".join(x for x in (s, d) if x) for s, d, _ in copies))
+    return line
 
 
 class _Stripped:

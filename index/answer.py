@@ -9,7 +9,7 @@ articles answer at all is decided by ``abstain.py`` from several signals, not on
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -18,6 +18,8 @@ from .abstain import NO_EVIDENCE, Evidence, probability
 from .encoder import Encoder
 from .normalize import normalize, tokens
 from .question import Question, language_of, parse_question
+from .filters import ArticleFilter, parse_inline
+from .recency import named_source, narrowed, read_time, window
 from .retrieval import Hit, Retriever
 from .settings import AnswerSettings
 from .store import ArticleRow, LiveIndex
@@ -37,6 +39,9 @@ class Passage:
     sentence_end: int
     score: float  # cosine of question and passage
     chunk_id: int
+    published: str = ""  # the article's date as it gives it ("" when undated)
+    source: str = ""
+    also_in: tuple[tuple[str, str, str], ...] = ()  # other copies of the article: (source, published, url)
 
 
 @dataclass(frozen=True)
@@ -66,18 +71,36 @@ class Answerer:
         self.retriever = retriever
         self.settings = settings
 
-    def ask(self, question: str, k: int = 3, offset: int = 0) -> Answer:
+    def ask(self, question: str, k: int = 3, offset: int = 0, where: ArticleFilter = ArticleFilter()) -> Answer:
+        """``where`` (dates, source, language) and the same written into the question
+        (``since:2025-06-01 lang:ar ...``, see ``filters.py``) restrict the search itself."""
         snapshot = self.index.snapshot()
-        parsed = parse_question(question)
-        ranking = self.retriever.rank(snapshot, parsed.text)
+        text, where = parse_inline(question, where)
+        parsed = parse_question(text)
+        source = "" if where.source else named_source(parsed.text, snapshot.sources())
+        timing = read_time(parsed.text, source)
+        narrowed_where = narrowed(replace(where, source=where.source or source), *window(timing.kind, snapshot.newest_published()))
+        if narrowed_where is None:  # e.g. --until before "this week": no day left
+            return Answer(question, False, [], snapshot.generation)
+        allowed = snapshot.chunk_ids_where(narrowed_where) if narrowed_where else None
+        ranking = self.retriever.rank(snapshot, parsed.text, allowed=allowed)
         # Enough distinct passages for this page, one more to know whether there is a next
-        # page, and the top 3 that the evidence reads.
-        hits = distinct(ranking.hits, max(offset + k + 1, EVIDENCE_HITS))
+        # page, and the top 3 that the evidence reads (more when dates reorder them).
+        wanted = max(offset + k + 1, EVIDENCE_HITS)
+        hits = distinct(ranking.hits, 3 * wanted if timing.by_date else wanted)
         found = evidence(hits, parsed, float(ranking.query_vector @ self._empty_passage))
         confidence = probability(found, self.settings)
-        passages = [_passage(hit, parsed) for hit in hits[offset : offset + k]]
+        answered = confidence >= self.settings.threshold
+        meta = snapshot.article_meta([h.chunk.article_id for h in hits])
+        if timing.topicless:  # "what happened yesterday?": the newest articles of the window
+            hits, answered = newest_first(one_per_article(hits), meta, margin=None), bool(hits)
+        else:
+            margin = self.settings.recency_margin if timing.by_date else self.settings.date_tie
+            hits = newest_first(hits, meta, margin)
+        groups = snapshot.group_members([m.group_id for m in meta.values() if m.group_id])
+        passages = [_passage(hit, parsed, meta, groups) for hit in hits[offset : offset + k]]
         return Answer(
-            question, confidence >= self.settings.threshold, passages, snapshot.generation,
+            question, answered, passages, snapshot.generation,
             has_more=len(hits) > offset + k, confidence=confidence, evidence=found,
         )
 
@@ -95,16 +118,44 @@ class Answerer:
         return Sources(snapshot.manifest.articles, snapshot.manifest.chunks, snapshot.newest_articles(newest))
 
 
-def _passage(hit: Hit, question: Question) -> Passage:
+def _passage(hit: Hit, question: Question, meta: dict[str, ArticleRow], groups: dict[str, list[ArticleRow]]) -> Passage:
     chunk = hit.chunk
     text = chunk.text
     scored = [(sentence_score(s.cosine, text[s.start : s.end], question), s.start, s.end) for s in hit.sentences]
     _, start, end = max(scored) if scored else (0.0, 0, len(text))
+    article = meta.get(chunk.article_id)
+    copies = groups.get(article.group_id, []) if article is not None and article.group_id else []
     return Passage(
         article_id=chunk.article_id, title=chunk.title, url=chunk.url, text=chunk.text,
         sentence=chunk.text[start:end], sentence_start=start, sentence_end=end,
         score=round(hit.dense, 4), chunk_id=chunk.id,
+        published=article.published if article else "", source=article.source if article else "",
+        also_in=tuple((c.source or c.id, c.published, c.url) for c in copies if c.id != chunk.article_id),
     )
+
+
+def one_per_article(hits: list[Hit]) -> list[Hit]:
+    """The best hit of each article (a question about time asks which articles, not passages)."""
+    seen: set[str] = set()
+    return [h for h in hits if not (h.chunk.article_id in seen or seen.add(h.chunk.article_id))]
+
+
+def newest_first(hits: list[Hit], meta: dict[str, ArticleRow], margin: float | None) -> list[Hit]:
+    """Hits whose score is within ``margin`` of the best (all of them for None) ordered newest
+    first, undated ones after the dated; the rest stay in score order after them. When articles
+    of different dates answer alike, the newest comes first."""
+    if not hits:
+        return hits
+    top = hits[0].fused
+    near = [h for h in hits if margin is None or h.fused >= top - margin]
+    rest = [h for h in hits if margin is not None and h.fused < top - margin]
+
+    def stamp(hit: Hit) -> str:
+        row = meta.get(hit.chunk.article_id)
+        return row.published_at if row is not None else ""
+
+    dated = sorted((h for h in near if stamp(h)), key=stamp, reverse=True)  # stable: score order within a date
+    return dated + [h for h in near if not stamp(h)] + rest
 
 
 def sentence_score(cosine: float, sentence: str, question: Question) -> float:

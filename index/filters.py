@@ -13,13 +13,15 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from .dates import next_day, parse_day
+from .question import QuestionError
 
 LANGUAGES = ("ar", "en")
 _INLINE = re.compile(r"(?:^|\s)(since|until|source|lang):(\"[^\"]*\"|\S+)", re.IGNORECASE)
 
 
-class FilterError(ValueError):
-    """A filter that cannot be applied; the message is one line for the user."""
+class FilterError(QuestionError):
+    """A filter that cannot be applied; the message is one line for the user (a question error:
+    every caller that reports a bad question reports a bad filter the same way)."""
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,8 @@ class AnswerSettings:
     bias: float = -70.9681
     weights: dict = field(default_factory=lambda: dict(CALIBRATED_WEIGHTS))
     threshold: float = 0.3561
+    recency_margin: float = 0.05  # "latest ..." questions: passages this close to the best, newest first
+    date_tie: float = 0.01  # any question: passages this close to the best, newest first
 
 
 VECTOR_INDEX_TYPES = ("flat", "hnsw", "ivfpq")

@@ -251,6 +251,7 @@ class Snapshot:
         kind = manifest.index.get("type")
         self.ann = None if kind == "flat" else faiss.read_index(str(directory / ANN))
         self.rows = Rows(directory / ROWS)
+        self._sources: list[str] | None = None
         try:
             self.rows_schema = self.rows.schema()
             self.lexical = LexicalIndex.load(directory / LEXICAL)
@@ -366,6 +367,12 @@ class Snapshot:
         for row in self._query(sql, tuple(wanted)):
             found.setdefault(row[10], []).append(ArticleRow(*row))
         return found
+
+    def sources(self) -> list[str]:
+        """The distinct sources of the articles (read once per snapshot: it never changes)."""
+        if self._sources is None:
+            self._sources = [row[0] for row in self._query("SELECT DISTINCT source FROM articles WHERE source <> ''")]
+        return self._sources
 
     def newest_published(self) -> str:
         """The latest ``published_at`` of any article ("" when none is dated): "today" for a question."""

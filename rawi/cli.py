@@ -126,25 +126,41 @@ def index(obj: Context, corpus: Path | None, index_dir: Path | None, json_output
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [config: index.dir].")
 @click.option("-k", "k", type=click.IntRange(1, 50), help="Passages to cite [config: retrieval.k].")
 @click.option("--json", "json_output", is_flag=True, help="One JSON object on one line.")
+@click.option("--since", metavar="YYYY-MM-DD", help="Only articles published on or after this day.")
+@click.option("--until", metavar="YYYY-MM-DD", help="Only articles published on or before this day.")
+@click.option("--source", metavar="NAME", help="Only articles whose source contains NAME (any case).")
+@click.option("--lang", type=click.Choice(["ar", "en"]), help="Only articles in this language.")
 @click.pass_obj
-def ask(obj: Context, question: str, index_dir: Path | None, k: int | None, json_output: bool) -> None:
+def ask(obj: Context, question: str, index_dir: Path | None, k: int | None, json_output: bool,
+        since: str | None, until: str | None, source: str | None, lang: str | None) -> None:
     """Answer QUESTION with cited passages, best first.
 
+    \b
     QUESTION "-" reads one question per line from standard input and writes one JSON object
-    per line, in order, loading the model once.
+    per line, in order, loading the model once. The filters apply inside the search (k
+    passages come back when k match); they can also be written into a question:
+    "since:2025-06-01 until:2025-06-30 source:Reuters lang:ar What happened?". Questions
+    about "the latest", "today", "yesterday" or "this week" count days back from the newest
+    article and cite the newest first.
     """
     settings = obj.settings(index=index_dir).index
     k = k or settings.retrieval.k
+    from index.filters import FilterError, make_filter
+
+    try:
+        where = make_filter(since, until, source, lang)
+    except FilterError as exc:
+        raise click.UsageError(str(exc)) from None
     with user_errors():
         from index.question import QuestionError
         from index.service import open_answerer
 
         answerer = open_answerer(settings)
         if question == "-":
-            _ask_stream(answerer, k)
+            _ask_stream(answerer, k, where)
             return
         try:
-            answer = answerer.ask(question, k=k)
+            answer = answerer.ask(question, k=k, where=where)
         except QuestionError as exc:
             raise click.UsageError(str(exc)) from None
     click.echo(json.dumps(answer_json(answer), ensure_ascii=False) if json_output else render_answer(answer))
@@ -197,13 +213,13 @@ def evaluate(obj: Context, file: Path, corpus: Path | None, paragraphs: Path | N
             click.echo(f"{key:24} {value}")
 
 
-def _ask_stream(answerer, k: int) -> None:
+def _ask_stream(answerer, k: int, where) -> None:
     from index.question import QuestionError
 
     for line in sys.stdin:
         question = line.rstrip("\n")
         try:
-            record = answer_json(answerer.ask(question, k=k))
+            record = answer_json(answerer.ask(question, k=k, where=where))
         except QuestionError as exc:
             record = {"question": question, "answered": False, "passages": [], "error": str(exc)}
         sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -215,7 +231,9 @@ def answer_json(answer) -> dict:
         "question": answer.question,
         "answered": answer.answered,
         "passages": [
-            {"article": p.article_id, "title": p.title, "text": p.text, "sentence": p.sentence, "score": p.score}
+            {"article": p.article_id, "title": p.title, "text": p.text, "sentence": p.sentence, "score": p.score,
+             "published": p.published, "source": p.source, "url": p.url,
+             "also_in": [{"source": s, "published": d, "url": u} for s, d, u in p.also_in]}
             for p in answer.passages
         ],
     }
@@ -229,7 +247,10 @@ def render_answer(answer) -> str:
         return "\n".join(lines)
     lines = []
     for number, p in enumerate(answer.passages, 1):
-        lines.append(f"[{number}] {p.title}  ({p.article_id}, score {p.score:.3f})")
+        details = ", ".join(x for x in (p.source, p.published) if x)
+        lines.append(f"[{number}] {p.title}  ({p.article_id}{', ' + details if details else ''}, score {p.score:.3f})")
+        if p.also_in:
+            lines.append("    also in: " + "; ".join(", ".join(x for x in (s, d) if x) for s, d, _ in p.also_in))
         lines.append(f"    >> {p.sentence}")
         for paragraph in p.text.splitlines():
             if paragraph.strip():

@@ -58,7 +58,7 @@ def test_ask_json_shape_and_the_cited_passage(indexed):
     assert list(answer) == ["question", "answered", "passages"]
     assert answer["answered"] is True and len(answer["passages"]) == 2
     first = answer["passages"][0]
-    assert list(first) == ["article", "title", "text", "sentence", "score"]
+    assert list(first) == ["article", "title", "text", "sentence", "score", "published", "source", "url", "also_in"]
     assert first["article"] == "000_7bfe1c75e114bc62.txt" and "20 ألف حاوية" in first["text"]
     assert first["sentence"] in first["text"] and "20 ألف حاوية" in first["sentence"]
 
