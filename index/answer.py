@@ -87,11 +87,11 @@ class Answerer:
         # Enough distinct passages for this page, one more to know whether there is a next
         # page, and the top 3 that the evidence reads (more when dates reorder them).
         wanted = max(offset + k + 1, EVIDENCE_HITS)
-        hits = distinct(ranking.hits, 3 * wanted if timing.by_date else wanted)
+        meta = snapshot.article_meta([h.chunk.article_id for h in ranking.hits])
+        hits = distinct(original_copies(ranking.hits, meta), 3 * wanted if timing.by_date else wanted)
         found = evidence(hits, parsed, float(ranking.query_vector @ self._empty_passage))
         confidence = probability(found, self.settings)
         answered = confidence >= self.settings.threshold
-        meta = snapshot.article_meta([h.chunk.article_id for h in hits])
         if timing.topicless:  # "what happened yesterday?": the newest articles of the window
             hits, answered = newest_first(one_per_article(hits), meta, margin=None), bool(hits)
         else:
@@ -132,6 +132,25 @@ def _passage(hit: Hit, question: Question, meta: dict[str, ArticleRow], groups: 
         published=article.published if article else "", source=article.source if article else "",
         also_in=tuple((c.source or c.id, c.published, c.url) for c in copies if c.id != chunk.article_id),
     )
+
+
+def original_copies(hits: list[Hit], meta: dict[str, ArticleRow]) -> list[Hit]:
+    """Of each group of syndicated copies, only one article's hits: the earliest published copy
+    when any of its passages was found (the group is named after it), else the best-ranked copy.
+    The others are listed with the cited passage ("also in") instead of filling the answer."""
+    chosen: dict[str, str] = {}
+    for hit in hits:
+        row = meta.get(hit.chunk.article_id)
+        if row is None or not row.group_id:
+            continue
+        if row.id == row.group_id:
+            chosen[row.group_id] = row.id  # the original, wherever it ranks
+        else:
+            chosen.setdefault(row.group_id, row.id)
+    return [
+        h for h in hits
+        if not (row := meta.get(h.chunk.article_id)) or not row.group_id or chosen[row.group_id] == row.id
+    ]
 
 
 def one_per_article(hits: list[Hit]) -> list[Hit]:

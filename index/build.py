@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import ann, store
+from . import ann, duplicates, store
 from .articles import Article, CorpusError, Skipped, scan
 from .chunks import Chunk, Chunker
 from .dates import sortable
@@ -49,6 +49,7 @@ class BuildStats:
     unchanged: int = 0
     chunks: int = 0
     chunks_embedded: int = 0
+    groups: int = 0  # groups of syndicated copies (two or more articles: duplicates.py)
     skipped: list[Skipped] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -130,8 +131,9 @@ class Builder:
             and previous.rows_schema == store.ROWS_SCHEMA and ann.reusable(previous.manifest.index, self.settings.vectors, previous.manifest.chunks)
         ):
             stats.articles, stats.chunks = previous.manifest.articles, previous.manifest.chunks
+            stats.groups = previous.copy_groups()
         else:
-            stats.articles, stats.chunks, stats.chunks_embedded = self._write(previous, work)
+            stats.articles, stats.chunks, stats.chunks_embedded, stats.groups = self._write(previous, work)
         stats.seconds = time.perf_counter() - started
         return stats
 
@@ -143,7 +145,7 @@ class Builder:
         except store.IndexError_ as exc:
             raise BuildError(str(exc)) from None
 
-    def _write(self, previous: store.Snapshot | None, work: Plan) -> tuple[int, int, int]:
+    def _write(self, previous: store.Snapshot | None, work: Plan) -> tuple[int, int, int, int]:
         store.prune(self.index_dir)  # what a killed writer left behind never gets in the way
         try:
             staging = store.new_staging(self.index_dir)
@@ -161,7 +163,7 @@ class Builder:
         store.prune(self.index_dir)
         return result
 
-    def _stage(self, staging: Path, previous: store.Snapshot | None, work: Plan) -> tuple[int, int, int]:
+    def _stage(self, staging: Path, previous: store.Snapshot | None, work: Plan) -> tuple[int, int, int, int]:
         import faiss
 
         if previous is not None:
@@ -190,6 +192,8 @@ class Builder:
             for chunk_id, (chunk_vector, sentence_vectors) in zip(ids, new):
                 index.add(int(chunk_id), chunk_vector, sentence_vectors)
             _insert(db, work.new, chunks, ids)
+            duplicates.add(db, [(a.id, a.text) for a in work.new])
+            groups = duplicates.regroup(db)
         _write_vectors(index.chunks, staging / store.VECTORS)
         _write_vectors(index.sentences, staging / store.SENTENCES)
         old_ann = (previous.ann, previous.manifest.index) if previous is not None else (None, dict(ann.FLAT))
@@ -207,7 +211,7 @@ class Builder:
             chunks=n_chunks, next_chunk_id=next_id + len(chunks), sentences=index.sentences.ntotal, index=record,
         )
         store.write_manifest(staging, manifest)
-        return n_articles, n_chunks, embedded
+        return n_articles, n_chunks, embedded, groups
 
     def _chunk(self, articles: list[Article]) -> list[Chunk]:
         if not articles:
@@ -326,6 +330,7 @@ def _delete_articles(db: sqlite3.Connection, index: Vectors | None, article_ids:
         gone += db.execute("SELECT id, text FROM chunks WHERE article_id = ?", (article_id,)).fetchall()
         db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
         db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+    duplicates.remove(db, article_ids)
     if index is not None:
         index.remove([(int(i), text) for i, text in gone])
     return np.array([i for i, _ in gone], dtype=np.int64)

@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import ann as ann_module
-from . import restrict
+from . import duplicates, restrict
 from .lexical import LexicalIndex
 from .sentences import all_sentence_ids, sentences_per_chunk
 from .settings import VectorIndexSettings
@@ -75,7 +75,8 @@ REBUILD_HINT = "rebuild it with `rawi index --rebuild`"
 
 # rows.sqlite's own schema version (PRAGMA user_version), apart from FORMAT_VERSION (the vector
 # files): 1 added each article's language, sortable publication time and copy group, which the
-# builder fills in when it copies an older generation's rows (no re-embedding, no --rebuild).
+# builder fills in when it copies an older generation's rows (no re-embedding, no --rebuild),
+# and the tables of the articles' MinHash sketches (duplicates.py).
 ROWS_SCHEMA = 1
 ARTICLE_COLUMNS_V1 = (
     ("language", "TEXT NOT NULL DEFAULT ''"),  # "ar" / "en": as given by the article, else detected
@@ -95,7 +96,7 @@ CREATE TABLE chunks (
 CREATE INDEX chunks_by_article ON chunks(article_id);
 CREATE INDEX chunks_by_text ON chunks(text_sha);
 PRAGMA user_version = 1;
-"""
+""" + duplicates.TABLES
 
 
 class IndexError_(RuntimeError):
@@ -374,6 +375,12 @@ class Snapshot:
             self._sources = [row[0] for row in self._query("SELECT DISTINCT source FROM articles WHERE source <> ''")]
         return self._sources
 
+    def copy_groups(self) -> int:
+        """How many groups of syndicated copies (two or more articles) the index holds."""
+        if self.rows_schema < 1:
+            return 0
+        return self._query("SELECT COUNT(DISTINCT group_id) FROM articles WHERE group_id <> ''")[0][0]
+
     def newest_published(self) -> str:
         """The latest ``published_at`` of any article ("" when none is dated): "today" for a question."""
         if self.rows_schema < 1:
@@ -578,9 +585,13 @@ def migrate_rows(db: sqlite3.Connection, fill) -> bool:
         return False
     for name, kind in ARTICLE_COLUMNS_V1:
         db.execute(f"ALTER TABLE articles ADD COLUMN {name} {kind}")
+    for statement in duplicates.TABLES.split(";"):
+        if statement.strip():
+            db.execute(statement)
     rows = db.execute("SELECT id, text, published FROM articles").fetchall()
     db.executemany("UPDATE articles SET language = ?, published_at = ? WHERE id = ?",
                    [(*fill(text, published), article_id) for article_id, text, published in rows])
+    duplicates.add(db, [(article_id, text) for article_id, text, _ in rows])
     db.execute(f"PRAGMA user_version = {ROWS_SCHEMA}")
     return True
 

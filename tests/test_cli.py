@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import MODEL_CACHE, ROOT, SEEDS
 
 RAWI = Path(sys.executable).parent / "rawi"
-INDEX_KEYS = ["articles", "added", "updated", "removed", "unchanged", "chunks", "chunks_embedded", "skipped", "seconds"]
+INDEX_KEYS = ["articles", "added", "updated", "removed", "unchanged", "chunks", "chunks_embedded", "groups", "skipped", "seconds"]
 
 
 @pytest.fixture
