@@ -79,10 +79,11 @@ class Answerer:
         parsed = parse_question(text)
         source = "" if where.source else named_source(parsed.text, snapshot.sources())
         timing = read_time(parsed.text, source)
-        narrowed_where = narrowed(replace(where, source=where.source or source), *window(timing.kind, snapshot.newest_published()))
-        if narrowed_where is None:  # e.g. --until before "this week": no day left
+        days = window(timing.kind, snapshot.newest_published())
+        where = narrowed(replace(where, source=where.source or source), *days)
+        if where is None:  # e.g. --until before "this week": no day left
             return Answer(question, False, [], snapshot.generation)
-        allowed = snapshot.chunk_ids_where(narrowed_where) if narrowed_where else None
+        allowed = snapshot.chunk_ids_where(where) if where else None
         ranking = self.retriever.rank(snapshot, parsed.text, allowed=allowed)
         # Enough distinct passages for this page, one more to know whether there is a next
         # page, and the top 3 that the evidence reads (more when dates reorder them).

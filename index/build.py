@@ -116,7 +116,8 @@ class Builder:
             raise BuildError(str(exc)) from None
         if not corpus.articles:
             raise BuildError(
-                f"no articles in {self.settings.corpus_dir} (looked for readable .txt, .md, .html, .json, .jsonl and RSS/Atom files)"
+                f"no articles in {self.settings.corpus_dir} "
+                "(looked for readable .txt, .md, .html, .json, .jsonl and RSS/Atom files)"
                 + _skipped_hint(corpus.skipped)
             )
         previous = None if rebuild else self._previous()
@@ -128,7 +129,8 @@ class Builder:
         )
         if (
             previous is not None and not work.new and not work.removed_ids
-            and previous.rows_schema == store.ROWS_SCHEMA and ann.reusable(previous.manifest.index, self.settings.vectors, previous.manifest.chunks)
+            and previous.rows_schema == store.ROWS_SCHEMA
+            and ann.reusable(previous.manifest.index, self.settings.vectors, previous.manifest.chunks)
         ):
             stats.articles, stats.chunks = previous.manifest.articles, previous.manifest.chunks
             stats.groups = previous.copy_groups()

@@ -127,5 +127,6 @@ def _signatures(db: sqlite3.Connection, ids: list[str]) -> dict[str, np.ndarray]
 
 def _earliest(db: sqlite3.Connection, group: list[str]) -> str:
     """The member published first (undated ones last; then by id, for a stable choice)."""
-    sql = f"SELECT id FROM articles WHERE id IN ({','.join('?' * len(group))}) ORDER BY published_at = '', published_at, id LIMIT 1"
+    marks = ",".join("?" * len(group))
+    sql = f"SELECT id FROM articles WHERE id IN ({marks}) ORDER BY published_at = '', published_at, id LIMIT 1"
     return db.execute(sql, group).fetchone()[0]

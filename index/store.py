@@ -95,6 +95,7 @@ CREATE TABLE chunks (
 );
 CREATE INDEX chunks_by_article ON chunks(article_id);
 CREATE INDEX chunks_by_text ON chunks(text_sha);
+CREATE INDEX articles_by_published ON articles(published_at);
 PRAGMA user_version = 1;
 """ + duplicates.TABLES
 
@@ -252,7 +253,8 @@ class Snapshot:
         kind = manifest.index.get("type")
         self.ann = None if kind == "flat" else faiss.read_index(str(directory / ANN))
         self.rows = Rows(directory / ROWS)
-        self._sources: list[str] | None = None
+        self._sources: list[str] | None = None  # read once: a published generation never changes
+        self._newest: str | None = None
         try:
             self.rows_schema = self.rows.schema()
             self.lexical = LexicalIndex.load(directory / LEXICAL)
@@ -385,7 +387,9 @@ class Snapshot:
         """The latest ``published_at`` of any article ("" when none is dated): "today" for a question."""
         if self.rows_schema < 1:
             return ""
-        return self._query("SELECT COALESCE(MAX(published_at), '') FROM articles")[0][0]
+        if self._newest is None:
+            self._newest = self._query("SELECT COALESCE(MAX(published_at), '') FROM articles")[0][0]
+        return self._newest
 
     def chunks(self, ids: list[int]) -> dict[int, ChunkRow]:
         return self.rows.chunks(ids)
@@ -585,6 +589,7 @@ def migrate_rows(db: sqlite3.Connection, fill) -> bool:
         return False
     for name, kind in ARTICLE_COLUMNS_V1:
         db.execute(f"ALTER TABLE articles ADD COLUMN {name} {kind}")
+    db.execute("CREATE INDEX articles_by_published ON articles(published_at)")
     for statement in duplicates.TABLES.split(";"):
         if statement.strip():
             db.execute(statement)

@@ -295,7 +295,8 @@ def watch(obj: Context, corpus: Path | None, index_dir: Path | None) -> None:
     \b
     Runs until Ctrl-C. Fetches the [feeds] every interval_minutes, if any are listed. Indexes
     once at start, then again after each burst of changes to article files ([watch]
-    debounce_seconds after the last one), logging what it did to standard error. The model is loaded once. Questions (`rawi ask -`, the bot) are answered
+    debounce_seconds after the last one), logging what it did to standard error. The model
+    is loaded once. Questions (`rawi ask -`, the bot) are answered
     from each new index as soon as it is published, without a restart.
     \b
     Examples:
