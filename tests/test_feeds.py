@@ -211,3 +211,21 @@ def test_fetch_without_feeds_is_one_clear_error(tmp_path):
     config.write_text("", encoding="utf-8")
     result = subprocess.run([str(RAWI), "--config", str(config), "fetch"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 1 and "no feeds to fetch" in result.stderr
+
+
+def test_the_watch_loop_fetches_at_once_then_waits_for_its_interval_and_stops(site, tmp_path):
+    from index.feeds import fetch_every
+
+    corpus = tmp_path / "corpus"
+    said: list[str] = []
+    settings = FeedSettings(urls=[site.base + "/feed.xml"], timeout_seconds=1.0, max_bytes=200_000, host_delay_seconds=0.0)
+    stop = threading.Event()
+    loop = threading.Thread(target=fetch_every, args=(Fetcher(settings, corpus, report=said.append), 60.0, stop))
+    loop.start()
+    deadline = time.monotonic() + 120
+    while not any(m.startswith("feeds:") for m in said) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    stop.set()
+    loop.join(timeout=30)
+    assert not loop.is_alive() and any(m.startswith("feeds: 3 new article(s)") for m in said)
+    assert sum(path == "/feed.xml" for path, _ in site.requests) == 1  # one pass: the next is an hour away
