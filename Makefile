@@ -26,8 +26,9 @@ $(VENV)/.installed: pyproject.toml
 test: setup
 	$(BIN)/pytest -q
 
-# Answer quality on the development data (issue 3): retrieval over XQuAD paragraphs, then the
-# abstention split (every other article indexed) whose evidence calibrates [answer].
+# Answer quality on the development data: retrieval over XQuAD paragraphs in one language, across
+# languages, and in a bilingual corpus (both languages, figures per pair), then the abstention
+# split (every other article indexed) whose evidence calibrates [answer].
 X := ../shared/eval/xquad
 CAL := var/cal
 eval: setup
@@ -35,6 +36,9 @@ eval: setup
 	$(BIN)/rawi eval $(X)/dev.en.json --paragraphs $(X)/dev.ar.json
 	$(BIN)/rawi eval $(X)/dev.ar.json
 	$(BIN)/rawi eval $(X)/dev.en.json
+	$(BIN)/rawi eval $(X)/dev.ar.json --paragraphs $(X)/dev.en.json
+	$(BIN)/rawi eval $(X)/dev.en.json --bilingual $(X)/dev.ar.json
+	$(BIN)/rawi eval $(X)/dev.en.json --bilingual $(X)/dev.ar.json --split odd
 
 calibrate: setup
 	mkdir -p $(CAL)
@@ -42,7 +46,8 @@ calibrate: setup
 	  $(BIN)/rawi eval $(X)/dev.ar.json --split $$half --features $(CAL)/$$half-ar-ar.jsonl && \
 	  $(BIN)/rawi eval $(X)/dev.en.json --paragraphs $(X)/dev.ar.json --split $$half --features $(CAL)/$$half-en-ar.jsonl && \
 	  $(BIN)/rawi eval $(X)/dev.en.json --split $$half --features $(CAL)/$$half-en-en.jsonl && \
-	  $(BIN)/rawi eval $(X)/dev.ar.json --paragraphs $(X)/dev.en.json --split $$half --features $(CAL)/$$half-ar-en.jsonl \
+	  $(BIN)/rawi eval $(X)/dev.ar.json --paragraphs $(X)/dev.en.json --split $$half --features $(CAL)/$$half-ar-en.jsonl && \
+	  $(BIN)/rawi eval $(X)/dev.en.json --bilingual $(X)/dev.ar.json --split $$half --features $(CAL)/$$half-bilingual.jsonl \
 	  || exit 1; \
 	done
 	$(BIN)/python scripts/calibrate_abstention.py $(CAL)/even-*.jsonl --held-out $(CAL)/odd-*.jsonl

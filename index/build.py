@@ -30,6 +30,7 @@ from .articles import Article, CorpusError, Skipped, scan
 from .chunks import Chunk, Chunker
 from .dates import sortable
 from .encoder import Encoder
+from .languages import LanguageMeans
 from .lexical import LexicalIndex
 from .question import article_language
 from .sentences import sentence_ids, sentences
@@ -129,7 +130,7 @@ class Builder:
         )
         if (
             previous is not None and not work.new and not work.removed_ids
-            and previous.rows_schema == store.ROWS_SCHEMA
+            and previous.manifest.languages is not None and previous.rows_schema == store.ROWS_SCHEMA
             and ann.reusable(previous.manifest.index, self.settings.vectors, previous.manifest.chunks)
         ):
             stats.articles, stats.chunks = previous.manifest.articles, previous.manifest.chunks
@@ -179,14 +180,16 @@ class Builder:
                 faiss.read_index(str(previous.directory / store.SENTENCES)),
             )
             next_id = previous.manifest.next_chunk_id
+            means = _recorded_means(previous.manifest)
         else:
             db = store.empty_rows(staging / store.ROWS)
             index = None
             next_id = 0
+            means = LanguageMeans()
         with db:
             chunks = self._chunk(work.new)
             reuse = _stored_vectors(db, index, {text_sha(c.text) for c in chunks})
-            removed = _delete_articles(db, index, work.removed_ids)
+            removed = _delete_articles(db, index, work.removed_ids, means)
             store.pause_point("embedding")
             embedded, new = self._vectors(chunks, reuse)
             index = index or Vectors.empty(self.encoder.dimension)
@@ -194,6 +197,10 @@ class Builder:
             for chunk_id, (chunk_vector, sentence_vectors) in zip(ids, new):
                 index.add(int(chunk_id), chunk_vector, sentence_vectors)
             _insert(db, work.new, chunks, ids)
+            if means is None:  # an index from before language means were kept: count them all once
+                means = _all_means(db, index)
+            elif new:
+                means.add([c.text for c in chunks], np.stack([v for v, _ in new]))
             duplicates.add(db, [(a.id, a.text) for a in work.new])
             groups = duplicates.regroup(db)
         _write_vectors(index.chunks, staging / store.VECTORS)
@@ -211,6 +218,7 @@ class Builder:
             encoder=self.encoder.name, dimension=index.chunks.d, chunking=asdict(self.settings.chunks),
             versions=store.library_versions(), built_at=time.time(), articles=n_articles,
             chunks=n_chunks, next_chunk_id=next_id + len(chunks), sentences=index.sentences.ntotal, index=record,
+            languages=means.to_json(),
         )
         store.write_manifest(staging, manifest)
         return n_articles, n_chunks, embedded, groups
@@ -321,7 +329,24 @@ def _stored_vectors(db: sqlite3.Connection, index: Vectors | None, shas: set[str
     return found
 
 
-def _delete_articles(db: sqlite3.Connection, index: Vectors | None, article_ids: list[str]) -> np.ndarray:
+def _recorded_means(manifest: store.Manifest) -> LanguageMeans | None:
+    if manifest.languages is None:
+        return None
+    return LanguageMeans.from_json(manifest.languages, manifest.dimension)  # checked when the snapshot opened
+
+
+def _all_means(db: sqlite3.Connection, index: Vectors) -> LanguageMeans:
+    rows = db.execute("SELECT id, text FROM chunks ORDER BY id").fetchall()
+    means = LanguageMeans()
+    if rows:
+        ids = np.array([i for i, _ in rows], dtype=np.int64)
+        means.add([text for _, text in rows], index.chunks.reconstruct_batch(ids))
+    return means
+
+
+def _delete_articles(
+    db: sqlite3.Connection, index: Vectors | None, article_ids: list[str], means: LanguageMeans | None
+) -> np.ndarray:
     """Delete the articles' rows and vectors; returns the chunk ids removed.
 
     One ``remove_ids`` per index for all of them: each call compacts the whole flat array, so
@@ -333,7 +358,9 @@ def _delete_articles(db: sqlite3.Connection, index: Vectors | None, article_ids:
         db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
         db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
     duplicates.remove(db, article_ids)
-    if index is not None:
+    if index is not None and gone:
+        if means is not None:
+            means.remove([text for _, text in gone], index.chunks.reconstruct_batch(np.array([i for i, _ in gone], dtype=np.int64)))
         index.remove([(int(i), text) for i, text in gone])
     return np.array([i for i, _ in gone], dtype=np.int64)
 

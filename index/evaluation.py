@@ -10,6 +10,13 @@ Two formats are read:
   "odd"), only the paragraphs of the even- (or odd-) numbered Wikipedia articles form the
   corpus, so the other articles' questions have no answer there: the right reply is "the
   articles don't say". The two halves make a fit set and a held-out set for calibration.
+
+With ``bilingual`` naming a parallel SQuAD file (XQuAD is parallel: the same articles, paragraphs
+and question ids in every language), the corpus holds both languages, the way a bilingual news
+desk's does: paragraph j of article i is taken from the ``bilingual`` file when i + j is even,
+from the questions' file otherwise, so every paragraph is indexed once, in one language, beside
+neighbours on the same subject in the other. The questions of both files are asked, and the
+figures are reported per pair (question language -> language of the paragraph that answers).
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from .answer import Answerer
 from .build import Builder
 from .encoder import Encoder
 from .normalize import normalize
+from .question import language_of
 from .service import open_answerer
 from .settings import IndexSettings
 from .store import writer_lock
@@ -37,6 +45,7 @@ class EvalQuestion:
     gold_articles: frozenset[str]  # empty: unanswerable from this corpus
     contains_any: tuple[str, ...]  # a correct passage contains one of these
     rank_by_passage: bool = False  # rank the first passage holding contains_any, not just the article
+    pair: str = ""  # "en->ar": question language -> language of the paragraph that answers ("en->" if none)
 
     @property
     def answerable(self) -> bool:
@@ -52,17 +61,20 @@ class QuestionResult:
     answer_in_top5: bool
     seconds: float
     evidence: dict = field(default_factory=dict)
+    pair: str = ""
+    sentence_has_answer: bool | None = None  # rank 1 only: does the chosen sentence hold the answer?
 
 
 @dataclass
 class Report:
     questions: int
     answerable: int
-    recall_at_1: float
-    recall_at_5: float
-    mrr_at_10: float
-    answer_in_passage_at_5: float
-    answered_share: float  # of answerable questions
+    recall_at_1: float | None  # None: no answerable question
+    recall_at_5: float | None
+    mrr_at_10: float | None
+    answer_in_passage_at_5: float | None
+    answered_share: float | None  # of answerable questions
+    sentence_at_1: float | None  # of questions whose first passage is right: the chosen sentence holds the answer
     abstention_accuracy: float | None  # declined share of unanswerable questions
     latency_p50_ms: float
     latency_p95_ms: float
@@ -110,16 +122,38 @@ def left_out(article: int, split: str | None) -> bool:
     return split is not None and article % 2 != SPLITS.index(split)
 
 
-def write_squad_corpus(paragraphs_file: Path, corpus: Path, split: str | None) -> None:
-    """One article file per paragraph, titled with its Wikipedia article; rewritten only when it changes."""
+def _parallel(data: list[dict], other: list[dict], path: Path) -> None:
+    shape = [len(a["paragraphs"]) for a in data]
+    if [len(a["paragraphs"]) for a in other] != shape:
+        raise ValueError(f"{path}: not parallel to the questions' file (other articles or paragraphs)")
+
+
+def from_other(article: int, paragraph: int) -> bool:
+    """Bilingual corpus: is this paragraph taken from the other-language file?"""
+    return (article + paragraph) % 2 == 0
+
+
+def _language(data: list[dict]) -> str:
+    return language_of(" ".join(p["context"] for a in data for p in a["paragraphs"]))
+
+
+def write_squad_corpus(paragraphs_file: Path, corpus: Path, split: str | None, other: Path | None = None) -> None:
+    """One article file per paragraph, titled with its Wikipedia article; rewritten only when it
+    changes. With ``other`` (a parallel file), the bilingual corpus: see ``from_other``."""
     corpus.mkdir(parents=True, exist_ok=True)
+    data = _squad(paragraphs_file)
+    second = _squad(other) if other else None
+    if second is not None and other is not None:
+        _parallel(data, second, other)
     wanted = {}
-    for i, article in enumerate(_squad(paragraphs_file)):
+    for i, article in enumerate(data):
         if left_out(i, split):
             continue
-        title = str(article.get("title", "")).replace("_", " ")
-        for j, paragraph in enumerate(article["paragraphs"]):
-            wanted[paragraph_id(i, j)] = f"---\ntitle: {title}\n---\n{paragraph['context'].strip()}\n"
+        for j in range(len(article["paragraphs"])):
+            source = second if second is not None and from_other(i, j) else data
+            title = str(source[i].get("title", "")).replace("_", " ")
+            context = source[i]["paragraphs"][j]["context"].strip()
+            wanted[paragraph_id(i, j)] = f"---\ntitle: {title}\n---\n{context}\n"
     for stale in set(p.name for p in corpus.glob("*.txt")) - set(wanted):
         (corpus / stale).unlink()
     for name, text in wanted.items():
@@ -139,13 +173,38 @@ def read_squad_questions(path: Path, split: str | None, paragraphs: Path | None 
     """Questions of a SQuAD file; answer texts come from the file of the paragraphs asked over
     (XQuAD is parallel: a question's id is the same in every language)."""
     data = _squad(path)
-    answers = _answers(_squad(paragraphs) if paragraphs else data)
+    over = _squad(paragraphs) if paragraphs else data
+    return _questions(data, split, lambda i, j: over)
+
+
+def read_bilingual_questions(path: Path, other: Path, split: str | None) -> list[EvalQuestion]:
+    """The questions of both parallel files, each about its paragraph in the language it is
+    indexed in (``from_other``)."""
+    first, second = _squad(path), _squad(other)
+    _parallel(first, second, other)
+
+    def source(i: int, j: int) -> list[dict]:
+        return second if from_other(i, j) else first
+
+    return _questions(first, split, source) + _questions(second, split, source)
+
+
+def _questions(data: list[dict], split: str | None, source) -> list[EvalQuestion]:
+    """``source(i, j)``: the file whose paragraph j of article i is indexed (its language, its answers)."""
+    asked = _language(data)
+    facts: dict[int, tuple[str, dict[str, tuple[str, ...]]]] = {}  # per indexed file: language, answers
     found = []
     for i, article in enumerate(data):
         for j, paragraph in enumerate(article["paragraphs"]):
-            gold = frozenset() if left_out(i, split) else frozenset([paragraph_id(i, j)])
+            indexed = source(i, j)
+            if id(indexed) not in facts:
+                facts[id(indexed)] = (_language(indexed), _answers(indexed))
+            language, answers = facts[id(indexed)]
+            out = left_out(i, split)
+            gold = frozenset() if out else frozenset([paragraph_id(i, j)])
+            pair = f"{asked}->{'none' if out else language}"
             for qa in paragraph["qas"]:
-                found.append(EvalQuestion(qa["id"], qa["question"], gold, answers.get(qa["id"], ())))
+                found.append(EvalQuestion(qa["id"], qa["question"], gold, answers.get(qa["id"], ()), pair=pair))
     return found
 
 
@@ -172,29 +231,48 @@ def ask_one(answerer: Answerer, question: EvalQuestion) -> QuestionResult:
     ranked = hits if question.rank_by_passage else [p.article_id in question.gold_articles for p in answer.passages]
     rank = next((n for n, hit in enumerate(ranked, 1) if hit), None)
     in_top5 = any(hits[:5])
+    sentence = None
+    if rank == 1 and question.contains_any:
+        sentence = _contains(answer.passages[0].sentence, question.contains_any)
     return QuestionResult(
         question.id, question.answerable, answer.answered, rank, in_top5, seconds,
         evidence=answer.evidence.features() if answer.evidence else {},
+        pair=question.pair, sentence_has_answer=sentence,
     )
 
 
 def report(results: list[QuestionResult]) -> Report:
+    """The figures over ``results``; those about answers are None when no question has one."""
     answerable = [r for r in results if r.answerable]
     unanswerable = [r for r in results if not r.answerable]
-    n = max(len(answerable), 1)
     latencies = sorted(r.seconds * 1000 for r in results) or [0.0]
     return Report(
         questions=len(results),
         answerable=len(answerable),
-        recall_at_1=sum(r.rank == 1 for r in answerable) / n,
-        recall_at_5=sum(r.rank is not None and r.rank <= 5 for r in answerable) / n,
-        mrr_at_10=sum(1 / r.rank for r in answerable if r.rank) / n,
-        answer_in_passage_at_5=sum(r.answer_in_top5 for r in answerable) / n,
-        answered_share=sum(r.answered for r in answerable) / n,
-        abstention_accuracy=(sum(not r.answered for r in unanswerable) / len(unanswerable)) if unanswerable else None,
+        recall_at_1=_share([r.rank == 1 for r in answerable]),
+        recall_at_5=_share([r.rank is not None and r.rank <= 5 for r in answerable]),
+        mrr_at_10=_mean([1 / r.rank if r.rank else 0.0 for r in answerable]),
+        answer_in_passage_at_5=_share([r.answer_in_top5 for r in answerable]),
+        answered_share=_share([r.answered for r in answerable]),
+        sentence_at_1=_share([r.sentence_has_answer for r in answerable if r.sentence_has_answer is not None]),
+        abstention_accuracy=_share([not r.answered for r in unanswerable]),
         latency_p50_ms=_percentile(latencies, 0.50),
         latency_p95_ms=_percentile(latencies, 0.95),
     )
+
+
+def report_by_pair(results: list[QuestionResult]) -> dict[str, Report]:
+    """One report per language pair ("en->ar"; "en->none" for questions the corpus cannot answer)."""
+    pairs = sorted({r.pair for r in results if r.pair})
+    return {pair: report([r for r in results if r.pair == pair]) for pair in pairs}
+
+
+def _share(flags: list[bool]) -> float | None:
+    return sum(flags) / len(flags) if flags else None
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
 
 
 def _percentile(sorted_values: list[float], q: float) -> float:
@@ -219,17 +297,21 @@ class EvalRun:
     questions: list[EvalQuestion]
 
 
-def prepare(settings: IndexSettings, file: Path, paragraphs: Path | None, split: str | None) -> EvalRun:
+def prepare(
+    settings: IndexSettings, file: Path, paragraphs: Path | None, split: str | None, bilingual: Path | None = None
+) -> EvalRun:
     """Read the questions and lay out the corpus to ask them over."""
     base = settings.index_dir.parent / "eval"
     if is_squad(file):
         source = paragraphs or file
-        folder = workspace(base, source.resolve(), split)
-        write_squad_corpus(source, folder / "corpus", split)
-        return EvalRun(
-            replace(settings, corpus_dir=folder / "corpus", index_dir=folder / "index"),
-            read_squad_questions(file, split, paragraphs),
+        folder = workspace(base, source.resolve(), split, *([bilingual.resolve()] if bilingual else []))
+        write_squad_corpus(source, folder / "corpus", split, other=bilingual)
+        questions = (
+            read_bilingual_questions(file, bilingual, split) if bilingual else read_squad_questions(file, split, paragraphs)
         )
+        return EvalRun(replace(settings, corpus_dir=folder / "corpus", index_dir=folder / "index"), questions)
+    if bilingual:
+        raise ValueError("--bilingual needs a SQuAD-format .json question file")
     folder = workspace(base, settings.corpus_dir.resolve())
     return EvalRun(replace(settings, index_dir=folder / "index"), read_seed_questions(file))
 

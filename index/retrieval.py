@@ -8,7 +8,10 @@ catches names and numbers the encoder blurs. Over the candidates of both, a pass
 
 so meaning decides and shared terms settle near-ties. (Reciprocal-rank fusion, tried first,
 throws the cosine gaps away: it let a weak lexical match overtake a clear dense winner; the
-figures are in config.toml.) Each hit keeps every signal for the answer step.
+figures are in config.toml.) In a corpus of two languages the cosines of meaning are taken
+with the language-balanced question vector (``languages.py``), so a passage is not preferred
+for sharing the question's language. Each hit keeps every signal for the answer step, with
+plain cosines.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from functools import cached_property
 import numpy as np
 
 from .encoder import Encoder
+from .languages import balance
 from .sentences import all_sentence_ids, sentence_spans
 from .settings import RetrievalSettings, VectorIndexSettings
 from .store import ChunkRow, Snapshot
@@ -74,25 +78,31 @@ class Retriever:
         if query_vector is None:
             query_vector = self.encoder.encode_queries([question])[0]
         n = self.settings.candidates
-        scores, ids = snapshot.search(query_vector[None, :], n, self.vectors, allowed=allowed)
-        dense = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        searched = balance(query_vector, snapshot.language_direction, self.settings.language_balance)
+        _, ids = snapshot.search(searched[None, :], n, self.vectors, allowed=allowed)
+        dense = [int(i) for i in ids[0] if i >= 0]
         lexical = snapshot.lexical.search(question, n, allowed=allowed)
-        return Ranking(self._fuse(snapshot, dense, lexical, query_vector), query_vector)
+        return Ranking(self._fuse(snapshot, dense, lexical, query_vector, searched), query_vector)
 
     def _fuse(
-        self, snapshot: Snapshot, dense: list[tuple[int, float]], lexical: list[tuple[int, float]], query: np.ndarray
+        self, snapshot: Snapshot, dense: list[int], lexical: list[tuple[int, float]], query: np.ndarray,
+        searched: np.ndarray,
     ) -> list[Hit]:
+        """Score the union of both rankings' candidates. Meaning is measured with the balanced
+        question vector (``searched``, see languages.py); each hit keeps its plain cosines too."""
         lexical_score = dict(lexical)
         lexical_rank = {i: r for r, (i, _) in enumerate(lexical, 1)}
-        dense_score = dict(dense)
-        ids = list(dense_score) + [i for i in lexical_score if i not in dense_score]
-        dense_score |= _chunk_cosines(snapshot, [i for i in ids if i not in dense_score], query)
-        rows = snapshot.chunks(ids)
-        ids = [i for i in ids if i in rows]
-        found = _sentence_cosines(snapshot, ids, query)
-        best = {i: max(found[i], default=dense_score[i]) for i in ids}
+        seen = set(dense)
+        candidates = dense + [i for i in lexical_score if i not in seen]
+        rows = snapshot.chunks(candidates)
+        ids = [i for i in candidates if i in rows]
+        cosine, balanced = _cosines(snapshot.vectors.reconstruct_batch(np.asarray(ids, dtype=np.int64)), query, searched, ids)
+        found, found_balanced = _sentence_cosines(snapshot, ids, query, searched)
+        best = {i: max(found[i], default=cosine[i]) for i in ids}
         weight = self.settings.sentence_weight
-        meaning = {i: (dense_score[i] + weight * best[i]) / (1 + weight) for i in ids}
+        meaning = {
+            i: (balanced[i] + weight * max(found_balanced[i], default=balanced[i])) / (1 + weight) for i in ids
+        }
         dense_rank = {i: r for r, i in enumerate(sorted(ids, key=lambda i: -meaning[i]), 1)}
         top_lexical = max(lexical_score.values(), default=0.0) or 1.0
         lexical_weight = self.settings.lexical_weight / top_lexical
@@ -100,7 +110,7 @@ class Retriever:
             Hit(
                 chunk=rows[i],
                 fused=meaning[i] + lexical_weight * lexical_score.get(i, 0.0),
-                dense=dense_score[i],
+                dense=cosine[i],
                 sentence=best[i],
                 sentence_cosines=found[i],
                 dense_rank=dense_rank[i],
@@ -112,17 +122,26 @@ class Retriever:
         return sorted(hits, key=lambda h: (-h.fused, h.dense_rank))
 
 
-def _chunk_cosines(snapshot: Snapshot, ids: list[int], query: np.ndarray) -> dict[int, float]:
-    """Cosine for lexical-only hits, so every hit carries both signals."""
-    if not ids:
-        return {}
-    vectors = snapshot.vectors.reconstruct_batch(np.asarray(ids, dtype=np.int64))
-    return dict(zip(ids, (vectors @ query).tolist()))
+def _cosines(
+    vectors: np.ndarray, query: np.ndarray, searched: np.ndarray, ids: list[int]
+) -> tuple[dict[int, float], dict[int, float]]:
+    """Each passage's cosine with the question, and its score with the balanced question."""
+    plain = vectors @ query
+    balanced = plain if searched is query else vectors @ searched
+    return dict(zip(ids, plain.tolist())), dict(zip(ids, balanced.tolist()))
 
 
-def _sentence_cosines(snapshot: Snapshot, ids: list[int], query: np.ndarray) -> dict[int, tuple[float, ...]]:
-    """Each passage's sentence cosines with the question, from the stored vectors, in one read."""
+def _sentence_cosines(
+    snapshot: Snapshot, ids: list[int], query: np.ndarray, searched: np.ndarray
+) -> tuple[dict[int, tuple[float, ...]], dict[int, tuple[float, ...]]]:
+    """Each passage's sentence cosines with the question (and the balanced question), from the
+    stored vectors, in one read."""
     counts = snapshot.sentence_counts(np.asarray(ids, dtype=np.int64))
-    cosines = (snapshot.sentence_vectors(all_sentence_ids(np.asarray(ids), counts)) @ query).tolist()
+    vectors = snapshot.sentence_vectors(all_sentence_ids(np.asarray(ids), counts))
     ends = np.cumsum(counts).tolist()
-    return {i: tuple(cosines[end - n : end]) for i, n, end in zip(ids, counts.tolist(), ends)}
+
+    def split(cosines: list[float]) -> dict[int, tuple[float, ...]]:
+        return {i: tuple(cosines[end - n : end]) for i, n, end in zip(ids, counts.tolist(), ends)}
+
+    plain = split((vectors @ query).tolist())
+    return plain, plain if searched is query else split((vectors @ searched).tolist())

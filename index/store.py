@@ -53,6 +53,7 @@ import numpy as np
 
 from . import ann as ann_module
 from . import duplicates, restrict
+from .languages import LanguageMeans
 from .lexical import LexicalIndex
 from .sentences import all_sentence_ids, sentences_per_chunk
 from .settings import VectorIndexSettings
@@ -129,6 +130,7 @@ class Manifest:
     sentences: int = 0
     files: dict = field(default_factory=dict)  # relative path -> {"bytes": int, "sha256": str}
     index: dict = field(default_factory=lambda: dict(ann_module.FLAT))  # the vector index built (ann.py)
+    languages: dict | None = None  # per-language passage vector sums (languages.py); None: not recorded
     format_version: int = FORMAT_VERSION
 
     @classmethod
@@ -250,6 +252,12 @@ class Snapshot:
         # ranking needs no text splitting (1 byte per chunk id).
         sentence_ids = faiss.vector_to_array(self.sentences.id_map)
         self._sentence_counts = sentences_per_chunk(sentence_ids)
+        # The direction that separates the corpus's languages (None for one language): questions
+        # are searched with it scaled down (see languages.py).
+        self.language_direction = (
+            None if manifest.languages is None
+            else LanguageMeans.from_json(manifest.languages, manifest.dimension).direction()
+        )
         kind = manifest.index.get("type")
         self.ann = None if kind == "flat" else faiss.read_index(str(directory / ANN))
         self.rows = Rows(directory / ROWS)

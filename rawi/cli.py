@@ -171,46 +171,61 @@ def ask(obj: Context, question: str, index_dir: Path | None, k: int | None, json
 @click.option("--corpus", type=click.Path(path_type=Path), help="Corpus for a JSONL question set [config: corpus.dir].")
 @click.option("--paragraphs", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="SQuAD file whose paragraphs form the corpus [default: FILE itself].")
+@click.option("--bilingual", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="SQuAD: a parallel file in the other language; the corpus mixes both (paragraph j of "
+                   "article i from this file when i + j is even) and both files' questions are asked.")
 @click.option("--split", type=click.Choice(["even", "odd"]), is_flag=False, flag_value="even",
               help="SQuAD: index only the even (or odd) articles; the others' questions must be declined.")
 @click.option("--json", "json_output", is_flag=True, help="One JSON object on one line.")
 @click.option("--features", type=click.Path(dir_okay=False, path_type=Path), help="Write each question's evidence (JSONL) for calibration.")
 @click.pass_obj
-def evaluate(obj: Context, file: Path, corpus: Path | None, paragraphs: Path | None, split: str | None,
-             json_output: bool, features: Path | None) -> None:
+def evaluate(obj: Context, file: Path, corpus: Path | None, paragraphs: Path | None, bilingual: Path | None,
+             split: str | None, json_output: bool, features: Path | None) -> None:
     """Measure answer quality on a question set: R@1, R@5, MRR@10, answers, abstention, latency.
 
     \b
     FILE is a JSONL question set (the seed format: question, article, passage_contains_any,
     abstain), asked over --corpus, or a SQuAD-format .json file whose paragraphs become the
     corpus, one article each. The corpus is indexed into a folder of its own under the
-    index folder's parent (eval/), incrementally, so reruns are quick.
+    index folder's parent (eval/), incrementally, so reruns are quick. Figures are given for
+    all questions and per language pair (question -> paragraph; "->none": not in the corpus).
     \b
     Examples:
       rawi eval ../shared/eval/seed_questions.jsonl
       rawi eval ../shared/eval/xquad/dev.en.json --paragraphs ../shared/eval/xquad/dev.ar.json
       rawi eval ../shared/eval/xquad/dev.ar.json --split --features ar.jsonl
       rawi eval ../shared/eval/xquad/dev.ar.json --split odd --features ar-held-out.jsonl
+      rawi eval ../shared/eval/xquad/dev.en.json --bilingual ../shared/eval/xquad/dev.ar.json
     """
     from index import evaluation
 
     settings = obj.settings(corpus).index
+    if paragraphs and bilingual:
+        raise click.UsageError("--paragraphs and --bilingual cannot be combined")
     with user_errors():
         try:
-            run = evaluation.prepare(settings, file, paragraphs, split)
+            run = evaluation.prepare(settings, file, paragraphs, split, bilingual)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
         results = evaluation.run(run, progress=_progress(json_output))
-    summary = evaluation.report(results)
     if features:
         with features.open("w", encoding="utf-8") as handle:
             for r in results:
-                handle.write(json.dumps({"id": r.id, "answerable": r.answerable, **r.evidence}) + "\n")
+                handle.write(json.dumps({"id": r.id, "answerable": r.answerable, "pair": r.pair, **r.evidence}) + "\n")
+    reports = {"all": evaluation.report(results)} | evaluation.report_by_pair(results)
     if json_output:
-        click.echo(json.dumps(summary.to_json()))
+        summary = reports["all"].to_json()
+        click.echo(json.dumps(summary | {"pairs": {p: r.to_json() for p, r in reports.items() if p != "all"}}))
     else:
-        for key, value in summary.to_json().items():
-            click.echo(f"{key:24} {value}")
+        columns = {name: report.to_json() for name, report in reports.items()}
+        click.echo(f"{'':24}" + "".join(f"{name:>10}" for name in columns))
+        for key in columns["all"]:
+            cells = (_cell(column[key]) for column in columns.values())
+            click.echo(f"{key:24}" + "".join(f"{cell:>10}" for cell in cells))
+
+
+def _cell(value: object) -> str:
+    return "-" if value is None else str(value)
 
 
 def _ask_stream(answerer, k: int, where) -> None:

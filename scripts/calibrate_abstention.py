@@ -39,6 +39,7 @@ def load(paths: list[Path]) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarr
             record = json.loads(line)
             labels.append(bool(record.pop("answerable")))
             record.pop("id", None)
+            record.pop("pair", None)
             rows.append(record)
             groups.append(group)
     names = sorted(rows[0])

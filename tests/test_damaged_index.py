@@ -171,6 +171,11 @@ DAMAGE = {
     "manifest file entry without its size": edit_manifest(_manifest_files_as(lambda f: {k: {"sha256": v["sha256"]} for k, v in f.items()})),
     "manifest names a file outside the index": edit_manifest(_manifest_files_as(lambda f: {**f, "../../../../etc/hostname": {"bytes": 1, "sha256": "0"}})),
     "manifest format from the future": edit_manifest(lambda d: {**d, "format_version": 99}),
+    "manifest language means a list": edit_manifest(lambda d: {**d, "languages": [1, 2]}),
+    "manifest language sum of the wrong length": edit_manifest(
+        lambda d: {**d, "languages": {"ar": {"passages": 3, "sum": [0.5] * 7}}}),
+    "manifest language count not a count": edit_manifest(
+        lambda d: {**d, "languages": {"ar": {"passages": "many", "sum": [0.5] * d["dimension"]}}}),
     # the CURRENT pointer
     "CURRENT empty": write_current(b""),
     "CURRENT zeroed": write_current(b"\0" * 40),

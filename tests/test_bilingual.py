@@ -1,0 +1,226 @@
+"""A corpus holding both languages: the answer in the other language must not lose to same-language
+passages on the same story (issue 12). Real encoder, real index, real files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index import evaluation
+from index.build import Builder
+from index.languages import LanguageMeans, balance
+from index.service import open_answerer
+from index.store import open_snapshot, read_manifest, current_generation
+from tests.conftest import SEEDS, make_settings
+
+STORY = Path(__file__).parent / "data" / "bilingual_story"  # English articles on the seed's story, without its facts
+CONTAINERS = "20 ألف حاوية"
+
+
+@pytest.fixture(scope="module")
+def story_settings(tmp_path_factory, encoder):
+    """The Arabic seed article beside three English articles on the same visit."""
+    base = tmp_path_factory.mktemp("bilingual-story")
+    corpus = base / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    for article in STORY.iterdir():
+        shutil.copy(article, corpus / article.name)
+    settings = make_settings(corpus, base / "index")
+    Builder(settings, encoder).run()
+    return settings
+
+
+@pytest.fixture(scope="module")
+def story(story_settings, encoder):
+    return open_answerer(story_settings, encoder)
+
+
+@pytest.mark.parametrize("question", [
+    "How many containers did the DPRK send?",
+    "كم عدد حاويات الذخيرة التي أرسلتها كوريا الشمالية إلى روسيا؟",
+])
+def test_the_container_answer_is_cited_first_in_either_language(story, question):
+    answer = story.ask(question, k=3)
+    assert answer.answered
+    assert CONTAINERS in answer.passages[0].text
+
+
+def test_a_cross_lingual_answer_beats_a_same_language_article_on_the_same_story(story):
+    answer = story.ask("Who arrived in Pyongyang on Wednesday?", k=3)
+    assert answer.answered and answer.passages[0].article_id.startswith("000_")
+    assert "سيرجي شويغو" in answer.passages[0].text
+
+
+def test_same_language_answers_still_come_first(story):
+    assert story.ask("When did Shoigu leave Pyongyang?", k=1).passages[0].article_id == "shoigu-leaves.md"
+    assert story.ask("What did China's foreign ministry say?", k=1).passages[0].article_id == "china-reaction.md"
+
+
+def test_without_language_balance_the_english_articles_crowd_out_the_answer(story_settings, encoder):
+    """The failure this fixes, shown on the same index: plain cosines prefer the question's language."""
+    plain = replace(story_settings, retrieval=replace(story_settings.retrieval, language_balance=0.0))
+    answer = open_answerer(plain, encoder).ask("How many containers did the DPRK send?", k=3)
+    assert all(CONTAINERS not in p.text for p in answer.passages[:1])
+
+
+def test_one_language_corpus_has_no_direction_and_ranks_as_before(seed_settings):
+    snapshot = open_snapshot(seed_settings.index_dir)
+    assert snapshot.language_direction is None
+    query = np.ones(4, dtype=np.float32)
+    assert balance(query, snapshot.language_direction, 1.6) is query
+
+
+def _means(settings) -> LanguageMeans:
+    manifest = read_manifest(current_generation(settings.index_dir))
+    return LanguageMeans.from_json(manifest.languages, manifest.dimension)
+
+
+def _recount(settings) -> LanguageMeans:
+    """The means counted afresh from what the index stores (passage texts and vectors)."""
+    import faiss
+
+    snapshot = open_snapshot(settings.index_dir)
+    ids = faiss.vector_to_array(snapshot.vectors.id_map)
+    rows = snapshot.chunks(ids.tolist())
+    means = LanguageMeans()
+    means.add([rows[int(i)].text for i in ids], snapshot.vectors.reconstruct_batch(ids))
+    return means
+
+
+def test_language_means_follow_articles_as_they_come_and_go(tmp_path, encoder):
+    """The sums kept from run to run (articles added, changed, removed) equal a recount of the index."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    settings = make_settings(corpus, tmp_path / "index")
+    Builder(settings, encoder).run()
+    assert set(_means(settings).counts) == {"ar"}
+    for article in STORY.iterdir():
+        shutil.copy(article, corpus / article.name)
+    Builder(settings, encoder).run()
+    (corpus / "seoul-briefing.md").unlink()
+    (corpus / "china-reaction.md").write_text((STORY / "china-reaction.md").read_text() + "\nMore later.\n")
+    Builder(settings, encoder).run()
+    kept, recounted = _means(settings), _recount(settings)
+    assert kept.counts == recounted.counts and kept.counts["en"] >= 2
+    for language in kept.counts:
+        np.testing.assert_allclose(kept.sums[language], recounted.sums[language], atol=1e-4)
+    direction = kept.direction()
+    assert direction is not None and abs(float(np.linalg.norm(direction)) - 1) < 1e-5
+
+
+def test_an_index_from_before_language_means_gets_them_on_the_next_run(tmp_path, encoder):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(STORY, corpus)
+    shutil.copy(next(SEEDS.iterdir()), corpus)
+    settings = make_settings(corpus, tmp_path / "index")
+    Builder(settings, encoder).run()
+    generation = current_generation(settings.index_dir)
+    manifest = json.loads((generation / "manifest.json").read_text())
+    del manifest["languages"]
+    (generation / "manifest.json").write_text(json.dumps(manifest))
+    assert open_snapshot(settings.index_dir).language_direction is None
+    stats = Builder(settings, encoder).run()  # nothing changed, but the means are missing
+    assert stats.chunks_embedded == 0
+    assert open_snapshot(settings.index_dir).language_direction is not None
+
+
+def test_language_means_add_and_remove_exactly():
+    means = LanguageMeans()
+    vectors = np.eye(3, dtype=np.float32)
+    means.add(["نص عربي هنا", "English text here", "More English"], vectors)
+    assert means.direction() is None  # one Arabic passage is too few to trust
+    means.add(["نص عربي آخر"], vectors[2:])
+    direction = means.direction()
+    assert direction is not None and direction[0] > 0 and direction[1] < 0
+    means.remove(["نص عربي آخر", "نص عربي هنا"], vectors[[2, 0]])
+    assert "ar" not in means.counts and means.direction() is None
+    again = LanguageMeans.from_json(json.loads(json.dumps(means.to_json())), 3)
+    assert again.counts == means.counts
+
+
+@pytest.mark.parametrize("record", [
+    [1, 2], {"ar": 5}, {"ar": {"passages": 0, "sum": [0, 0, 0]}}, {"ar": {"passages": 2, "sum": [0, 0]}},
+    {"ar": {"passages": 2, "sum": ["x", 0, 0]}}, {"ar": {"passages": True, "sum": [0, 0, 0]}},
+])
+def test_malformed_language_means_are_refused(record):
+    with pytest.raises(ValueError):
+        LanguageMeans.from_json(record, 3)
+
+
+# -- rawi eval --bilingual: the corpus of both languages, figures per pair ---------------------------------
+
+def _squad(paragraphs: list[list[tuple[str, str, str]]], title: str = "T") -> dict:
+    """One article per list; each paragraph (context, question id, question)."""
+    return {"data": [
+        {"title": f"{title}{i}", "paragraphs": [
+            {"context": c, "qas": [{"id": qid, "question": q, "answers": [{"text": c.split()[0], "answer_start": 0}]}]}
+            for c, qid, q in article
+        ]}
+        for i, article in enumerate(paragraphs)
+    ]}
+
+
+EN = [[("Alpha river floods the valley.", "a0", "What floods the valley?"),
+       ("Beta mountain rises high.", "a1", "What rises high?")],
+      [("Gamma lake freezes in winter.", "b0", "What freezes in winter?")]]
+AR = [[("نهر ألفا يغمر الوادي.", "a0", "ما الذي يغمر الوادي؟"),
+       ("جبل بيتا يرتفع عاليا.", "a1", "ما الذي يرتفع عاليا؟")],
+      [("بحيرة غاما تتجمد في الشتاء.", "b0", "ما الذي يتجمد في الشتاء؟")]]
+
+
+@pytest.fixture
+def parallel(tmp_path):
+    en, ar = tmp_path / "dev.en.json", tmp_path / "dev.ar.json"
+    en.write_text(json.dumps(_squad(EN)), encoding="utf-8")
+    ar.write_text(json.dumps(_squad(AR)), encoding="utf-8")
+    return en, ar
+
+
+def test_the_bilingual_corpus_takes_each_paragraph_once_alternating_languages(parallel, corpus_settings):
+    en, ar = parallel
+    run = evaluation.prepare(corpus_settings, en, None, None, bilingual=ar)
+    corpus = run.settings.corpus_dir
+    texts = {p.name: p.read_text(encoding="utf-8") for p in corpus.iterdir()}
+    # paragraph j of article i from the other (Arabic) file when i + j is even
+    assert "ألفا" in texts["000-00.txt"] and "Beta" in texts["000-01.txt"] and "Gamma" in texts["001-00.txt"]
+    pairs = {(q.id, q.question[:4]): q.pair for q in run.questions}
+    assert pairs == {("a0", "What"): "en->ar", ("a1", "What"): "en->en", ("b0", "What"): "en->en",
+                     ("a0", "ما ا"): "ar->ar", ("a1", "ما ا"): "ar->en", ("b0", "ما ا"): "ar->en"}
+    # each question's answer string is in the language its paragraph is indexed in
+    assert {q.contains_any for q in run.questions if q.id == "a0"} == {("نهر",)}
+
+
+def test_bilingual_split_marks_the_left_out_articles_unanswerable(parallel, corpus_settings):
+    en, ar = parallel
+    run = evaluation.prepare(corpus_settings, en, None, "even", bilingual=ar)
+    assert sorted(p.name for p in run.settings.corpus_dir.iterdir()) == ["000-00.txt", "000-01.txt"]
+    assert {q.pair for q in run.questions if not q.answerable} == {"en->none", "ar->none"}
+
+
+def test_a_file_that_is_not_parallel_is_refused(parallel, tmp_path, corpus_settings):
+    en, _ = parallel
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps(_squad(AR[:1])), encoding="utf-8")
+    with pytest.raises(ValueError, match="not parallel"):
+        evaluation.prepare(corpus_settings, en, None, None, bilingual=other)
+
+
+def test_reports_per_pair_and_the_sentence_figure():
+    from index.evaluation import QuestionResult, report_by_pair
+
+    results = [
+        QuestionResult("a", True, True, 1, True, 0.01, pair="en->ar", sentence_has_answer=True),
+        QuestionResult("b", True, True, 1, True, 0.01, pair="en->ar", sentence_has_answer=False),
+        QuestionResult("c", True, False, 2, True, 0.01, pair="en->ar"),
+        QuestionResult("d", False, False, None, False, 0.01, pair="en->none"),
+    ]
+    reports = report_by_pair(results)
+    assert set(reports) == {"en->ar", "en->none"}
+    assert reports["en->ar"].recall_at_1 == pytest.approx(2 / 3)
+    assert reports["en->ar"].sentence_at_1 == pytest.approx(0.5)
+    assert reports["en->none"].abstention_accuracy == 1.0 and reports["en->none"].recall_at_1 is None
