@@ -97,7 +97,7 @@ class Answerer:
             hits, answered = newest_first(one_per_article(hits), meta, margin=None), bool(hits)
         else:
             margin = self.settings.recency_margin if timing.by_date else self.settings.date_tie
-            hits = newest_first(hits, meta, margin)
+            hits = newest_first(hits, meta, margin, undated_last=timing.by_date)
         groups = snapshot.group_members([m.group_id for m in meta.values() if m.group_id])
         passages = [_passage(hit, parsed, meta, groups) for hit in hits[offset : offset + k]]
         return Answer(
@@ -160,10 +160,11 @@ def one_per_article(hits: list[Hit]) -> list[Hit]:
     return [h for h in hits if not (h.chunk.article_id in seen or seen.add(h.chunk.article_id))]
 
 
-def newest_first(hits: list[Hit], meta: dict[str, ArticleRow], margin: float | None) -> list[Hit]:
+def newest_first(hits: list[Hit], meta: dict[str, ArticleRow], margin: float | None, undated_last: bool = True) -> list[Hit]:
     """Hits whose score is within ``margin`` of the best (all of them for None) ordered newest
-    first, undated ones after the dated; the rest stay in score order after them. When articles
-    of different dates answer alike, the newest comes first."""
+    first; the rest stay in score order after them. When articles of different dates answer
+    alike, the newest comes first. ``undated_last``: a question about time puts undated
+    articles after the dated; otherwise they keep their places and only the dated ones swap."""
     if not hits:
         return hits
     top = hits[0].fused
@@ -174,8 +175,10 @@ def newest_first(hits: list[Hit], meta: dict[str, ArticleRow], margin: float | N
         row = meta.get(hit.chunk.article_id)
         return row.published_at if row is not None else ""
 
-    dated = sorted((h for h in near if stamp(h)), key=stamp, reverse=True)  # stable: score order within a date
-    return dated + [h for h in near if not stamp(h)] + rest
+    dated = iter(sorted((h for h in near if stamp(h)), key=stamp, reverse=True))  # stable within a date
+    if undated_last:
+        return list(dated) + [h for h in near if not stamp(h)] + rest
+    return [next(dated) if stamp(h) else h for h in near] + rest
 
 
 def sentence_score(cosine: float, sentence: str, question: Question) -> float:

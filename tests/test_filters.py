@@ -177,6 +177,9 @@ def test_an_index_from_before_the_new_columns_is_upgraded_without_embedding_agai
     generation = store.current_generation(settings.index_dir)
     rows = generation / store.ROWS
     db = sqlite3.connect(rows)
+    db.execute("DROP INDEX articles_by_published")
+    for table in ("sketches", "sketch_bands"):
+        db.execute(f"DROP TABLE {table}")
     for name, _ in store.ARTICLE_COLUMNS_V1:
         db.execute(f"ALTER TABLE articles DROP COLUMN {name}")
     db.execute("PRAGMA user_version = 0")
