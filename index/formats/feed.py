@@ -7,10 +7,8 @@ An entry's id is ``<path>#<guid or link>``; its source is the feed's title.
 
 from __future__ import annotations
 
-import json
-
-from ..articles import Article, CorpusScan, NotText, Skipped
-from .records import BadRecord, record_article
+from ..articles import CorpusScan, NotText
+from .records import scan_records
 
 
 def read_feed(raw: bytes, file_id: str) -> CorpusScan:
@@ -22,22 +20,8 @@ def read_feed(raw: bytes, file_id: str) -> CorpusScan:
         raise NotText(f"not an RSS or Atom feed with entries{problem}")
     source = (parsed.feed.get("title") or "").strip()
     language = (parsed.feed.get("language") or "").split("-")[0].lower()
-    articles: list[Article] = []
-    skipped: list[Skipped] = []
-    seen: set[str] = set()
-    for number, entry in enumerate(parsed.entries, 1):
-        record = entry_record(entry, source, language)
-        key = record.get("id") or record.get("url") or f"e{number}"
-        article_id = f"{file_id}#{key}"
-        try:
-            if article_id in seen:
-                raise BadRecord(f"another entry of this feed has the same id ({article_id})")
-            canonical = json.dumps(record, sort_keys=True, ensure_ascii=False).encode("utf-8")
-            articles.append(record_article(record, article_id, canonical))
-            seen.add(article_id)
-        except BadRecord as exc:
-            skipped.append(Skipped(file_id, f"entry {number}: {exc}", line=number))
-    return CorpusScan(articles, skipped)
+    records = (entry_record(entry, source, language) for entry in parsed.entries)
+    return scan_records(file_id, enumerate(records, 1), "entry")
 
 
 def entry_record(entry, source: str = "", language: str = "") -> dict[str, str]:

@@ -41,7 +41,7 @@ def read_json(raw: bytes, file_id: str) -> CorpusScan:
             raise NotText(str(exc)) from None
     if not isinstance(data, list):
         raise NotText(f"JSON {type(data).__name__}: expected an article object or a list of them")
-    return _records(file_id, ((n, item) for n, item in enumerate(data, 1)), "item")
+    return scan_records(file_id, ((n, item) for n, item in enumerate(data, 1)), "item")
 
 
 def read_jsonl(raw: bytes, file_id: str) -> CorpusScan:
@@ -57,10 +57,12 @@ def read_jsonl(raw: bytes, file_id: str) -> CorpusScan:
             except json.JSONDecodeError as exc:
                 yield number, BadRecord(f"not valid JSON ({exc.msg})")
 
-    return _records(file_id, parsed(), "line")
+    return scan_records(file_id, parsed(), "line")
 
 
-def _records(file_id: str, items, unit: str) -> CorpusScan:
+def scan_records(file_id: str, items, unit: str) -> CorpusScan:
+    """(position, record) pairs of one file -> its articles, ids ``<file>#<id, url or unit+position>``,
+    and the records skipped with their position (``unit``: "line", "item", "entry")."""
     articles: list[Article] = []
     skipped: list[Skipped] = []
     seen: set[str] = set()
