@@ -49,11 +49,11 @@ def file_url(api_url: str) -> str:
     return api_url[: -len("bot")] + "file/bot" if api_url.endswith("/bot") else api_url
 
 
-def build_application(settings: BotSettings, answerer: Any, k: int = 3) -> Application:
+def build_application(settings: BotSettings, answerer: Any, k: int = 3, generator: Any = None) -> Application:
     if not settings.token:
         raise MissingToken("no bot token: set TELEGRAM_BOT_TOKEN (from @BotFather) in the environment")
     quiet_http_logs()
-    rawi = Rawi(answerer, settings, k)
+    rawi = Rawi(answerer, settings, k, generator)
     application = (
         ApplicationBuilder()
         .token(settings.token)
@@ -85,9 +85,9 @@ def register(application: Application, rawi: Rawi) -> None:
     application.add_error_handler(rawi.error)
 
 
-def run(settings: BotSettings, answerer: Any, k: int = 3) -> None:
+def run(settings: BotSettings, answerer: Any, k: int = 3, generator: Any = None) -> None:
     """Long-poll Telegram until interrupted (Ctrl-C or SIGTERM)."""
-    application = build_application(settings, answerer, k)
+    application = build_application(settings, answerer, k, generator)
     log.info("rawi bot polling %s", settings.api_url.split("//")[-1].split("/")[0])
     # Log in (getMe) before run_polling: its start-up loop would log a rejected token's error,
     # whose message python-telegram-bot writes with the token in it, as a traceback.

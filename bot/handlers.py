@@ -29,7 +29,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 from index.filters import FilterError
 from index.question import MAX_QUESTION_CHARS, QuestionError, clean, language_of
 
-from . import render
+from . import render, stream
 from .callbacks import Callbacks, FullArticle, More, Page
 from .context import Conversations
 from .limits import QuestionLimit
@@ -71,8 +71,9 @@ def question_problem(text: str) -> tuple[str, dict] | None:
 class Rawi:
     """The bot's state (answerer, limits, conversations, buttons) and its handlers."""
 
-    def __init__(self, answerer: Any, settings: BotSettings, k: int = 3) -> None:
+    def __init__(self, answerer: Any, settings: BotSettings, k: int = 3, generator: Any = None) -> None:
         self.answerer = answerer
+        self.generator = generator  # index.generate.Generator when [generate] is enabled
         self.settings = settings
         self.k = settings.passages or k
         self.conversations = Conversations(settings.context_chats, settings.context_minutes * 60)
@@ -208,7 +209,7 @@ class Rawi:
                 except QuestionError:
                     await self.reply(message, render.escape(render.text(lang, "empty")))
                     return
-            await self.send_answer(context.bot, chat.id, answer, lang, asked, 0, reply_to=message)
+            await self.send_first_page(context.bot, chat.id, answer, lang, asked, message)
 
     async def not_text(self, update: Update, context: Context) -> None:
         """Stickers, photos, voice...: in private chats, and in groups when addressed to the bot."""
@@ -233,18 +234,42 @@ class Rawi:
 
     async def send_answer(
         self, bot: Any, chat_id: int, answer: Any, lang: str, asked: str, offset: int,
-        reply_to: Message | None = None,
-    ) -> Message | None:
-        messages = render.render_answer(answer, lang, first_number=offset + 1)
+        reply_to: Message | None = None, lead: str = "",
+    ) -> list[Message]:
+        """Send an answer's page; `lead` (the short answer block) goes above the first passage."""
+        reserve = render.LEAD_RESERVE if lead else 0
+        messages = render.render_answer(answer, lang, first_number=offset + 1, limit=render.MAX_MESSAGE - reserve)
         markup = self.keyboard(answer, lang, chat_id, asked, offset) if answer.answered else None
-        last = None
+        sent = []
         for i, html in enumerate(messages):
             keyboard = markup if i == len(messages) - 1 else None
+            if i == 0:
+                html = render.with_lead(lead, html) if answer.answered else html
             if i == 0 and reply_to is not None:
-                last = await self.reply(reply_to, html, keyboard)
+                sent.append(await self.reply(reply_to, html, keyboard))
             else:
-                last = await self.say(bot, chat_id, html, keyboard)
-        return last
+                sent.append(await self.say(bot, chat_id, html, keyboard))
+        return sent
+
+    async def send_first_page(self, bot: Any, chat_id: int, answer: Any, lang: str, asked: str, reply_to: Message) -> None:
+        """The first page of an answer, with its short answer above the passages: extracted by
+        rules, or written by the model while the passages are already there (bot/stream.py)."""
+        from index.extract import extract
+
+        extracted = extract(answer)
+        writing = self.generator is not None and answer.answered and bool(answer.passages)
+        lead = render.short_answer_html(extracted, lang, writing="" if writing else None)
+        sent = await self.send_answer(bot, chat_id, answer, lang, asked, 0, reply_to=reply_to, lead=lead)
+        if not writing or not sent:
+            return
+        from index.generate import request_for
+
+        request = await self.run(request_for, answer, self.answerer)
+        first = sent[0]
+        body = render.render_answer(answer, lang, limit=render.MAX_MESSAGE - render.LEAD_RESERVE)[0]
+        live = stream.LiveAnswer(bot, sent, body, first.reply_markup if len(sent) == 1 else None, lang, extracted,
+                                 NO_PREVIEW)
+        await stream.write_into(live, self.generator, request)
 
     def keyboard(self, answer: Any, lang: str, chat_id: int, asked: str, offset: int) -> InlineKeyboardMarkup | None:
         rows = []

@@ -40,6 +40,9 @@ TEXT: dict[str, dict[str, str]] = {
         "sources": "Articles I have read: {articles:,} ({passages:,} passages). The newest:",
         "unavailable": "The article index is not available right now. Please try again later.",
         "bad_filter": "I could not use that filter: {reason}. Write dates as since:2025-06-01, languages as lang:ar or lang:en.",
+        "extracted": "Extracted by rules from passage {n}.",
+        "generated": "Written by {model} from the passages below, and checked against them.",
+        "writing": "Writing a short answer from the passages below…",
         "start": (
             "<b>rawi</b> answers questions about the news articles it has read, in Arabic or English. "
             "It quotes the passages that answer, the answering sentence in bold, and names each article. "
@@ -82,6 +85,9 @@ TEXT: dict[str, dict[str, str]] = {
         "sources": "عدد المقالات التي قرأتها: {articles:,} (عدد المقاطع: {passages:,}). أحدثها:",
         "unavailable": "فهرس المقالات غير متاح الآن. حاول لاحقًا من فضلك.",
         "bad_filter": "لم أستطع استخدام هذا القيد: {reason}. اكتب التاريخ هكذا since:2025-06-01 واللغة lang:ar أو lang:en.",
+        "extracted": "مستخرج آليًا من المقطع {n}.",
+        "generated": "كتبه {model} من المقاطع أدناه، وجرى التحقق منه مقابلها.",
+        "writing": "جارٍ كتابة إجابة قصيرة من المقاطع أدناه…",
         "start": (
             "<b>راوي</b> يجيب عن أسئلتك حول الأخبار التي قرأها، بالعربية أو بالإنجليزية. "
             "يقتبس المقاطع التي تجيب، والجملة المجيبة بخط عريض، ويذكر كل مقال. "
@@ -259,6 +265,35 @@ def render_answer(answer, lang: str, first_number: int = 1, limit: int = MAX_MES
     for number, passage in enumerate(answer.passages, first_number):
         blocks.extend(passage_blocks(passage, number, limit))
     return pack(blocks, limit)
+
+
+# ---------------------------------------------------------------------------------------------
+# The short answer above the passages (index/short.py): extracted, being written, or written.
+
+LEAD_RESERVE = 1800  # room kept in the first message for the short answer block
+
+
+def short_answer_html(short, lang: str, writing: str | None = None) -> str:
+    """The block above the passages: the checked text so far while the model writes (`writing`),
+    else the short answer (a generated one, or one extracted by rules), marked as such; "" for none."""
+    parts = []
+    if writing is not None:
+        if writing:
+            parts.append(escape(writing))
+        elif short is not None and short.kind == "extracted":
+            parts.append(f"<b>{escape(short.text)}</b> [{short.citations[0]}]")
+        parts.append(f"<i>{escape(text(lang, 'writing'))}</i>")
+    elif short is not None and short.kind == "generated":
+        parts += [f"<b>{escape(short.text)}</b>", f"<i>{escape(text(lang, 'generated', model=short.model))}</i>"]
+    elif short is not None and short.kind == "extracted":
+        n = short.citations[0]
+        parts += [f"<b>{escape(short.text)}</b> [{n}]", f"<i>{escape(text(lang, 'extracted', n=n))}</i>"]
+    return "\n".join(parts)
+
+
+def with_lead(lead: str, message: str) -> str:
+    """A message with the short answer block above it."""
+    return f"{lead}\n\n{message}" if lead else message
 
 
 # ---------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ import numpy as np
 from . import ann, duplicates, store
 from .articles import Article, CorpusError, Skipped, scan
 from .chunks import Chunk, Chunker
-from .dates import sortable
+from .published import sortable
 from .encoder import Encoder
 from .languages import LanguageMeans
 from .lexical import LexicalIndex

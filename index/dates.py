@@ -1,73 +1,101 @@
-"""Publication dates as articles give them -> one sortable form.
+"""Dates in Arabic and English sentences, written for a reader of either language.
 
-Articles carry dates in many shapes: ISO 8601 (``2025-06-04``, ``2025-06-04T10:30:00+03:00``),
-RSS's RFC 822 (``Wed, 04 Jun 2025 10:30:00 GMT``), ``2025/06/04``. ``sortable`` turns each into
-``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:MM:SS`` in the publisher's own wall time (the day the article
-says it is), so plain string comparison orders them and a day filter is a string range.
-Anything unreadable is "" (undated): never a guess.
+Read (best first): a full date ("5 مارس 2024", "March 5, 2024", "2024-03-05"), a month and year
+("آذار 2023"), a weekday ("الأربعاء"), a year ("عام 2014", "in 2014"), a relative day ("أمس").
+Month names: English, and Arabic in both the Egyptian (يناير) and Levantine (كانون الثاني) series.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from dataclasses import dataclass
 
-_YMD = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
+from .numbers import fold
 
-
-def sortable(value: str) -> str:
-    """A publication date -> ``YYYY-MM-DD[THH:MM:SS]``, or "" when it cannot be read."""
-    value = (value or "").strip()
-    if not value:
-        return ""
-    for parse in (_iso, _rfc822, _ymd):
-        found = parse(value)
-        if found:
-            return found
-    return ""
-
-
-def _iso(value: str) -> str:
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return ""
-    if len(value) <= 10:
-        return moment.date().isoformat()
-    return moment.replace(tzinfo=None, microsecond=0).isoformat()
+MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+             "November", "December"]
+MONTHS_AR = ["يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر"]
+_LEVANTINE = ["كانون الثاني", "شباط", "آذار", "نيسان", "أيار", "حزيران", "تموز", "آب", "أيلول", "تشرين الأول",
+              "تشرين الثاني", "كانون الأول"]
+WEEKDAYS_EN = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+WEEKDAYS_AR = ["الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد"]
+RELATIVE = {"امس": ("yesterday", "أمس"), "yesterday": ("yesterday", "أمس"),
+            "الاسبوع الماضي": ("last week", "الأسبوع الماضي"), "last week": ("last week", "الأسبوع الماضي"),
+            "الشهر الماضي": ("last month", "الشهر الماضي"), "last month": ("last month", "الشهر الماضي"),
+            "العام الماضي": ("last year", "العام الماضي"), "last year": ("last year", "العام الماضي")}
 
 
-def _rfc822(value: str) -> str:
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return ""
-    return moment.replace(tzinfo=None, microsecond=0).isoformat() if moment else ""
+def _month_table() -> dict[str, int]:
+    table: dict[str, int] = {}
+    for number, names in enumerate(zip(MONTHS_EN, MONTHS_AR, _LEVANTINE), 1):
+        for name in names:
+            table[fold(name)[0]] = number
+        table[names[0][:3].lower()] = number
+    table[fold("إبريل")[0]] = 4
+    return table
 
 
-def _ymd(value: str) -> str:
-    match = _YMD.search(value)
-    if not match:
-        return ""
-    try:
-        return date(*(int(g) for g in match.groups())).isoformat()
-    except ValueError:
-        return ""
+_MONTHS = _month_table()
+_MONTH = "(?P<month>" + "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True)) + r")\.?"
+_WEEKDAYS = {fold(name)[0]: i for i, name in enumerate(WEEKDAYS_AR)} | {n.lower(): i for i, n in enumerate(WEEKDAYS_EN)}
+_B, _E = r"(?<![^\W\d_])", r"(?![^\W\d_])"  # word edges that work for Arabic script too
+_PATTERNS = [
+    re.compile(r"(?P<year>\d{4})-(?P<mnum>\d{2})-(?P<day>\d{2})"),
+    re.compile(rf"{_B}(?<!\d)(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:من\s+)?(?:(?:of|شهر)\s+)?{_MONTH}{_E}(?:\s*,?\s*(?:عام\s+|سنه\s+)?(?P<year>\d{{4}}))?"),
+    re.compile(rf"{_B}{_MONTH}\s+(?P<day>\d{{1,2}})(?!\d)(?:st|nd|rd|th)?{_E}(?:\s*,?\s*(?P<year>\d{{4}}))?"),
+    re.compile(rf"{_B}{_MONTH}\s+(?:(?:من\s+)?(?:عام|سنه)\s+)?(?P<year>\d{{4}})"),
+]
+_WEEKDAY = re.compile(r"(?<![^\W_])(?:يوم\s+)?[وب]?(?P<weekday>" + "|".join(map(re.escape, _WEEKDAYS)) + r")(?![^\W_])")
+_YEAR = re.compile(r"(?<!\d)(?P<year>1[89]\d\d|20\d\d)(?!\d)")
+_RELATIVE = re.compile(r"(?<![^\W_])(?P<rel>" + "|".join(map(re.escape, RELATIVE)) + r")(?![^\W_])")
 
 
-def parse_day(value: str) -> date:
-    """A ``--since`` / ``--until`` argument (``YYYY-MM-DD``) -> a date; ValueError with the reason."""
-    found = _ymd(value.strip()) if _YMD.fullmatch(value.strip()) else ""
-    if not found:
-        raise ValueError(f"not a date: {value!r} (use YYYY-MM-DD)")
-    return date.fromisoformat(found)
+@dataclass(frozen=True)
+class DateMention:
+    day: int | None = None
+    month: int | None = None
+    year: int | None = None
+    weekday: int | None = None
+    relative: str | None = None
+    start: int = 0  # span in the sentence
+    end: int = 0
 
 
-def day_of(stamp: str) -> date | None:
-    """The day of a ``sortable`` stamp, or None for an undated article."""
-    return date.fromisoformat(stamp[:10]) if stamp else None
+def find_date(sentence: str) -> DateMention | None:
+    """The most precise date the sentence states, or None."""
+    folded, where = fold(sentence)
+
+    def span(m: re.Match) -> dict:
+        return {"start": where[m.start()], "end": where[m.end() - 1] + 1}
+
+    for pattern in _PATTERNS:
+        m = pattern.search(folded)
+        if m:
+            groups = m.groupdict()
+            month = int(groups["mnum"]) if groups.get("mnum") else _MONTHS[m["month"].rstrip(".")]
+            day = int(groups["day"]) if groups.get("day") else None
+            year = int(groups["year"]) if groups.get("year") else None
+            if 1 <= month <= 12 and (day is None or 1 <= day <= 31):
+                return DateMention(day, month, year, **span(m))
+    for pattern, make in ((_WEEKDAY, lambda m: DateMention(weekday=_WEEKDAYS[m["weekday"]])),
+                          (_YEAR, lambda m: DateMention(year=int(m["year"]))),
+                          (_RELATIVE, lambda m: DateMention(relative=m["rel"]))):
+        m = pattern.search(folded)
+        if m:
+            mention = make(m)
+            return DateMention(**{**mention.__dict__, **span(m)})
+    return None
 
 
-def next_day(day: date) -> date:
-    return day + timedelta(days=1)
+def format_date(date: DateMention, lang: str) -> str:
+    ar = lang == "ar"
+    if date.relative:
+        return RELATIVE[date.relative][1 if ar else 0]
+    if date.weekday is not None:
+        return (WEEKDAYS_AR if ar else WEEKDAYS_EN)[date.weekday]
+    parts = [str(date.day)] if date.day else []
+    if date.month:
+        parts.append((MONTHS_AR if ar else MONTHS_EN)[date.month - 1])
+    if date.year:
+        parts.append(str(date.year))
+    return " ".join(parts)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date
 
-from .dates import next_day, parse_day
+from .published import next_day, parse_day
 from .question import QuestionError
 
 LANGUAGES = ("ar", "en")

@@ -6,6 +6,7 @@ nothing in ``index/`` reads the configuration file itself. The defaults here mat
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,6 +59,36 @@ class AnswerSettings:
     threshold: float = 0.3234
     recency_margin: float = 0.05  # "latest ..." questions: passages this close to the best, newest first
     date_tie: float = 0.01  # any question: passages this close to the best, newest first
+
+
+@dataclass(frozen=True)
+class GenerateSettings:
+    """[generate]: a short answer written by an OpenAI-compatible server the user names (index/generate.py)."""
+
+    enabled: bool = False
+    url: str = "http://127.0.0.1:8080/v1"  # llama-server's default; Ollama: http://127.0.0.1:11434/v1
+    model: str = "local"
+    api_key_env: str = "RAWI_GENERATE_API_KEY"  # the NAME of the environment variable holding the key
+    timeout: float = 30.0  # seconds for the whole reply
+    max_tokens: int = 256
+    temperature: float = 0.0
+    api_key: str = field(default="", repr=False)  # read from the environment by rawi/config.py; never in a file
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.enabled, bool):
+            raise ValueError("enabled must be true or false")
+        if not isinstance(self.url, str) or not self.url.startswith(("http://", "https://")):
+            raise ValueError(f"url must start with http:// or https:// (got {self.url!r})")
+        if not isinstance(self.model, str) or not self.model.strip():
+            raise ValueError("model must be a model name the server knows")
+        if not isinstance(self.api_key_env, str) or not re.fullmatch(r"(?:[A-Za-z_][A-Za-z0-9_]*)?", self.api_key_env):
+            raise ValueError(f"api_key_env must be the name of an environment variable (got {self.api_key_env!r})")
+        if not isinstance(self.timeout, (int, float)) or isinstance(self.timeout, bool) or self.timeout <= 0:
+            raise ValueError("timeout must be a positive number of seconds")
+        if not isinstance(self.max_tokens, int) or isinstance(self.max_tokens, bool) or self.max_tokens < 16:
+            raise ValueError("max_tokens must be an integer of at least 16")
+        if not isinstance(self.temperature, (int, float)) or not 0 <= self.temperature <= 2:
+            raise ValueError("temperature must be between 0 and 2")
 
 
 VECTOR_INDEX_TYPES = ("flat", "hnsw", "ivfpq")

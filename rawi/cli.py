@@ -143,7 +143,8 @@ def ask(obj: Context, question: str, index_dir: Path | None, k: int | None, json
     about "the latest", "today", "yesterday" or "this week" count days back from the newest
     article and cite the newest first.
     """
-    settings = obj.settings(index=index_dir).index
+    loaded = obj.settings(index=index_dir)
+    settings = loaded.index
     k = k or settings.retrieval.k
     from index.filters import FilterError, make_filter
 
@@ -156,14 +157,19 @@ def ask(obj: Context, question: str, index_dir: Path | None, k: int | None, json
         from index.service import open_answerer
 
         answerer = open_answerer(settings)
+        generator = _generator(loaded.generate)
         if question == "-":
-            _ask_stream(answerer, k, where)
+            _ask_stream(answerer, k, where, generator)
             return
         try:
             answer = answerer.ask(question, k=k, where=where)
         except QuestionError as exc:
             raise click.UsageError(str(exc)) from None
-    click.echo(json.dumps(answer_json(answer), ensure_ascii=False) if json_output else render_answer(answer))
+        short = _short_answer(answer, answerer, generator)
+    if json_output:
+        click.echo(json.dumps(answer_json(answer, short), ensure_ascii=False))
+    else:
+        click.echo(render_with_short(answer, short))
 
 
 @main.command("eval")
@@ -228,20 +234,40 @@ def _cell(value: object) -> str:
     return "-" if value is None else str(value)
 
 
-def _ask_stream(answerer, k: int, where) -> None:
+def _generator(settings):
+    """The [generate] client when enabled, else None (the openai library is not even imported)."""
+    if not settings.enabled:
+        return None
+    from index.generate import Generator
+
+    return Generator(settings)
+
+
+def _short_answer(answer, answerer, generator):
+    from index.generate import short_answer
+
+    return short_answer(answer, answerer, generator)
+
+
+def _ask_stream(answerer, k: int, where, generator=None) -> None:
     from index.question import QuestionError
 
     for line in sys.stdin:
         question = line.rstrip("\n")
         try:
-            record = answer_json(answerer.ask(question, k=k, where=where))
+            answer = answerer.ask(question, k=k, where=where)
+            record = answer_json(answer, _short_answer(answer, answerer, generator))
         except QuestionError as exc:
             record = {"question": question, "answered": False, "passages": [], "error": str(exc)}
         sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
         sys.stdout.flush()
 
 
-def answer_json(answer) -> dict:
+def answer_json(answer, short=None) -> dict:
+    return answer_json_short(answer_json_plain(answer), short)
+
+
+def answer_json_plain(answer) -> dict:
     return {
         "question": answer.question,
         "answered": answer.answered,
@@ -252,6 +278,36 @@ def answer_json(answer) -> dict:
             for p in answer.passages
         ],
     }
+
+
+def answer_json_short(record: dict, short) -> dict:
+    """Add the short answer to an answer's JSON: "answer": {text, citations, model, checked, kind}."""
+    if short is None:
+        return record
+    if short.kind == "abstained":
+        record["answered"] = False
+    record["answer"] = short.to_json()
+    return record
+
+
+def short_answer_lines(short, lang: str = "en") -> list[str]:
+    """The short answer block printed above the passages (empty when there is none)."""
+    if short is None or short.kind == "abstained":
+        return []
+    if short.kind == "extracted":
+        cites = "".join(f"[{n}]" for n in short.citations)
+        return [f"Answer (extracted from {cites}, by rules): {short.text}", ""]
+    return [f"Answer: {short.text}", f"  (written by {short.model} from the passages below, checked against them)", ""]
+
+
+def render_with_short(answer, short) -> str:
+    """The answer as printed: the short answer above the passages; a model's "no answer" declines."""
+    if short is not None and short.kind == "abstained":
+        import dataclasses
+
+        declined = render_answer(dataclasses.replace(answer, answered=False))
+        return f"{declined}\n(the model {short.model} read the passages and found no answer in them)"
+    return "\n".join(short_answer_lines(short) + [render_answer(answer)])
 
 
 def render_answer(answer) -> str:
@@ -295,7 +351,7 @@ def bot(obj: Context, index_dir: Path | None) -> None:
 
         answerer = open_answerer(settings.index)
         try:
-            run(settings.bot, answerer, settings.index.retrieval.k)
+            run(settings.bot, answerer, settings.index.retrieval.k, _generator(settings.generate))
         except BotError as exc:
             raise click.ClickException(str(exc)) from None
 

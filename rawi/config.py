@@ -14,7 +14,8 @@ from typing import Any
 
 from bot.settings import BotSettings
 from index.settings import (
-    AnswerSettings, ChunkSettings, EncoderSettings, IndexSettings, RetrievalSettings, VectorIndexSettings,
+    AnswerSettings, ChunkSettings, EncoderSettings, GenerateSettings, IndexSettings, RetrievalSettings,
+    VectorIndexSettings,
 )
 from index.feeds import FeedSettings
 from index.watch import WatchSettings
@@ -32,6 +33,7 @@ class Settings:
     bot: BotSettings
     path: Path | None
     watch: WatchSettings = WatchSettings()
+    generate: GenerateSettings = GenerateSettings()
     feeds: FeedSettings = FeedSettings()
 
 
@@ -70,7 +72,7 @@ def load(path: Path | None, corpus: Path | None = None, index: Path | None = Non
     elif explicit is not None:
         raise ConfigError(f"config file {chosen} does not exist")
     base = chosen.resolve().parent if chosen.is_file() else Path.cwd()
-    unknown = set(data) - {"corpus", "index", "encoder", "chunks", "retrieval", "answer", "bot", "watch", "feeds"}
+    unknown = set(data) - {"corpus", "index", "encoder", "chunks", "retrieval", "answer", "bot", "watch", "generate", "feeds"}
     if unknown:
         raise ConfigError(f"unknown section(s) in {chosen}: {', '.join(sorted(unknown))}")
     index_settings = IndexSettings(
@@ -86,6 +88,7 @@ def load(path: Path | None, corpus: Path | None = None, index: Path | None = Non
     return Settings(
         index_settings, _bot(data, base), chosen if chosen.is_file() else None,
         watch=_section(data, "watch", WatchSettings, base),
+        generate=_generate(data, base),
         feeds=_section(data, "feeds", FeedSettings, base),
     )
 
@@ -113,3 +116,13 @@ def _bot(data: dict, base: Path) -> BotSettings:
         raise ConfigError("[bot] allowed_chats must be a list of chat ids (integers)")
     values["allowed_chats"] = frozenset(chats)
     return _section({"bot": values}, "bot", BotSettings, base, token=os.environ.get("TELEGRAM_BOT_TOKEN", "").strip())
+
+
+def _generate(data: dict, base: Path) -> GenerateSettings:
+    values = data.get("generate", {})
+    if "api_key" in values:
+        raise ConfigError("[generate] api_key does not belong in a file: put the key in an environment variable "
+                          "and name that variable in api_key_env")
+    name = values.get("api_key_env", GenerateSettings.api_key_env)
+    key = os.environ.get(name, "").strip() if isinstance(name, str) and name else ""
+    return _section(data, "generate", GenerateSettings, base, api_key=key)

@@ -575,6 +575,12 @@ class FakeBotAPI:
             with self.cond:
                 self.state.messages[(chat_id, message_id)] = message
             return message
+        if method == "deleteMessage":
+            key = (int(params["chat_id"]), int(params["message_id"]))
+            with self.cond:
+                if self.state.messages.pop(key, None) is None:
+                    raise _Refused("message to delete not found")
+            return True
         raise _Refused(f"method {method} is not supported by the test server")
 
 

@@ -118,7 +118,8 @@ def test_answer_cites_the_passage_with_title_and_buttons(api, seed_answerer):
     assert "20 ألف حاوية" in plain
     title = seed_answerer.sources().newest[0].title
     assert title in plain
-    assert plain.lstrip().startswith("[1]")
+    # The number of the answering sentence, extracted by rules and marked so, above the passages.
+    assert plain.startswith("more than 20,000 [1]\n" + TEXT["en"]["extracted"].format(n=1) + "\n\n[1] ")
     # The answering sentence is in bold, inside its passage.
     assert any("20 ألف حاوية" in b for b in bold_parts(first.text))
     # "typing..." came before the reply.

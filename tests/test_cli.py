@@ -55,7 +55,10 @@ def test_ask_json_shape_and_the_cited_passage(indexed):
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 1
     answer = json.loads(lines[0])
-    assert list(answer) == ["question", "answered", "passages"]
+    assert list(answer) == ["question", "answered", "passages", "answer"]
+    # Without a model server: the number of the answering sentence, written for the asker, by rules.
+    assert answer["answer"] == {"text": "more than 20,000", "citations": [1], "model": None, "checked": True,
+                                "kind": "extracted"}
     assert answer["answered"] is True and len(answer["passages"]) == 2
     first = answer["passages"][0]
     assert list(first) == ["article", "title", "text", "sentence", "score", "published", "source", "url", "also_in"]

@@ -9,7 +9,9 @@ import tomllib
 import pytest
 
 from bot.settings import BotSettings
-from index.settings import AnswerSettings, ChunkSettings, EncoderSettings, RetrievalSettings, VectorIndexSettings
+from index.settings import (
+    AnswerSettings, ChunkSettings, EncoderSettings, GenerateSettings, RetrievalSettings, VectorIndexSettings,
+)
 from index.feeds import FeedSettings
 from index.watch import WatchSettings
 from rawi import config
@@ -18,14 +20,14 @@ from tests.conftest import ROOT
 SHIPPED = ROOT / "config.toml"
 SECTIONS = {
     "index": VectorIndexSettings, "encoder": EncoderSettings, "chunks": ChunkSettings, "retrieval": RetrievalSettings,
-    "answer": AnswerSettings, "watch": WatchSettings, "bot": BotSettings,
+    "answer": AnswerSettings, "watch": WatchSettings, "bot": BotSettings, "generate": GenerateSettings,
     "feeds": FeedSettings,
 }
 
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):
-    for name in ("RAWI_CONFIG", "RAWI_TELEGRAM_API_URL", "TELEGRAM_BOT_TOKEN"):
+    for name in ("RAWI_CONFIG", "RAWI_TELEGRAM_API_URL", "TELEGRAM_BOT_TOKEN", "RAWI_GENERATE_API_KEY"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -34,7 +36,7 @@ def test_every_setting_is_in_the_shipped_config_with_its_default_value(section):
     """The file people read is the truth: each key is there, and says what the code assumes."""
     data = tomllib.loads(SHIPPED.read_text(encoding="utf-8"))[section]
     for f in dataclasses.fields(SECTIONS[section]):
-        if f.name == "token":
+        if f.name in ("token", "api_key"):
             continue
         assert f.name in data, f"[{section}] {f.name} is not documented in config.toml"
         default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
@@ -79,6 +81,12 @@ def test_environment_supplies_the_token_and_api_url(monkeypatch):
         ("[watch]\ndebounce_seconds = -1\n", "debounce_seconds must be >= 0"),
         ("[answer.weights]\ndense = 1.0\ndenze = 2.0\n", "unknown feature(s) in [answer.weights]: denze"),
         ("[answer.weights]\ndense = 'high'\n", "values must be numbers"),
+        ("[generate]\napi_key = 'sk-123'\n", "api_key does not belong in a file"),
+        ("[generate]\nurl = 'localhost:8080'\n", "url must start with http:// or https://"),
+        ("[generate]\napi_key_env = 'sk-123'\n", "api_key_env must be the name of an environment variable"),
+        ("[generate]\ntimeout = 0\n", "timeout must be a positive number"),
+        ("[generate]\nenabled = 'yes'\n", "enabled must be true or false"),
+        ("[generate]\nmodle = 'x'\n", "unknown key(s) in [generate]: modle"),
         ("[feeds]\nurls = ['ftp://x/feed']\n", "urls must be http(s) addresses"),
         ("[feeds]\nfolder = '../out'\n", "folder must be a folder name inside the corpus folder"),
     ],
@@ -100,3 +108,12 @@ def test_without_any_config_file_the_defaults_apply(tmp_path, monkeypatch):
     settings = config.load(None)
     assert settings.path is None and settings.index.corpus_dir == tmp_path / "seeds"
     assert os.path.isabs(settings.index.index_dir)
+
+
+def test_the_generation_key_comes_from_the_variable_the_file_names(tmp_path, monkeypatch):
+    path = tmp_path / "config.toml"
+    path.write_text("[generate]\nenabled = true\napi_key_env = 'MY_LLM_KEY'\n", encoding="utf-8")
+    monkeypatch.setenv("MY_LLM_KEY", " sk-secret \n")
+    settings = config.load(path).generate
+    assert settings.enabled and settings.api_key == "sk-secret"
+    assert "sk-secret" not in repr(settings)

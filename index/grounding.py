@@ -1,0 +1,168 @@
+"""Is a written answer grounded in the passages it cites? The checks run before anything is shown.
+
+- every [n] names one of the cited passages, and the answer cites at least one;
+- every number it states (digits or words, Arabic or English: ``index/numbers.py``) is in a
+  passage cited by the same sentence (or, for a sentence citing none, by the answer);
+- it is in the question's language;
+- a reply saying the passages do not answer is an abstention, not an answer.
+
+While a reply streams in, ``shown_prefix`` gives the sentences that are complete and pass the
+same checks on their own, so a reader never sees a sentence that was not checked.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+
+from .numbers import fold, values
+from .question import language_of
+
+NO_ANSWER = "NO_ANSWER"  # what the prompt asks the model to reply when the passages do not answer
+MAX_CHARS = 1200
+MAX_SENTENCES = 4
+
+MARKER = re.compile(r"\[\s*([0-9٠-٩]+(?:\s*[,،]\s*[0-9٠-٩]+)*)\s*\]")
+_THINK = re.compile(r"<think>.*?(?:</think>|$)", re.DOTALL)
+_SENTENCE_END = re.compile(r"(?<=[.!?؟۔])\s+")
+_LEADING_MARKERS = re.compile(r"^(?:\s*\[[^\]\n]*\])+")
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
+
+_SOURCE_WORDS = r"(?:passages?|articles?|sources?|texts?|context|documents?|excerpts?)"
+_NO_ANSWER_EN = re.compile(
+    rf"\b{_SOURCE_WORDS}\b[^.]{{0,60}}\b(?:do|does|did)(?: not|n't|n’t)\b[^.]{{0,40}}"
+    r"\b(?:answer|say|state|mention|contain|provide|specify|include|give|address)"
+    r"|\b(?:cannot|can't|can’t|unable to) (?:answer|determine|tell|find)\b"
+    r"|\bno (?:information|mention) (?:about|of|on|regarding)\b"
+    rf"|\bnot (?:mentioned|stated|specified|provided|given) in the {_SOURCE_WORDS}",
+    re.IGNORECASE,
+)
+_AR_SOURCES = r"(?:المقاطع|المقطع|المقالات|المقال|النصوص|النص|المصادر|المعلومات)"
+_NO_ANSWER_AR = re.compile(
+    rf"(?:لا|لم) (?:تجيب|يجيب|تذكر|يذكر|تتضمن|يتضمن|تحتوي|يحتوي|تقدم|يقدم|تحدد|يحدد|توضح|يوضح|ترد|يرد|تشير|يشير)[^.]{{0,30}}{_AR_SOURCES}"
+    rf"|{_AR_SOURCES}[^.]{{0,40}}(?:لا|لم) (?:تجيب|يجيب|تذكر|يذكر|تتضمن|يتضمن|تحتوي|يحتوي|تقدم|يقدم|تحدد|يحدد|توضح|يوضح|ترد|يرد|تشير|يشير)"
+    r"|لا يمكن (?:الاجابه|تحديد)|لا تتوفر معلومات|لا توجد معلومات"
+)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One cited passage as the model is shown it: its number, article title, date and text."""
+
+    number: int
+    title: str
+    date: str
+    text: str
+
+    @cached_property
+    def numbers(self) -> set[Decimal]:
+        return values(self.title) | values(self.date) | values(self.text)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool  # shown as the answer
+    reason: str = ""  # why not (for the log line), "" when ok or abstained
+    abstained: bool = False  # the reply says the passages do not answer
+    text: str = ""  # the reply as shown (thinking removed, trimmed)
+    citations: tuple[int, ...] = field(default=())
+
+
+def clean_reply(text: str) -> str:
+    """The reply without a reasoning model's <think> block, trimmed."""
+    return _THINK.sub("", text).strip()
+
+
+def cited(text: str) -> list[int]:
+    """The passage numbers of every [n] (or [n, m]) marker, in order, repeats kept."""
+    return [int(n.translate(_DIGITS)) for m in MARKER.finditer(text) for n in re.split(r"\s*[,،]\s*", m.group(1))]
+
+
+def says_no_answer(text: str) -> bool:
+    """The sentinel the prompt asks for, or a phrase saying the passages do not answer in a reply
+    that gives nothing else: no citation, or one sentence without a number. ("The articles do not
+    mention China, but North Korea sent 20,000 containers [1]." is an answer, and is checked.)"""
+    if NO_ANSWER in text.upper().replace(" ", "_"):
+        return True
+    if not (_NO_ANSWER_EN.search(text) or _NO_ANSWER_AR.search(fold(text)[0])):
+        return False
+    return not cited(text) or (len(sentences(text)) == 1 and not values(MARKER.sub(" ", text)))
+
+
+def sentences(text: str) -> list[str]:
+    """The reply's sentences, each with the markers that follow its full stop ("... 20,000. [1]")."""
+    pieces: list[str] = []
+    for piece in _SENTENCE_END.split(text.strip()):
+        lead = _LEADING_MARKERS.match(piece)
+        if lead and pieces:
+            pieces[-1] += " " + lead.group().strip()
+            piece = piece[lead.end() :].strip()
+        if piece:
+            pieces.append(piece)
+    return pieces
+
+
+def _sentence_problem(sentence: str, sources: list[Source], lang: str, answer_cites: list[int]) -> str | None:
+    """Why one sentence cannot be shown, or None."""
+    own = cited(sentence)
+    wrong = [n for n in own if not 1 <= n <= len(sources)]
+    if wrong:
+        return f"citation [{wrong[0]}] names no cited passage (there are {len(sources)})"
+    bare = MARKER.sub(" ", sentence)
+    if any(ch.isalpha() for ch in bare) and language_of(bare) != lang:
+        return f"not in the question's language ({lang})"
+    allowed: set[Decimal] = set()
+    for n in set(own or answer_cites):
+        if 1 <= n <= len(sources):
+            allowed |= sources[n - 1].numbers
+    invented = [v for v in values(bare) if v not in allowed]
+    if invented:
+        return f"the number {invented[0]:f} is in no passage it cites"
+    return None
+
+
+def check(reply: str, sources: list[Source], lang: str) -> Verdict:
+    """The whole reply, once it has ended."""
+    text = clean_reply(reply)
+    if not text:
+        return Verdict(False, "empty reply")
+    if says_no_answer(text):
+        return Verdict(False, abstained=True, text=text)
+    parts = sentences(text)
+    if len(text) > MAX_CHARS or len(parts) > MAX_SENTENCES:
+        return Verdict(False, f"too long ({len(text)} characters, {len(parts)} sentences)")
+    answer_cites = cited(text)
+    if not answer_cites:
+        return Verdict(False, "cites no passage")
+    if any(ch.isalpha() for ch in MARKER.sub(" ", text)) and language_of(MARKER.sub(" ", text)) != lang:
+        return Verdict(False, f"not in the question's language ({lang})")
+    for sentence in parts:
+        problem = _sentence_problem(sentence, sources, lang, answer_cites)
+        if problem:
+            return Verdict(False, problem)
+    return Verdict(True, text=text, citations=tuple(sorted(set(answer_cites))))
+
+
+def shown_prefix(partial: str, sources: list[Source], lang: str) -> str:
+    """The leading sentences of a reply still streaming that are complete and pass on their own.
+
+    A sentence is complete once text that is not a marker follows it; one that cites nothing
+    waits for the end (the passages it may state numbers from are not known yet).
+    """
+    text = clean_reply(partial)
+    if "<think>" in partial and "</think>" not in partial:
+        return ""
+    if says_no_answer(text):
+        return ""
+    parts = sentences(text)
+    if not parts or len(text) > MAX_CHARS:
+        return ""
+    complete = parts[:-1]
+    shown: list[str] = []
+    for sentence in complete[:MAX_SENTENCES]:
+        if not cited(sentence) or _sentence_problem(sentence, sources, lang, []):
+            break
+        shown.append(sentence)
+    return " ".join(shown)

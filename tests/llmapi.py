@@ -1,0 +1,153 @@
+"""A small, real OpenAI-compatible chat-completions server on 127.0.0.1, with scripted replies.
+
+It speaks what llama-server, Ollama and vLLM speak: POST /v1/chat/completions with a JSON body,
+answered as server-sent events when "stream" is true (``data: {chunk}`` lines, a last chunk with
+finish_reason "stop", then ``data: [DONE]``), or as one JSON completion otherwise. Each request
+takes the next scripted reply (the last one repeats); every request body is recorded.
+
+    with FakeLLM() as llm:
+        llm.script(Reply("More than 20,000 containers [1]."))
+        ... point [generate] url at llm.base_url ...
+        llm.requests  # the JSON bodies received
+
+Faults: ``status`` 429 or 500 (with an OpenAI-style error body), ``delay`` seconds before the
+answer starts (longer than the client's timeout: a slow server), ``broken`` (the connection is
+dropped halfway through the stream), ``malformed`` (a data line that is not JSON).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str = ""
+    status: int = 200
+    delay: float = 0.0  # seconds before the answer starts
+    pause: float = 0.0  # seconds between streamed pieces
+    pieces: int = 0  # how many pieces the text is streamed in (0: one per word)
+    broken: bool = False  # drop the connection halfway through the stream
+    malformed: bool = False  # send a data line that is not JSON
+    finish: str = "stop"
+
+
+class FakeLLM:
+    def __init__(self, model: str = "test-model") -> None:
+        self.model = model
+        self.replies: list[Reply] = [Reply("")]
+        self.requests: list[dict[str, Any]] = []
+        self.authorizations: list[str] = []  # the Authorization header of each request
+        self.lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, name="fake-llm", daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def __enter__(self) -> FakeLLM:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def script(self, *replies: Reply) -> None:
+        with self.lock:
+            self.replies = list(replies)
+
+    def _next(self, body: dict[str, Any]) -> Reply:
+        with self.lock:
+            self.requests.append(body)
+            return self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
+
+    def _chunk(self, content: str | None, finish: str | None) -> bytes:
+        delta = {"role": "assistant", "content": content} if content is not None else {}
+        payload = {
+            "id": "chatcmpl-test", "object": "chat.completion.chunk", "created": int(time.time()), "model": self.model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        }
+        return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n".encode()
+
+    def _pieces(self, reply: Reply) -> list[str]:
+        words = reply.text.split(" ")
+        if not reply.pieces:
+            return [w + (" " if i < len(words) - 1 else "") for i, w in enumerate(words)]
+        size = max(1, -(-len(reply.text) // reply.pieces))
+        return [reply.text[i : i + size] for i in range(0, len(reply.text), size)]
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        llm = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+                if not self.path.rstrip("/").endswith("/chat/completions"):
+                    return self._json(404, {"error": {"message": "not found", "type": "invalid_request_error"}})
+                with llm.lock:
+                    llm.authorizations.append(self.headers.get("Authorization", ""))
+                reply = llm._next(body)
+                time.sleep(reply.delay)
+                if reply.status != 200:
+                    return self._json(reply.status, {"error": {"message": f"scripted {reply.status}", "type": "server_error"}})
+                if not body.get("stream"):
+                    message = {"role": "assistant", "content": reply.text}
+                    return self._json(200, {"id": "chatcmpl-test", "object": "chat.completion", "model": llm.model,
+                                            "choices": [{"index": 0, "message": message, "finish_reason": reply.finish}]})
+                try:
+                    self._stream(reply)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (a test of its timeout, or of a malformed reply)
+
+            def _json(self, status: int, payload: dict) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _write_chunk(self, data: bytes) -> None:
+                self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+                self.wfile.flush()
+
+            def _stream(self, reply: Reply) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                pieces = llm._pieces(reply)
+                for i, piece in enumerate(pieces):
+                    if reply.broken and i >= len(pieces) // 2:
+                        return self._reset()
+                    if reply.malformed and i == len(pieces) // 2:
+                        self._write_chunk(b'data: {"choices": [{"delta": {"content": "cut\n\n')
+                    self._write_chunk(llm._chunk(piece, None))
+                    time.sleep(reply.pause)
+                self._write_chunk(llm._chunk(None, reply.finish))
+                self._write_chunk(b"data: [DONE]\n\n")
+                self.wfile.write(b"0\r\n\r\n")
+                self.wfile.flush()
+
+            def _reset(self) -> None:
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.connection.close()
+                self.close_connection = True
+
+        return Handler

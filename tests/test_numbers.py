@@ -1,0 +1,116 @@
+"""Numbers, dates and the rule-extracted short answer: the pieces the checks and the no-server answer stand on."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from index.dates import find_date, format_date
+from index.extract import date_answer, number_answer
+from index.numbers import find_numbers, format_number, values
+from index.question import parse_question
+
+SEED_SENTENCE = ("ووفق تقارير استخباراتية دولية، فإن كوريا الشمالية زوّدت موسكو بكمّيات ضخمة من العتاد العسكري "
+                 "والذخيرة، تجاوزت 20 ألف حاوية ذخيرة، فضلاً عن إرسال جنود لدعم القوات الروسية")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("تجاوزت 20 ألف حاوية", [20000]),
+        ("More than 20,000 containers", [20000]),
+        ("٢٠٬٠٠٠ جندي و٢٠ ألف حاوية", [20000, 20000]),
+        ("٣٫٥ مليون", [3500000]),
+        ("1.5 million dollars and $5bn", [1500000, 5000000000]),
+        ("1.000.000 people", [1000000]),
+        ("3 آلاف جندي", [3000]),
+        ("three hundred and five soldiers", [305]),
+        ("twenty-five thousand", [25000]),
+        ("a million people", [1000000]),
+        ("خمسة وعشرون ألفا", [25000]),
+        ("ثلاثمائة جندي", [300]),
+        ("ألف حاوية", [1000]),
+        ("ألفين", [2000]),
+        ("عام 2014-2015", [2014, 2015]),
+        ("50% of", [50]),
+        ("آلاف المدنيين and thousands of people", []),  # "many", not a number
+        ("one of the reports, I'm sure", []),
+        ("the first and the second", []),
+    ],
+)
+def test_numbers_are_read_as_exact_values(text, expected):
+    assert [n.value for n in find_numbers(text)] == [Decimal(v) for v in expected]
+
+
+def test_spans_point_into_the_original_text():
+    text = "تجاوزتْ ٢٠ ألفَ حاوية"
+    [number] = find_numbers(text)
+    assert text[number.start : number.end] == "٢٠ ألفَ"
+
+
+@pytest.mark.parametrize(
+    ("value", "en", "ar"),
+    [(20000, "20,000", "20 ألف"), (20500, "20,500", "20,500"), (1500000, "1.5 million", "1.5 مليون"),
+     (2000000000, "2 billion", "2 مليار"), (305, "305", "305"), (Decimal("3.5"), "3.5", "3.5")],
+)
+def test_numbers_are_written_for_the_reader(value, en, ar):
+    assert (format_number(Decimal(value), "en"), format_number(Decimal(value), "ar")) == (en, ar)
+
+
+@given(st.integers(min_value=0, max_value=10**13), st.sampled_from(["en", "ar"]))
+def test_a_written_number_reads_back_as_the_same_value(value, lang):
+    assert values(format_number(Decimal(value), lang)) == {Decimal(value)}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question", "expected"),
+    [
+        (SEED_SENTENCE, "How many containers did the DPRK send?", "more than 20,000"),
+        (SEED_SENTENCE, "كم حاوية ذخيرة أرسلت كوريا الشمالية إلى روسيا؟", "أكثر من 20 ألف"),
+        ("Prices rose by about 5 percent in 2023.", "How much did prices rise?", "about 5%"),
+        ("The deal is worth $5bn, officials said in 2021.", "كم قيمة الصفقة؟", "5 مليار دولار"),
+        ("بلغت قيمة الصفقة نحو 1.5 مليار دولار", "How much was the deal worth?", "about 1.5 billion dollars"),
+        ("In 2019, at least 300 people died in 12 towns.", "How many people died?", "at least 300"),
+        ("It happened in 2019.", "How many people died?", None),  # a year is not a count
+    ],
+)
+def test_the_number_of_the_answering_sentence_written_for_the_asker(sentence, question, expected):
+    assert number_answer(sentence, parse_question(question)) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question", "expected"),
+    [
+        ("وصل سكرتير مجلس الأمن الروسي، سيرجي شويغو، الأربعاء، إلى بيونج يانج", "When did Shoigu arrive?", "Wednesday"),
+        ("The treaty was signed on June 19, 2024 in Pyongyang.", "متى وقعت المعاهدة؟", "19 يونيو 2024"),
+        ("وقعت المعاهدة في 19 حزيران 2024", "When was the treaty signed?", "19 June 2024"),
+        ("وقعت الاتفاقية في آذار 2023", "When was it signed?", "March 2023"),
+        ("The plant opened in 1998.", "متى افتتح المصنع؟", "1998"),
+        ("It was announced on 2024-03-05.", "When was it announced?", "5 March 2024"),
+        ("وصل أمس إلى موسكو", "When did he arrive?", "yesterday"),
+        ("He arrived in Moscow.", "When did he arrive?", None),
+    ],
+)
+def test_the_date_of_the_answering_sentence_written_for_the_asker(sentence, question, expected):
+    assert date_answer(sentence, parse_question(question)) == expected
+
+
+def test_a_date_keeps_its_span():
+    sentence = "signed on June 19, 2024 in Pyongyang"
+    date = find_date(sentence)
+    assert sentence[date.start : date.end] == "June 19, 2024" and format_date(date, "en") == "19 June 2024"
+
+
+ARABIC_AND_DIGITS = st.text(alphabet=st.sampled_from(list("٠١٢٣٤٥٦٧٨٩0123456789,.٬٫ ألفمليونارthousandmilion-وَ%$")), max_size=60)
+
+
+@given(st.one_of(st.text(max_size=80), ARABIC_AND_DIGITS), st.sampled_from(["How many?", "متى؟", "كم؟", "When?"]))
+def test_any_text_reads_without_error_and_spans_stay_inside(text, question):
+    for number in find_numbers(text):
+        assert 0 <= number.start < number.end <= len(text)
+    parsed = parse_question(question)
+    for answer in (number_answer(text, parsed), date_answer(text, parsed)):
+        assert answer is None or answer.strip()
