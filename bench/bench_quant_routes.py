@@ -194,7 +194,7 @@ def main() -> None:
         sides = {"torch-fp32": lambda b: plain.encode(b, batch_size=32, normalize_embeddings=True)}
         sides |= {r: (lambda e: lambda b: e.encode(b, batch_size=32))(e) for r, e in encoders.items()}
         seconds = {name: [] for name in sides}
-        for name, encode in sides.items():
+        for encode in sides.values():
             encode(texts[:8])  # warm
         for _ in range(args.repeats):
             for name, encode in sides.items():

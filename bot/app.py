@@ -27,7 +27,7 @@ from .transport import LoggedRequest
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 CONCURRENT_UPDATES = 64
 
 
@@ -49,11 +49,13 @@ def file_url(api_url: str) -> str:
     return api_url[: -len("bot")] + "file/bot" if api_url.endswith("/bot") else api_url
 
 
-def build_application(settings: BotSettings, answerer: Any, k: int = 3, generator: Any = None) -> Application:
+def build_application(
+    settings: BotSettings, answerer: Any, k: int = 3, generator: Any = None, index_name: str = ""
+) -> Application:
     if not settings.token:
         raise MissingToken("no bot token: set TELEGRAM_BOT_TOKEN (from @BotFather) in the environment")
     quiet_http_logs()
-    rawi = Rawi(answerer, settings, k, generator)
+    rawi = Rawi(answerer, settings, k, generator, index_name)
     application = (
         ApplicationBuilder()
         .token(settings.token)
@@ -80,15 +82,17 @@ def register(application: Application, rawi: Rawi) -> None:
     application.add_handler(CommandHandler("new", rawi.new))
     application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.COMMAND, rawi.unknown_command))
     application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT, rawi.question))
+    # An edited question is asked again: the person fixed a typo and waits for the answer.
+    application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.TEXT & ~filters.COMMAND, rawi.question))
     application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, rawi.not_text))
     application.add_handler(CallbackQueryHandler(rawi.button))
     application.add_error_handler(rawi.error)
 
 
-def run(settings: BotSettings, answerer: Any, k: int = 3, generator: Any = None) -> None:
-    """Long-poll Telegram until interrupted (Ctrl-C or SIGTERM)."""
-    application = build_application(settings, answerer, k, generator)
-    log.info("rawi bot polling %s", settings.api_url.split("//")[-1].split("/")[0])
+def run(settings: BotSettings, answerer: Any, k: int = 3, generator: Any = None, index_name: str = "") -> None:
+    """Long-poll Telegram until interrupted (Ctrl-C or SIGTERM); once started, one INFO line
+    says which bot answers from which index (see ``Rawi.announce``)."""
+    application = build_application(settings, answerer, k, generator, index_name)
     # Log in (getMe) before run_polling: its start-up loop would log a rejected token's error,
     # whose message python-telegram-bot writes with the token in it, as a traceback.
     loop = asyncio.new_event_loop()

@@ -27,7 +27,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from index.filters import FilterError
-from index.question import MAX_QUESTION_CHARS, QuestionError, clean, language_of
+from index.question import MAX_QUESTION_CHARS, NoContent, QuestionError, clean, is_small_talk, language_of
 
 from . import render, stream
 from .callbacks import Callbacks, FullArticle, More, Page
@@ -71,9 +71,12 @@ def question_problem(text: str) -> tuple[str, dict] | None:
 class Rawi:
     """The bot's state (answerer, limits, conversations, buttons) and its handlers."""
 
-    def __init__(self, answerer: Any, settings: BotSettings, k: int = 3, generator: Any = None) -> None:
+    def __init__(
+        self, answerer: Any, settings: BotSettings, k: int = 3, generator: Any = None, index_name: str = ""
+    ) -> None:
         self.answerer = answerer
         self.generator = generator  # index.generate.Generator when [generate] is enabled
+        self.index_name = index_name or "its index"  # named in the start-up line
         self.settings = settings
         self.k = settings.passages or k
         self.conversations = Conversations(settings.context_chats, settings.context_minutes * 60)
@@ -198,6 +201,9 @@ class Rawi:
             key, values = problem
             await self.reply(message, render.escape(render.text(lang, key, **values)))
             return
+        if is_small_talk(text):  # "hi" is no follow-up to the last question: say what rawi does
+            await self.reply(message, render.help_text(lang, full=False))
+            return
         async with self.chat_lock(chat.id):
             asked = self.conversations.question(chat.id, text)
             async with self.typing(context.bot, chat.id):
@@ -205,6 +211,8 @@ class Rawi:
                     answer = await self.run(self.answerer.ask, asked, self.k, 0)
                 except FilterError as exc:
                     await self.reply(message, render.escape(render.text(lang, "bad_filter", reason=exc)))
+                except NoContent:  # a lone word, a word repeated: nothing to look up
+                    await self.reply(message, render.help_text(lang, full=False))
                     return
                 except QuestionError:
                     await self.reply(message, render.escape(render.text(lang, "empty")))
@@ -295,7 +303,7 @@ class Rawi:
     # -- buttons ---------------------------------------------------------------------------
 
     async def button(self, update: Update, context: Context) -> None:
-        query: CallbackQuery = update.callback_query
+        query: CallbackQuery = update.callback_query  # type: ignore[assignment]  # registered for these only
         chat = update.effective_chat
         user = update.effective_user
         if chat is None or query.message is None:
@@ -375,6 +383,22 @@ class Rawi:
                 await application.bot.set_my_commands(commands, language_code=code)
             except TelegramError as exc:
                 log.warning("could not set the command menu (%s): %s", lang, exc)
+        await self.announce(application)
+
+    async def announce(self, application: Any) -> None:
+        """One line at start: which bot, which index, how many articles (or why none yet)."""
+        from index.errors import USER_ERRORS
+
+        name = f"@{application.bot.username}" if application.bot.username else "the bot"
+        try:
+            sources = await self.run(self.answerer.sources, 0)
+        except USER_ERRORS as exc:
+            log.warning("rawi bot %s started; %s is not available yet (%s)", name, self.index_name, exc)
+            return
+        log.info(
+            "rawi bot %s answering from %s: %d articles, %d passages",
+            name, self.index_name, sources.articles, sources.passages,
+        )
 
     async def post_shutdown(self, application: Any) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)

@@ -22,6 +22,7 @@ TEXT: dict[str, dict[str, str]] = {
         "more": "More passages ▸",
         "full": "Full article",
         "article_n": "Article {n}",
+        "weak": "loosely related",
         "no_more": "No more passages for this question.",
         "empty": "Please send your question in words, in Arabic or English.",
         "too_long": "That message is {n:,} characters long; please ask in fewer than {max:,}.",
@@ -67,6 +68,7 @@ TEXT: dict[str, dict[str, str]] = {
         "more": "◂ مقاطع أخرى",
         "full": "المقال كاملًا",
         "article_n": "المقال {n}",
+        "weak": "صلة ضعيفة",
         "no_more": "لا توجد مقاطع أخرى لهذا السؤال.",
         "empty": "أرسل سؤالك بالكلمات، بالعربية أو بالإنجليزية، من فضلك.",
         "too_long": "طول هذه الرسالة {n:,} حرفًا؛ اطرح سؤالك في أقل من {max:,} حرف من فضلك.",
@@ -219,25 +221,33 @@ def _passage_renderer(passage) -> Callable[[int, int], str]:
     return render
 
 
-def passage_blocks(passage, number: int, limit: int = MAX_MESSAGE) -> list[str]:
-    """One passage as HTML blocks: a numbered title line, then the passage quoted (cut if huge)."""
-    heading = f"<b>[{number}]</b> {title_html(passage.title, passage.url)}{_dated(passage)}"
+def article_line(passage) -> str:
+    """The article's title (linked), then its source and date: a news answer needs its date."""
+    details = _details(getattr(passage, "source", ""), getattr(passage, "published", ""))
+    copies = getattr(passage, "also_in", ())  # syndicated copies of the cited article
+    also = "; ".join(" · ".join(x for x in (source, date) if x) for source, date, _ in copies)
+    details += f"\n{escape('also in: ' + also)}" if also else ""
+    return title_html(passage.title, passage.url) + (f"\n<i>{details}</i>" if details else "")
+
+
+def _details(*values: str) -> str:
+    return " · ".join(escape(" ".join(v.split())[:200]) for v in values if v and v.strip())
+
+
+def passage_blocks(passage, number: int, limit: int = MAX_MESSAGE, titled: bool = True, lang: str = "en") -> list[str]:
+    """One passage as HTML blocks: its number (after the article's title and date, unless
+    ``titled`` is False: the article was named above), then the passage quoted (cut if huge).
+    A weak passage, shown only to fill up the page, says so."""
+    number_html = f"<b>[{number}]</b>"
+    if getattr(passage, "weak", False):
+        number_html += f" <i>({escape(text(lang, 'weak'))})</i>"
+    heading = f"{number_html} {article_line(passage)}" if titled else number_html
     body = _stripped(passage)
     budget = limit - tg_len(heading) - tg_len("\n<blockquote></blockquote>")
     pieces = split_text(body.text, _passage_renderer(body), budget) if body.text else [""]
     blocks = [f"{heading}\n<blockquote>{pieces[0]}</blockquote>"]
-    blocks += [f"<b>[{number}]</b>\n<blockquote>{piece}</blockquote>" for piece in pieces[1:]]
+    blocks += [f"<b>[{number}]</b>\n<blockquote>{piece}</blockquote>" for piece in pieces[1:]]  # continued
     return blocks
-
-
-def _dated(passage) -> str:
-    """" · source, date" and the other copies ("also in: ..."), when the article gives them."""
-    details = ", ".join(x for x in (getattr(passage, "source", ""), getattr(passage, "published", "")) if x)
-    line = f" · {escape(details)}" if details else ""
-    copies = getattr(passage, "also_in", ())
-    if copies:
-        line += "\n" + escape("also in: " + "; ".join(", ".join(x for x in (s, d) if x) for s, d, _ in copies))
-    return line
 
 
 class _Stripped:
@@ -262,9 +272,19 @@ def render_answer(answer, lang: str, first_number: int = 1, limit: int = MAX_MES
     if not answer.answered or not answer.passages:
         return [escape(text(lang, "no_answer"))]
     blocks = []
-    for number, passage in enumerate(answer.passages, first_number):
-        blocks.extend(passage_blocks(passage, number, limit))
+    for group in by_article(list(enumerate(answer.passages, first_number))):
+        for i, (number, passage) in enumerate(group):
+            blocks.extend(passage_blocks(passage, number, limit, titled=i == 0, lang=lang))
     return pack(blocks, limit)
+
+
+def by_article(numbered: list) -> list[list]:
+    """(number, passage) pairs grouped by article, in the order each article is first cited:
+    one title per article, however many of its passages answer."""
+    groups: dict[str, list] = {}
+    for number, passage in numbered:
+        groups.setdefault(passage.article_id, []).append((number, passage))
+    return list(groups.values())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -302,12 +322,15 @@ def with_lead(lead: str, message: str) -> str:
 
 def render_article(article, lang: str, limit: int = MAX_MESSAGE) -> list[str]:
     """A whole article in parts: title (linked), source and date, then its paragraphs."""
-    details = " · ".join(escape(" ".join(v.split())[:200]) for v in (article.source, article.published) if v)
+    details = _details(article.source, article.published)
     header = title_html(article.title, article.url) + (f"\n{details}" if details else "")
     budget = limit - 64  # room for the "part 2 of 3" line added below
     blocks = [header]
-    for paragraph in (article.text or "").split("\n"):
-        paragraph = paragraph.strip()
+    title = " ".join((article.title or "").split())
+    paragraphs = [p.strip() for p in (article.text or "").split("\n") if p.strip()]
+    if paragraphs and " ".join(paragraphs[0].split()) == title:
+        paragraphs = paragraphs[1:]  # the title line of the text: already the header
+    for paragraph in paragraphs:
         if paragraph:
             blocks.extend(split_text(paragraph, lambda a, b, p=paragraph: escape(p[a:b]), budget))
     parts = pack(blocks, budget, separator="\n")

@@ -26,12 +26,3 @@ class BotSettings:
     request_timeout: float = 10.0
     # Threads that run retrieval (CPU work) off the event loop.
     workers: int = 2
-
-    def __post_init__(self) -> None:
-        positive = ("questions_per_minute", "context_chats", "context_minutes", "messages_per_second",
-                    "chat_messages_per_second", "chat_burst", "workers", "request_timeout")
-        for name in positive:
-            if getattr(self, name) <= 0:
-                raise TypeError(f"{name} must be positive")
-        if self.passages < 0 or self.poll_timeout < 0:
-            raise TypeError("passages and poll_timeout must not be negative")

@@ -16,9 +16,9 @@ import numpy as np
 
 from .abstain import NO_EVIDENCE, Evidence, probability
 from .encoder import Encoder
+from .filters import ArticleFilter, parse_inline
 from .normalize import normalize, tokens
 from .question import Question, language_of, parse_question
-from .filters import ArticleFilter, parse_inline
 from .recency import named_source, narrowed, read_time, window
 from .retrieval import Hit, Retriever
 from .settings import AnswerSettings
@@ -26,6 +26,10 @@ from .store import ArticleRow, LiveIndex
 
 
 EVIDENCE_HITS = 3  # the evidence reads the best lexical score among the top passages
+# A passage scoring this far below the first is not another answer, only the next closest text,
+# shown to fill up to k: it is marked weak. On the seed corpus the passages of the article that
+# answers lie within 0.02 of each other, and an article on another subject 0.1-0.2 below.
+FILLER_MARGIN = 0.05
 
 
 @dataclass(frozen=True)
@@ -37,9 +41,11 @@ class Passage:
     sentence: str  # the sentence in it that answers best
     sentence_start: int  # offsets of `sentence` inside `text`
     sentence_end: int
-    score: float  # cosine of question and passage
+    score: float  # the score the passages are ranked by (retrieval.py): passages come in its order
     chunk_id: int
-    published: str = ""  # the article's date as it gives it ("" when undated)
+    cosine: float = 0.0  # of question and passage alone
+    weak: bool = False  # filler: far below the first passage, or another article that would not answer alone
+    published: str = ""  # of its article (front matter), as written there
     source: str = ""
     also_in: tuple[tuple[str, str, str], ...] = ()  # other copies of the article: (source, published, url)
 
@@ -80,17 +86,18 @@ class Answerer:
         source = "" if where.source else named_source(parsed.text, snapshot.sources())
         timing = read_time(parsed.text, source)
         days = window(timing.kind, snapshot.newest_published())
-        where = narrowed(replace(where, source=where.source or source), *days)
-        if where is None:  # e.g. --until before "this week": no day left
+        narrowed_to = narrowed(replace(where, source=where.source or source), *days)
+        if narrowed_to is None:  # e.g. --until before "this week": no day left
             return Answer(question, False, [], snapshot.generation)
-        allowed = snapshot.chunk_ids_where(where) if where else None
+        allowed = snapshot.chunk_ids_where(narrowed_to) if narrowed_to else None
         ranking = self.retriever.rank(snapshot, parsed.text, allowed=allowed)
         # Enough distinct passages for this page, one more to know whether there is a next
         # page, and the top 3 that the evidence reads (more when dates reorder them).
         wanted = max(offset + k + 1, EVIDENCE_HITS)
         meta = snapshot.article_meta([h.chunk.article_id for h in ranking.hits])
         hits = distinct(original_copies(ranking.hits, meta), 3 * wanted if timing.by_date else wanted)
-        found = evidence(hits, parsed, float(ranking.query_vector @ self._empty_passage))
+        null = float(ranking.query_vector @ self._empty_passage)
+        found = evidence(hits, parsed, null)
         confidence = probability(found, self.settings)
         answered = confidence >= self.settings.threshold
         if timing.topicless:  # "what happened yesterday?": the newest articles of the window
@@ -99,11 +106,26 @@ class Answerer:
             margin = self.settings.recency_margin if timing.by_date else self.settings.date_tie
             hits = newest_first(hits, meta, margin, undated_last=timing.by_date)
         groups = snapshot.group_members([m.group_id for m in meta.values() if m.group_id])
-        passages = [_passage(hit, parsed, meta, groups) for hit in hits[offset : offset + k]]
+        page = range(offset, min(offset + k, len(hits)))
+        passages = [
+            _passage(hits[n], parsed, not timing.topicless and self._weak(hits, n, parsed, null, confidence), meta, groups)
+            for n in page
+        ]
         return Answer(
             question, answered, passages, snapshot.generation,
             has_more=len(hits) > offset + k, confidence=confidence, evidence=found,
         )
+
+    def _weak(self, hits: list[Hit], n: int, question: Question, null: float, confidence: float) -> bool:
+        """Is passage n only filling up to k? When nothing answers, all are; otherwise one that
+        scores far below the first, or one from another article that the abstention model,
+        reading it as if it came first, would decline."""
+        hit, top = hits[n], hits[0]
+        if confidence < self.settings.threshold or hit.fused < top.fused - FILLER_MARGIN:
+            return True
+        if hit.chunk.article_id == top.chunk.article_id:
+            return False  # context of the answer
+        return probability(evidence(hits[n:], question, null), self.settings) < self.settings.threshold
 
     @cached_property
     def _empty_passage(self) -> np.ndarray:
@@ -119,18 +141,18 @@ class Answerer:
         return Sources(snapshot.manifest.articles, snapshot.manifest.chunks, snapshot.newest_articles(newest))
 
 
-def _passage(hit: Hit, question: Question, meta: dict[str, ArticleRow], groups: dict[str, list[ArticleRow]]) -> Passage:
+def _passage(
+    hit: Hit, question: Question, weak: bool, meta: dict[str, ArticleRow], groups: dict[str, list[ArticleRow]]
+) -> Passage:
     chunk = hit.chunk
-    text = chunk.text
-    scored = [(sentence_score(s.cosine, text[s.start : s.end], question), s.start, s.end) for s in hit.sentences]
-    _, start, end = max(scored) if scored else (0.0, 0, len(text))
+    start, end = answering_sentence(hit, question)
     article = meta.get(chunk.article_id)
     copies = groups.get(article.group_id, []) if article is not None and article.group_id else []
     return Passage(
         article_id=chunk.article_id, title=chunk.title, url=chunk.url, text=chunk.text,
         sentence=chunk.text[start:end], sentence_start=start, sentence_end=end,
-        score=round(hit.dense, 4), chunk_id=chunk.id,
-        published=article.published if article else "", source=article.source if article else "",
+        score=round(hit.fused, 4), chunk_id=chunk.id, cosine=round(hit.dense, 4), weak=weak,
+        published=chunk.published, source=chunk.source,
         also_in=tuple((c.source or c.id, c.published, c.url) for c in copies if c.id != chunk.article_id),
     )
 
@@ -179,6 +201,18 @@ def newest_first(hits: list[Hit], meta: dict[str, ArticleRow], margin: float | N
     if undated_last:
         return list(dated) + [h for h in near if not stamp(h)] + rest
     return [next(dated) if stamp(h) else h for h in near] + rest
+
+
+def answering_sentence(hit: Hit, question: Question) -> tuple[int, int]:
+    """The span of the passage's sentence that answers best. Headlines and section headings
+    (and a line that repeats the article's title) are context, never the answer, unless the
+    passage holds nothing else."""
+    text = hit.chunk.text
+    title = " ".join(hit.chunk.title.split())
+    prose = [s for s in hit.sentences if not s.heading and " ".join(text[s.start : s.end].split()) != title]
+    scored = [(sentence_score(s.cosine, text[s.start : s.end], question), s.start, s.end) for s in prose or hit.sentences]
+    _, start, end = max(scored) if scored else (0.0, 0, len(text))
+    return start, end
 
 
 def sentence_score(cosine: float, sentence: str, question: Question) -> float:

@@ -143,8 +143,20 @@ def _front_matter(block: str) -> dict[str, str]:
         key, sep, value = line.partition(":")
         key = key.strip().lower()
         if sep and key in _META_KEYS:
-            meta[key] = value.strip().strip("\"'")
+            meta[key] = _unquote(value.strip())
     return meta
+
+
+def _unquote(value: str) -> str:
+    """YAML's rule for a scalar: quotes that open and close the whole value are dropped (with
+    their escapes: a backslash inside double quotes, ``''`` inside single ones); any other quote
+    is part of the text and stays (``Minister: "we will not resign"``)."""
+    inner = value[1:-1]
+    if len(value) >= 2 and value[0] == value[-1] == '"' and '"' not in re.sub(r"\\.", "", inner):
+        return re.sub(r"\\(.)", r"\1", inner)
+    if len(value) >= 2 and value[0] == value[-1] == "'" and "'" not in inner.replace("''", ""):
+        return inner.replace("''", "'")
+    return value
 
 
 def read_article(path: Path, article_id: str) -> Article:

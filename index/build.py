@@ -22,6 +22,7 @@ import sqlite3
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -290,8 +291,8 @@ Stored = tuple[np.ndarray, np.ndarray]  # a chunk's vector and its sentences' ve
 class Vectors:
     """The two FAISS indexes of a generation: chunk vectors, and sentence vectors under derived ids."""
 
-    chunks: object  # faiss.IndexIDMap2
-    sentences: object  # faiss.IndexIDMap2
+    chunks: Any  # faiss.IndexIDMap2 (faiss ships no type hints)
+    sentences: Any  # faiss.IndexIDMap2
 
     @classmethod
     def empty(cls, dimension: int) -> "Vectors":

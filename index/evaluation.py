@@ -35,7 +35,7 @@ from .normalize import normalize
 from .question import language_of
 from .service import open_answerer
 from .settings import IndexSettings
-from .store import writer_lock
+from .store import FORMAT_VERSION, writer_lock
 
 
 @dataclass(frozen=True)
@@ -304,7 +304,8 @@ def prepare(
     base = settings.index_dir.parent / "eval"
     if is_squad(file):
         source = paragraphs or file
-        folder = workspace(base, source.resolve(), split, *([bilingual.resolve()] if bilingual else []))
+        # A new index format needs a new index: the format is part of the workspace's name.
+        folder = workspace(base, source.resolve(), split, FORMAT_VERSION, *([bilingual.resolve()] if bilingual else []))
         write_squad_corpus(source, folder / "corpus", split, other=bilingual)
         questions = (
             read_bilingual_questions(file, bilingual, split) if bilingual else read_squad_questions(file, split, paragraphs)
@@ -312,7 +313,7 @@ def prepare(
         return EvalRun(replace(settings, corpus_dir=folder / "corpus", index_dir=folder / "index"), questions)
     if bilingual:
         raise ValueError("--bilingual needs a SQuAD-format .json question file")
-    folder = workspace(base, settings.corpus_dir.resolve())
+    folder = workspace(base, settings.corpus_dir.resolve(), FORMAT_VERSION)
     return EvalRun(replace(settings, index_dir=folder / "index"), read_seed_questions(file))
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
+from functools import cache
 
 from .normalize import normalize, tokens
 
@@ -22,6 +24,53 @@ _KINDS = [
 
 class QuestionError(ValueError):
     """The question cannot be asked; the message is one polite line."""
+
+
+class NoContent(QuestionError):
+    """A greeting, a lone word, a word repeated: nothing to look up. The reply says what rawi does."""
+
+    def __init__(self, greeting: bool) -> None:
+        super().__init__(
+            "that is not a question about the news: rawi answers questions about the articles it "
+            'has read, in Arabic or English, e.g. "Who arrived in Pyongyang on Wednesday?"'
+        )
+        self.greeting = greeting
+
+
+# Words that carry no request: greetings, thanks, small talk (matched as index terms).
+_SMALL_TALK_RAW = """
+    hi hello hey hiya yo greetings thanks thank thx ok okay bye goodbye please good morning
+    evening afternoon night welcome test testing start help
+    مرحبا مرحبًا أهلا اهلا أهلًا سلام السلام عليكم وعليكم شكرا شكرًا صباح مساء الخير النور هلا
+    تحية مع السلامة
+"""
+_QUESTION_WORDS = re.compile(
+    r"[?؟]|\b(?:who|whom|whose|what|when|where|why|how|which)\b"
+    r"|(?:^|\s)(?:من|ما|ماذا|متي|اين|لماذا|كيف|كم|هل|اي|بكم|لم)(?:\s|$)"
+)
+_REPEATED_SHARE = 0.5  # one term making up more than half of a long question: not a question
+
+
+@cache
+def _small_talk() -> frozenset[str]:
+    return frozenset(term for word in _SMALL_TALK_RAW.split() for term in tokens(word))
+
+
+def is_small_talk(text: str) -> bool:
+    """A greeting or thanks and nothing else ("hi", "مرحبا", "thanks!")."""
+    terms = tokens(text)
+    return bool(terms) and all(t in _small_talk() for t in terms)
+
+
+def has_content(text: str) -> bool:
+    """Does ``text`` ask for something? Two distinct content words, or one with a question
+    word or mark ("Who is Shoigu?"); and not one word said over and over."""
+    content = [t for t in tokens(text) if t not in _small_talk()]
+    distinct = set(content)
+    if not distinct or (len(distinct) == 1 and not _QUESTION_WORDS.search(normalize(text))):
+        return False
+    most = Counter(content).most_common(1)[0][1]
+    return len(content) < 6 or most <= _REPEATED_SHARE * len(content)
 
 
 @dataclass(frozen=True)
@@ -65,6 +114,8 @@ def parse_question(text: str) -> Question:
         raise QuestionError("the question has no words")
     if len(cleaned) > MAX_QUESTION_CHARS:
         raise QuestionError(f"the question is too long ({len(cleaned)} characters; at most {MAX_QUESTION_CHARS})")
+    if not has_content(cleaned):
+        raise NoContent(greeting=is_small_talk(cleaned))
     folded = normalize(cleaned)
     kind, expects = next(((name, pattern) for test, name, pattern in _KINDS if test.search(folded)), (None, None))
     return Question(cleaned, language_of(cleaned), frozenset(tokens(cleaned)), kind, expects)

@@ -23,7 +23,7 @@ import numpy as np
 
 from .encoder import Encoder
 from .languages import balance
-from .sentences import all_sentence_ids, sentence_spans
+from .sentences import all_sentence_ids, split as split_sentences
 from .settings import RetrievalSettings, VectorIndexSettings
 from .store import ChunkRow, Snapshot
 
@@ -33,6 +33,7 @@ class Sentence:
     start: int  # offsets into the passage text
     end: int
     cosine: float  # with the question
+    heading: bool = False  # a headline or section heading: context, never the answering sentence
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,8 @@ class Hit:
     def sentences(self) -> tuple[Sentence, ...]:
         """The passage's sentences with their cosines. Split only when asked for: a question
         scores about a hundred candidates but cites a few, and splitting is the costly part."""
-        spans = sentence_spans(self.chunk.text)
-        return tuple(Sentence(s, e, c) for (s, e), c in zip(spans, self.sentence_cosines))
+        spans = split_sentences(self.chunk.text)
+        return tuple(Sentence(s.start, s.end, c, s.heading) for s, c in zip(spans, self.sentence_cosines))
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Typed settings for the index package.
 
-They are built once by the CLI shell from config.toml (see ``rawi/config.py``) and passed down;
+They are built once by the CLI shell from config.toml (see ``rawi/config.py``, where every value's
+type, bounds and relations are checked) and passed down;
 nothing in ``index/`` reads the configuration file itself. The defaults here match config.toml.
 """
 
@@ -112,16 +113,6 @@ class VectorIndexSettings:
     ivf_nprobe: int = 32  # lists searched per query
     pq_m: int = 48  # bytes per PQ code; must divide the encoder dimension
     pq_rescore: int = 4  # ivfpq: candidates per wanted hit, re-scored with the exact vectors
-
-    def __post_init__(self) -> None:
-        if self.type not in VECTOR_INDEX_TYPES:
-            raise ValueError(f"type must be one of {', '.join(VECTOR_INDEX_TYPES)} (got {self.type!r})")
-        for name in ("hnsw_m", "hnsw_ef_construction", "hnsw_ef_search", "ivf_nprobe", "pq_m", "pq_rescore"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be a positive integer (got {value!r})")
-        if not isinstance(self.ivf_nlist, int) or isinstance(self.ivf_nlist, bool) or self.ivf_nlist < 0:
-            raise ValueError(f"ivf_nlist must be a positive integer, or 0 for automatic (got {self.ivf_nlist!r})")
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2  # 2: sentence vectors
+FORMAT_VERSION = 3  # 2: sentence vectors; 3: sentences split knowing abbreviations and headings
 CURRENT = "CURRENT"
 GENERATIONS = "generations"
 VECTORS = "vectors.faiss"
@@ -149,6 +149,8 @@ class ChunkRow:
     text: str
     title: str
     url: str
+    published: str = ""  # of its article, from front matter
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -169,7 +171,7 @@ class ArticleRow:
 def library_versions() -> dict:
     from importlib.metadata import PackageNotFoundError, version
 
-    found = {}
+    found: dict[str, str | None] = {}
     for name in ("faiss-cpu", "sentence-transformers", "torch", "transformers", "bm25s", "rawi"):
         try:
             found[name] = version(name)
@@ -213,7 +215,7 @@ class Rows:
             return {}
         marks = ",".join("?" * len(ids))
         sql = (
-            "SELECT c.id, c.article_id, c.seq, c.start, c.end, c.text, a.title, a.url "
+            "SELECT c.id, c.article_id, c.seq, c.start, c.end, c.text, a.title, a.url, a.published, a.source "
             f"FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({marks})"
         )
         return {row[0]: ChunkRow(*row) for row in self.query(sql, tuple(int(i) for i in ids))}

@@ -45,10 +45,6 @@ class WatchSettings:
     polling: bool = False
     poll_seconds: float = 1.0
 
-    def __post_init__(self) -> None:
-        if self.debounce_seconds < 0 or self.poll_seconds <= 0:
-            raise TypeError("debounce_seconds must be >= 0 and poll_seconds > 0")
-
 
 class Watcher:
     """Watches one corpus folder and re-indexes it; ``run()`` blocks until ``stop`` is set."""

@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from . import config as config_module
+from .terminal import highlight, isolate, json_line, safe
 
 EXAMPLES = """
 \b
@@ -28,6 +29,12 @@ Examples:
 """
 
 
+class ConfigProblem(click.ClickException):
+    """A config file that cannot be used: a usage error (exit 2), one line per problem."""
+
+    exit_code = 2
+
+
 class Context:
     def __init__(self, config_path: Path | None) -> None:
         self.config_path = config_path
@@ -36,7 +43,7 @@ class Context:
         try:
             return config_module.load(self.config_path, corpus=corpus, index=index)
         except config_module.ConfigError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise ConfigProblem(str(exc)) from None
 
 
 @contextmanager
@@ -54,7 +61,33 @@ def user_errors():
         raise
 
 
-@click.group(epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
+class OneLineErrors(click.Group):
+    """Usage errors in one line (click prints the usage and a hint first: four lines)."""
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
+        except click.exceptions.NoArgsIsHelpError as exc:  # `rawi` alone: the help is the answer
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.UsageError as exc:
+            where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+            click.echo(f"Error: {safe(exc.format_message(), lines=False)}{where}", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"Error: {safe(exc.format_message(), lines=False)}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)  # an int is the exit code of --help
+
+
+@click.group(
+    cls=OneLineErrors, epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option(
     "--config", "config_path", type=click.Path(path_type=Path), envvar="RAWI_CONFIG",
     help="Configuration file [default: ./config.toml; env RAWI_CONFIG].",
@@ -118,13 +151,13 @@ def index(obj: Context, corpus: Path | None, index_dir: Path | None, json_output
         f"embedded {stats.chunks_embedded} passages in {stats.seconds:.1f}s)"
     )
     for skipped in stats.skipped:
-        click.echo(f"skipped {skipped.path}: {skipped.reason}", err=True)  # a record's reason names its line
+        click.echo(safe(f"skipped {skipped.path}: {skipped.reason}", lines=False), err=True)
 
 
 @main.command()
 @click.argument("question")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [config: index.dir].")
-@click.option("-k", "k", type=click.IntRange(1, 50), help="Passages to cite [config: retrieval.k].")
+@click.option("-k", "k", type=click.IntRange(1, config_module.MAX_K), help="Passages to cite [config: retrieval.k].")
 @click.option("--json", "json_output", is_flag=True, help="One JSON object on one line.")
 @click.option("--since", metavar="YYYY-MM-DD", help="Only articles published on or after this day.")
 @click.option("--until", metavar="YYYY-MM-DD", help="Only articles published on or before this day.")
@@ -153,9 +186,14 @@ def ask(obj: Context, question: str, index_dir: Path | None, k: int | None, json
     except FilterError as exc:
         raise click.UsageError(str(exc)) from None
     with user_errors():
-        from index.question import QuestionError
+        from index.question import QuestionError, parse_question
         from index.service import open_answerer
 
+        if question != "-":
+            try:
+                parse_question(question)  # a question that cannot be asked needs no model loaded
+            except QuestionError as exc:
+                raise click.UsageError(str(exc)) from None
         answerer = open_answerer(settings)
         generator = _generator(loaded.generate)
         if question == "-":
@@ -167,9 +205,9 @@ def ask(obj: Context, question: str, index_dir: Path | None, k: int | None, json
             raise click.UsageError(str(exc)) from None
         short = _short_answer(answer, answerer, generator)
     if json_output:
-        click.echo(json.dumps(answer_json(answer, short), ensure_ascii=False))
+        click.echo(json_line(answer_json(answer, short)))
     else:
-        click.echo(render_with_short(answer, short))
+        click.echo(render_with_short(answer, short, sys.stdout.isatty()))
 
 
 @main.command("eval")
@@ -253,13 +291,13 @@ def _ask_stream(answerer, k: int, where, generator=None) -> None:
     from index.question import QuestionError
 
     for line in sys.stdin:
-        question = line.rstrip("\n")
+        question = line.rstrip("\r\n")  # a file written on Windows ends its lines with \r\n
         try:
             answer = answerer.ask(question, k=k, where=where)
             record = answer_json(answer, _short_answer(answer, answerer, generator))
         except QuestionError as exc:
             record = {"question": question, "answered": False, "passages": [], "error": str(exc)}
-        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_line(record) + "\n")
         sys.stdout.flush()
 
 
@@ -268,13 +306,18 @@ def answer_json(answer, short=None) -> dict:
 
 
 def answer_json_plain(answer) -> dict:
+    """``score`` is the one the passages are ranked by; ``cosine`` the passage's alone; ``weak``
+    marks a passage that would not answer on its own, shown only to fill up to k."""
     return {
         "question": answer.question,
         "answered": answer.answered,
         "passages": [
-            {"article": p.article_id, "title": p.title, "text": p.text, "sentence": p.sentence, "score": p.score,
-             "published": p.published, "source": p.source, "url": p.url,
-             "also_in": [{"source": s, "published": d, "url": u} for s, d, u in p.also_in]}
+            {
+                "article": p.article_id, "title": p.title, "url": p.url, "published": p.published,
+                "source": p.source, "text": p.text, "sentence": p.sentence, "score": p.score,
+                "cosine": p.cosine, "weak": p.weak,
+                "also_in": [{"source": s, "published": d, "url": u} for s, d, u in p.also_in],
+            }
             for p in answer.passages
         ],
     }
@@ -296,38 +339,58 @@ def short_answer_lines(short, lang: str = "en") -> list[str]:
         return []
     if short.kind == "extracted":
         cites = "".join(f"[{n}]" for n in short.citations)
-        return [f"Answer (extracted from {cites}, by rules): {short.text}", ""]
-    return [f"Answer: {short.text}", f"  (written by {short.model} from the passages below, checked against them)", ""]
+        return [f"Answer (extracted from {cites}, by rules): {safe(short.text, lines=False)}", ""]
+    model = safe(short.model, lines=False)
+    return [f"Answer: {safe(short.text)}", f"  (written by {model} from the passages below, checked against them)", ""]
 
 
-def render_with_short(answer, short) -> str:
+def render_with_short(answer, short, tty: bool = False) -> str:
     """The answer as printed: the short answer above the passages; a model's "no answer" declines."""
     if short is not None and short.kind == "abstained":
         import dataclasses
 
-        declined = render_answer(dataclasses.replace(answer, answered=False))
-        return f"{declined}\n(the model {short.model} read the passages and found no answer in them)"
-    return "\n".join(short_answer_lines(short) + [render_answer(answer)])
+        declined = render_answer(dataclasses.replace(answer, answered=False), tty)
+        return f"{declined}\n(the model {safe(short.model, lines=False)} read the passages and found no answer in them)"
+    return "\n".join(short_answer_lines(short) + [render_answer(answer, tty)])
 
 
-def render_answer(answer) -> str:
+def render_answer(answer, tty: bool = False) -> str:
+    """The answer for a person: each passage under its title, date and source, the answering
+    sentence highlighted in place (bold on a terminal, between ** otherwise)."""
     if not answer.answered:
         lines = ["The articles don't answer this question."]
         if answer.passages:
-            lines.append(f"(closest passage: {answer.passages[0].title} [{answer.passages[0].article_id}])")
+            first = answer.passages[0]
+            lines.append(f"(closest passage: {isolate(_title(first))} [{safe(first.article_id, lines=False)}])")
         return "\n".join(lines)
     lines = []
     for number, p in enumerate(answer.passages, 1):
-        details = ", ".join(x for x in (p.source, p.published) if x)
-        lines.append(f"[{number}] {p.title}  ({p.article_id}{', ' + details if details else ''}, score {p.score:.3f})")
-        if p.also_in:
-            lines.append("    also in: " + "; ".join(", ".join(x for x in (s, d) if x) for s, d, _ in p.also_in))
-        lines.append(f"    >> {p.sentence}")
-        for paragraph in p.text.splitlines():
-            if paragraph.strip():
-                lines.append(f"    {paragraph.strip()}")
+        lines.extend(_passage_lines(p, number, tty))
         lines.append("")
     return "\n".join(lines).rstrip()
+
+
+def _title(passage) -> str:
+    return safe(" ".join(passage.title.split()), lines=False) or "(untitled)"
+
+
+def _passage_lines(p, number: int, tty: bool) -> list[str]:
+    weak = "; weak: only fills up to k" if p.weak else ""
+    lines = [f"[{number}] {isolate(_title(p))}  ({safe(p.article_id, lines=False)}, score {p.score:.3f}{weak})"]
+    about = " · ".join(safe(" ".join(v.split()), lines=False) for v in (p.published, p.source, p.url) if v and v.strip())
+    if about:
+        lines.append(f"    {isolate(about)}")
+    also = "; ".join(" · ".join(x for x in (source, date) if x) for source, date, _ in p.also_in)
+    if also:  # syndicated copies of the cited article
+        lines.append(f"    also in: {isolate(safe(also, lines=False))}")
+    offset = 0
+    for line in p.text.split("\n"):
+        start, end = max(p.sentence_start - offset, 0), min(p.sentence_end - offset, len(line))
+        shown = highlight(line, start, end, tty) if start < end else safe(line)
+        if line.strip():
+            lines.append(f"    {shown.strip()}")
+        offset += len(line) + 1
+    return lines
 
 
 @main.command()
@@ -350,8 +413,12 @@ def bot(obj: Context, index_dir: Path | None) -> None:
         from index.service import open_answerer
 
         answerer = open_answerer(settings.index)
+        logging.getLogger("bot").setLevel(logging.INFO)  # a service says what it serves when it starts
         try:
-            run(settings.bot, answerer, settings.index.retrieval.k, _generator(settings.generate))
+            run(
+                settings.bot, answerer, settings.index.retrieval.k, _generator(settings.generate),
+                index_name=str(settings.index.index_dir),
+            )
         except BotError as exc:
             raise click.ClickException(str(exc)) from None
 

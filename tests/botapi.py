@@ -262,6 +262,10 @@ class FakeBotAPI:
         message.update(extra)
         return self._push("message", message)
 
+    def edit(self, message: dict, text: str) -> dict:
+        """Inject an edit of an earlier message: Telegram sends the whole message again, edited."""
+        return self._push("edited_message", {**message, "text": text, "edit_date": int(time.time())})
+
     def sticker(self, chat_id: int, **kwargs: Any) -> dict:
         sticker = {
             "file_id": "CAACAgIAAxkBAAE", "file_unique_id": "AgAD", "type": "regular",
@@ -493,10 +497,14 @@ class FakeBotAPI:
         offset = int(params.get("offset") or 0)
         timeout = float(params.get("timeout") or 0)
         limit = int(params.get("limit") or 100)
+        allowed = params.get("allowed_updates") or None  # as Telegram: other kinds are never delivered
         deadline = time.monotonic() + timeout
         with self.cond:
             while True:
-                self.state.updates = [u for u in self.state.updates if u["update_id"] >= offset]
+                self.state.updates = [
+                    u for u in self.state.updates
+                    if u["update_id"] >= offset and (allowed is None or any(kind in u for kind in allowed))
+                ]
                 if self.state.updates or self.closing:
                     return self.state.updates[:limit]
                 left = deadline - time.monotonic()

@@ -1,11 +1,23 @@
-"""Shared fixtures: the real encoder (loaded once per session) and a real index of seeds/."""
+"""Shared fixtures: the real encoder (loaded once per session), a stand-in encoder for tests that
+need no meaning, and a real index of seeds/.
+
+Two tiers. A test that uses the real encoder (the ``encoder`` or ``torch_encoder`` fixture, also
+through ``seed_settings`` and the like) is marked ``slow`` here, automatically; a test that runs a
+`rawi` process which loads the model, or builds a 10,000-passage index, is marked ``slow`` by hand. ``make check`` runs the rest
+(``pytest -m "not slow"``) in seconds; ``make test`` runs everything. A test that needs no meaning
+(storage, re-indexing, faults, the bot's plumbing) should take ``stand_in_encoder``.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings as hypothesis_settings
 
@@ -28,6 +40,69 @@ hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True, **
 hypothesis_settings.register_profile("dev", **_PROPERTY_DEFAULTS)
 hypothesis_settings.register_profile("thorough", **{**_PROPERTY_DEFAULTS, "max_examples": 1000})
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
+
+
+REAL_MODEL_FIXTURES = {"encoder", "torch_encoder"}
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Mark every test that needs the real model (directly or through another fixture) ``slow``."""
+    for item in items:
+        if REAL_MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
+TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+class StandInEncoder:
+    """The Encoder interface without a model: deterministic, instant, for tests that need no meaning.
+
+    A text's vector is the normalized sum of one pseudo-random unit vector per lower-cased word
+    (seeded by the word's hash), so equal texts get equal vectors and a question that shares a
+    passage's words is close to it; there is no cross-lingual meaning. A token is a word or a
+    punctuation mark (the real tokenizer counts more, never fewer, for the same text).
+    """
+
+    name = "test-stand-in-encoder"
+    dimension = 384
+
+    def __init__(self) -> None:
+        self._words: dict[str, np.ndarray] = {}
+
+    @property
+    def model(self) -> StandInEncoder:  # the real Encoder loads its model on first use
+        return self
+
+    def count_tokens(self, text: str) -> int:
+        return len(TOKEN.findall(text.strip()))
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts)
+
+    def encode_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        return self._encode(texts)
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            words = [w.lower() for w in TOKEN.findall(text) if w[0].isalnum() or w[0] == "_"] or [""]
+            vector = np.sum([self._word(w) for w in words], axis=0)
+            out[row] = vector / (np.linalg.norm(vector) or 1.0)
+        return out
+
+    def _word(self, word: str) -> np.ndarray:
+        if word not in self._words:
+            seed = int.from_bytes(hashlib.sha256(word.encode()).digest()[:8], "little")
+            v = np.random.default_rng(seed).standard_normal(self.dimension).astype(np.float32)
+            self._words[word] = v / np.linalg.norm(v)
+        return self._words[word]
+
+
+@pytest.fixture(scope="session")
+def stand_in_encoder() -> StandInEncoder:
+    """A stand-in for the encoder where meaning does not matter (see ``StandInEncoder``)."""
+    return StandInEncoder()
 
 
 @pytest.fixture(scope="session")

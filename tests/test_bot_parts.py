@@ -63,7 +63,7 @@ def test_any_answer_renders_to_valid_html_under_the_limit_keeping_every_characte
     answer = Answer("q", True, passages)
     plains = check(render.render_answer(answer, "en"))
     joined = squash("".join(plains))
-    for i, p in enumerate(passages, 1):
+    for i in range(1, len(passages) + 1):
         assert f"[{i}]" in joined
     assert sum(len(squash(p.text)) for p in passages) <= len(joined)  # no passage text lost
 
@@ -87,7 +87,7 @@ def test_a_huge_passage_is_split_on_spaces_with_the_sentence_still_bold():
 
 def test_answer_shows_the_title_as_a_link_only_for_web_urls():
     good = passage("Text. The answer.", 6, 17, title="A & B", url="https://example.com/a?x=1&y=\"2\"")
-    bad = passage("Text.", 0, 5, title="<i>C</i>", url="javascript:alert(1)")
+    bad = passage("Text.", 0, 5, title="<i>C</i>", url="javascript:alert(1)", article_id="b.txt")
     [message] = render.render_answer(Answer("q", True, [good, bad]), "en")
     plain, tags = parse_html(message)
     assert ("a", {"href": "https://example.com/a?x=1&y=\"2\""}) in tags

@@ -40,6 +40,7 @@ def indexed(workdir):
     return workdir, result
 
 
+@pytest.mark.slow  # `rawi index` and `rawi ask` load the real model
 def test_index_json_is_the_last_line_of_stdout(indexed):
     _, result = indexed
     stats = json.loads(result.stdout.strip().splitlines()[-1])
@@ -48,6 +49,7 @@ def test_index_json_is_the_last_line_of_stdout(indexed):
     assert stats["chunks"] == stats["chunks_embedded"] > 0
 
 
+@pytest.mark.slow  # `rawi index` and `rawi ask` load the real model
 def test_ask_json_shape_and_the_cited_passage(indexed):
     workdir, _ = indexed
     result = rawi("ask", "--json", "-k", "2", "How many containers did the DPRK send?", cwd=workdir)
@@ -61,11 +63,14 @@ def test_ask_json_shape_and_the_cited_passage(indexed):
                                 "kind": "extracted"}
     assert answer["answered"] is True and len(answer["passages"]) == 2
     first = answer["passages"][0]
-    assert list(first) == ["article", "title", "text", "sentence", "score", "published", "source", "url", "also_in"]
+    assert list(first) == [
+        "article", "title", "url", "published", "source", "text", "sentence", "score", "cosine", "weak", "also_in",
+    ]
     assert first["article"] == "000_7bfe1c75e114bc62.txt" and "20 ألف حاوية" in first["text"]
     assert first["sentence"] in first["text"] and "20 ألف حاوية" in first["sentence"]
 
 
+@pytest.mark.slow  # `rawi index` and `rawi ask` load the real model
 def test_ask_stdin_answers_line_by_line_in_order(indexed):
     workdir, _ = indexed
     questions = ["Who arrived in Pyongyang on Wednesday?", "", "What is the capital of France?"]
@@ -77,6 +82,7 @@ def test_ask_stdin_answers_line_by_line_in_order(indexed):
     assert records[2]["answered"] is False
 
 
+@pytest.mark.slow  # `rawi index` and `rawi ask` load the real model
 def test_terminal_output_says_plainly_when_the_articles_dont_answer(indexed):
     workdir, _ = indexed
     result = rawi("ask", "What is the capital of France?", cwd=workdir)
@@ -90,6 +96,7 @@ def test_missing_index_is_a_one_line_error(workdir):
     assert result.stderr.strip().splitlines() == [f"Error: no index at {workdir / 'index'}: run `rawi index`"]
 
 
+@pytest.mark.slow  # `rawi index` and `rawi ask` load the real model
 def test_empty_question_is_a_usage_error(indexed):
     workdir, _ = indexed
     result = rawi("ask", "   ", cwd=workdir)
@@ -115,7 +122,7 @@ def test_usage_errors_exit_2(workdir):
 def test_bad_config_is_a_one_line_error(workdir):
     (workdir / "config.toml").write_text("[encoder]\nmodle = 'x'\n", encoding="utf-8")
     result = rawi("ask", "q", cwd=workdir)
-    assert result.returncode == 1 and "unknown key(s) in [encoder]: modle" in result.stderr
+    assert result.returncode == 2 and "unknown key(s) in [encoder]: modle" in result.stderr
 
 
 def test_help_teaches_with_examples():

@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import subprocess
+import sys
 import tomllib
+from pathlib import Path
+from typing import get_args
 
 import pytest
 
 from bot.settings import BotSettings
+from index.abstain import FEATURES
 from index.settings import (
-    AnswerSettings, ChunkSettings, EncoderSettings, GenerateSettings, RetrievalSettings, VectorIndexSettings,
+    VECTOR_INDEX_TYPES, AnswerSettings, ChunkSettings, EncoderSettings, GenerateSettings, RetrievalSettings,
+    VectorIndexSettings,
 )
 from index.feeds import FeedSettings
 from index.watch import WatchSettings
 from rawi import config
 from tests.conftest import ROOT
+
+RAWI = Path(sys.executable).parent / "rawi"
 
 SHIPPED = ROOT / "config.toml"
 SECTIONS = {
@@ -61,41 +69,171 @@ def test_overrides_win_over_the_file(tmp_path):
     assert (settings.index.corpus_dir, settings.index.index_dir) == (tmp_path / "news", tmp_path / "idx")
 
 
-def test_environment_supplies_the_token_and_api_url(monkeypatch):
+def test_environment_supplies_the_token_and_api_url(monkeypatch, tmp_path):
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", " 123:abc \n")
     monkeypatch.setenv("RAWI_TELEGRAM_API_URL", "http://127.0.0.1:9/bot")
     settings = config.load(SHIPPED)
     assert settings.bot.token == "123:abc" and settings.bot.api_url == "http://127.0.0.1:9/bot"
     assert "123:abc" not in repr(settings.bot)
+    monkeypatch.chdir(tmp_path)  # no config file, so no [bot] section: the environment still counts
+    assert config.load(None).bot.api_url == "http://127.0.0.1:9/bot"
+
+
+# One case per kind of bad value: each is exactly one line naming the key, the value and what is
+# allowed (the repros of issues 11 and 17 among them).
+BAD = [
+    # wrong type
+    ("[encoder]\ncache_dir = 5", "[encoder] cache_dir = 5: must be a path (a non-empty string)"),
+    ("[corpus]\ndir = 5", "[corpus] dir = 5: must be a path (a non-empty string)"),
+    ('[index]\ndir = ["a"]', '[index] dir = ["a"]: must be a path (a non-empty string)'),
+    ('[corpus]\ndir = ""', '[corpus] dir = "": must be a path (a non-empty string)'),
+    ('[answer]\nbias = "x"', '[answer] bias = "x": must be a number'),
+    ('[encoder]\nthreads = "two"', '[encoder] threads = "two": must be an integer from 1 to 1024, or 0 for one per core'),
+    ('[retrieval]\nk = "three"', '[retrieval] k = "three": must be an integer from 1 to 50'),
+    ('[retrieval]\ncandidates = "many"', '[retrieval] candidates = "many": must be an integer from 1 to 1000'),
+    ('[watch]\ndebounce_seconds = "soon"', '[watch] debounce_seconds = "soon": must be a number above 0'),
+    ("[retrieval]\nk = 3.0", "[retrieval] k = 3.0: must be an integer from 1 to 50"),
+    ("[retrieval]\nk = true", "[retrieval] k = true: must be an integer from 1 to 50"),
+    ('[watch]\npolling = "yes"', '[watch] polling = "yes": must be true or false'),
+    ('[bot]\nallowed_chats = ["me"]', '[bot] allowed_chats = ["me"]: must be a list of chat ids (integers)'),
+    ('[bot]\napi_url = "api.telegram.org"', '[bot] api_url = "api.telegram.org": must be an http:// or https:// URL'),
+    # one of a few names
+    ('[index]\ntype = "hnws"', '[index] type = "hnws": must be one of "flat", "hnsw", "ivfpq"'),
+    ('[encoder]\nbackend = "gpu"', '[encoder] backend = "gpu": must be one of "onnx-int8", "onnx", "torch"'),
+    # out of range
+    ("[retrieval]\nk = -2", "[retrieval] k = -2: must be an integer from 1 to 50"),
+    ("[retrieval]\nk = 0", "[retrieval] k = 0: must be an integer from 1 to 50"),
+    ("[retrieval]\nk = 500", "[retrieval] k = 500: must be an integer from 1 to 50"),
+    ("[retrieval]\nsentence_weight = -1.0", "[retrieval] sentence_weight = -1.0: must be a number of at least 0"),
+    ("[retrieval]\nsentence_weight = -5", "[retrieval] sentence_weight = -5: must be a number of at least 0"),
+    ("[answer]\nthreshold = 1.5", "[answer] threshold = 1.5: must be a number from 0 to 1"),
+    ("[answer]\nbias = nan", "[answer] bias = nan: must be a finite number"),
+    ("[chunks]\nmax_tokens = 0", "[chunks] max_tokens = 0: must be an integer from 16 to 480"),
+    ("[chunks]\nmax_tokens = 5000", "[chunks] max_tokens = 5000: must be an integer from 16 to 480"),
+    ("[watch]\ndebounce_seconds = 0", "[watch] debounce_seconds = 0: must be a number above 0"),
+    ("[watch]\ndebounce_seconds = -1", "[watch] debounce_seconds = -1: must be a number above 0"),
+    ("[bot]\nquestions_per_minute = 0", "[bot] questions_per_minute = 0: must be an integer of at least 1"),
+    ("[bot]\npassages = 99", "[bot] passages = 99: must be an integer from 1 to 50, or 0 for [retrieval] k"),
+    ("[index]\nivf_nlist = -1", "[index] ivf_nlist = -1: must be an integer >= 1, or 0 for automatic"),
+    ("[index]\nhnsw_ef_search = 0", "[index] hnsw_ef_search = 0: must be an integer of at least 1"),
+    # relations between keys
+    ("[chunks]\nmax_tokens = 100\noverlap_tokens = 150", "[chunks] overlap_tokens = 150: must be less than max_tokens (100)"),
+    ("[chunks]\noverlap_tokens = 200", "[chunks] overlap_tokens = 200: must be less than max_tokens (200)"),
+    ("[retrieval]\nk = 10\ncandidates = 5", "[retrieval] candidates = 5: must be at least k (10)"),
+    # tables
+    ('corpus = "x"', 'corpus = "x": must be a [corpus] section (a table of keys)'),
+    ("[[bot]]", "[[bot]] is an array of tables: write one [bot] section"),
+    ("[answer]\nweights = 5", "[answer] weights = 5: must be a table of numbers, [answer.weights]"),
+    ("[answer.weights]\ndense = 'high'", '[answer.weights] dense = "high": must be a finite number'),
+    ("[answer.weights]\ndense = true", "[answer.weights] dense = true: must be a finite number"),
+    (
+        "[answer.weights]\ndense = 1.0\ndenze = 2.0",
+        "[answer] weights = {dense = 1.0, denze = 2.0}: unknown feature(s) denze; known: " + ", ".join(FEATURES),
+    ),
+    # unknown names, secrets
+    ("[encoder]\nmodle = 'x'", "unknown key(s) in [encoder]: modle"),
+    ("[encoders]\n", "unknown section(s): encoders"),
+    ("cache_dir = 5", "unknown section(s) or key(s) outside any section: cache_dir"),
+    ("[bot]\ntoken = '123:abc'", "[bot] token does not belong in a file: set TELEGRAM_BOT_TOKEN in the environment"),
+    ("[generate]\napi_key = 'sk-123'", "[generate] api_key does not belong in a file: put the key in an environment variable and name that variable in api_key_env"),
+    ("[generate]\nurl = 'localhost:8080'", "[generate] url = \"localhost:8080\": must be an http:// or https:// URL"),
+    ("[generate]\napi_key_env = 'sk-123'", "[generate] api_key_env = \"sk-123\": must be the name of an environment variable (letters, digits, _), or empty for none"),
+    ("[generate]\ntimeout = 0", "[generate] timeout = 0: must be a number above 0, at most 600"),
+    ("[generate]\nenabled = 'yes'", "[generate] enabled = \"yes\": must be true or false"),
+    ("[generate]\nmodle = 'x'", "unknown key(s) in [generate]: modle"),
+    ("[retrieval]\nlanguage_balance = -1", "[retrieval] language_balance = -1: must be a number from 0 to 4"),
+    ("[feeds]\nurls = ['ftp://x/feed']",
+     '[feeds] urls = ["ftp://x/feed"]: must be a list of http:// or https:// feed addresses ("ftp://x/feed" is not)'),
+    ("[feeds]\nurls = 'http://x/rss'", '[feeds] urls = "http://x/rss": must be a list of http:// or https:// feed addresses'),
+    ("[feeds]\nfolder = '../out'", '[feeds] folder = "../out": must be a folder name inside the corpus folder'),
+    ("[feeds]\ntimeout_seconds = 0", "[feeds] timeout_seconds = 0: must be a number above 0, at most 600"),
+    ("[feeds]\nmax_entries = 0", "[feeds] max_entries = 0: must be an integer of at least 1"),
+    ("[feeds]\nhost_delay_seconds = -1", "[feeds] host_delay_seconds = -1: must be a number of at least 0"),
+    ("[answer]\nrecency_margin = -0.1", "[answer] recency_margin = -0.1: must be a number from 0 to 1"),
+]
+
+
+CLI_CASES = (
+    "[encoder]\ncache_dir = 5", '[retrieval]\nk = "three"', "[retrieval]\nk = 0", "[[bot]]",
+    "[chunks]\nmax_tokens = 100\noverlap_tokens = 150", "[answer]\nweights = 5",
+)
+
+
+@pytest.mark.parametrize(("text", "message"), BAD, ids=[text for text, _ in BAD])
+def test_a_bad_value_is_one_line_naming_key_value_and_what_is_allowed(tmp_path, text, message):
+    path = tmp_path / "config.toml"
+    path.write_text(text + "\n", encoding="utf-8")
+    with pytest.raises(config.ConfigError) as error:
+        config.load(path)
+    assert str(error.value) == f"{path}: {message}"
+
+
+def test_several_problems_are_one_line_each(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text("[retrieval]\nk = 0\n[watch]\npolling = 1\n[encoder]\nmodle = 'x'\n", encoding="utf-8")
+    with pytest.raises(config.ConfigError) as error:
+        config.load(path)
+    assert str(error.value).splitlines() == [
+        f"{path}: unknown key(s) in [encoder]: modle",
+        f"{path}: [retrieval] k = 0: must be an integer from 1 to 50",
+        f"{path}: [watch] polling = 1: must be true or false",
+    ]
+
+
+def test_an_invalid_toml_file_is_one_line(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text("[encoder\n", encoding="utf-8")
+    with pytest.raises(config.ConfigError, match="is not valid TOML") as error:
+        config.load(path)
+    assert "\n" not in str(error.value)
+
+
+def test_numbers_where_the_file_gives_integers_for_floats_are_taken(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text("[watch]\ndebounce_seconds = 1\n[retrieval]\nsentence_weight = 0\n", encoding="utf-8")
+    settings = config.load(path)
+    assert settings.watch.debounce_seconds == 1.0 and settings.index.retrieval.sentence_weight == 0.0
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [
-        ("[encoder]\nmodle = 'x'\n", "unknown key(s) in [encoder]: modle"),
-        ("[encoders]\n", "unknown section(s)"),
-        ("[encoder\n", "is not valid TOML"),
-        ("[bot]\ntoken = '123:abc'\n", "does not belong in a file"),
-        ("[bot]\nallowed_chats = ['me']\n", "allowed_chats must be a list of chat ids"),
-        ("[bot]\nquestions_per_minute = 0\n", "questions_per_minute must be positive"),
-        ("[watch]\ndebounce_seconds = -1\n", "debounce_seconds must be >= 0"),
-        ("[answer.weights]\ndense = 1.0\ndenze = 2.0\n", "unknown feature(s) in [answer.weights]: denze"),
-        ("[answer.weights]\ndense = 'high'\n", "values must be numbers"),
-        ("[generate]\napi_key = 'sk-123'\n", "api_key does not belong in a file"),
-        ("[generate]\nurl = 'localhost:8080'\n", "url must start with http:// or https://"),
-        ("[generate]\napi_key_env = 'sk-123'\n", "api_key_env must be the name of an environment variable"),
-        ("[generate]\ntimeout = 0\n", "timeout must be a positive number"),
-        ("[generate]\nenabled = 'yes'\n", "enabled must be true or false"),
-        ("[generate]\nmodle = 'x'\n", "unknown key(s) in [generate]: modle"),
-        ("[feeds]\nurls = ['ftp://x/feed']\n", "urls must be http(s) addresses"),
-        ("[feeds]\nfolder = '../out'\n", "folder must be a folder name inside the corpus folder"),
-    ],
+    [case for case in BAD if case[0] in CLI_CASES],
+    ids=[text for text, _ in BAD if text in CLI_CASES],
 )
-def test_a_bad_config_is_one_clear_error(tmp_path, text, message):
-    path = tmp_path / "config.toml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(config.ConfigError, match=message.replace("[", r"\[").replace("(", r"\(").replace(")", r"\)")):
-        config.load(path)
+def test_rawi_exits_2_with_the_one_line(tmp_path, text, message):
+    """Through the real `rawi` executable: the line on standard error, exit 2, no traceback."""
+    (tmp_path / "config.toml").write_text(text + "\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("RAWI_CONFIG", "TELEGRAM_BOT_TOKEN")}
+    result = subprocess.run(
+        [str(RAWI), "ask", "How many containers?"], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == f"Error: config.toml: {message}\n"
+    assert result.stdout == ""
+
+
+def test_the_section_models_take_their_defaults_from_the_settings_classes():
+    """The defaults live once, in the dataclasses; the models that check the file read them."""
+    loaded = config.load(None, corpus=ROOT / "seeds", index=ROOT / "var")
+    assert loaded.index.vectors == VectorIndexSettings() and loaded.index.encoder.backend == EncoderSettings().backend
+    assert loaded.index.chunks == ChunkSettings() and loaded.index.retrieval == RetrievalSettings()
+    assert loaded.index.answer == AnswerSettings() and loaded.watch == WatchSettings()
+    assert dataclasses.replace(loaded.bot, token="") == BotSettings()
+    assert get_args(config.IndexSection.model_fields["type"].annotation) == VECTOR_INDEX_TYPES
+
+
+def test_every_key_the_file_may_hold_is_documented_in_the_shipped_config():
+    data = tomllib.loads(SHIPPED.read_text(encoding="utf-8"))
+    for section, info in config.ConfigFile.model_fields.items():
+        assert section in data, f"[{section}] is not in config.toml"
+        for key in info.annotation.model_fields:
+            assert key in data[section], f"[{section}] {key} is not documented in config.toml"
+
+
+def test_the_passage_token_limit_leaves_room_in_what_the_encoder_reads():
+    from index.encoder import MAX_TOKENS
+
+    assert config.ENCODER_TOKENS == MAX_TOKENS and config.MAX_PASSAGE_TOKENS < MAX_TOKENS
 
 
 def test_a_named_config_that_does_not_exist_is_an_error(tmp_path):

@@ -43,6 +43,7 @@ CASES = {
 }
 
 
+@pytest.mark.slow  # `rawi index` loads the real model
 def test_rawi_index_over_every_bad_kind_of_file_at_once(tmp_path):
     work = make_workdir(tmp_path)
     corpus = work / "corpus"

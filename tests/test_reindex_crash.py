@@ -78,6 +78,7 @@ def test_kill_9_leaves_the_old_index_answering_and_a_rerun_completes(workdir, po
     assert LIBRARY_ANSWER in json.loads(asked.stdout)["passages"][0]["text"]
 
 
+@pytest.mark.slow  # `rawi index` loads the real model
 def test_kill_9_during_the_first_publish_leaves_no_index_and_a_rerun_builds_it(tmp_path):
     work = make_workdir(tmp_path)
     pause_and_kill(work, "publish")

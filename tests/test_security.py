@@ -230,7 +230,7 @@ def test_a_token_written_in_the_config_is_refused_without_repeating_it(tmp_path)
     (tmp_path / "config.toml").write_text(f'[bot]\ntoken = "{secret}"\n', encoding="utf-8")
     for args in (["ask", "--json", "hello"], ["index", "--json"], ["bot"]):
         result = rawi(*args, cwd=tmp_path, timeout=120)
-        assert result.returncode == 1 and "does not belong in a file" in result.stderr
+        assert result.returncode == 2 and "does not belong in a file" in result.stderr
         assert secret.split(":")[1] not in result.stdout + result.stderr
 
 
@@ -253,6 +253,7 @@ def test_the_token_is_in_no_settings_repr_nor_error_output(outside, tmp_path, mo
 # The index folder
 
 
+@pytest.mark.slow  # `rawi index` loads the real model
 def test_rawi_index_creates_a_private_index_folder_whatever_the_umask(tmp_path):
     work = make_workdir(tmp_path)
     index_dir = work / "var" / "news-index"  # its parent does not exist either

@@ -1,4 +1,6 @@
-"""The index on disk: round trip, incremental updates, verification of what is loaded."""
+"""The index on disk: round trip, incremental updates, verification of what is loaded.
+
+Only the round trip needs meaning (the real encoder); the rest build with the stand-in."""
 
 import json
 import shutil
@@ -15,14 +17,16 @@ EXTRA = "Forecasters warned that a storm will reach the eastern coast on Friday 
 
 
 @pytest.fixture
-def built(corpus_settings, encoder):
+def built(corpus_settings, stand_in_encoder):
     shutil.copy(next(SEEDS.glob("*.txt")), corpus_settings.corpus_dir)
-    stats = Builder(corpus_settings, encoder).run()
+    stats = Builder(corpus_settings, stand_in_encoder).run()
     return corpus_settings, stats
 
 
-def test_round_trip_rows_vectors_and_manifest(built, encoder):
-    settings, stats = built
+def test_round_trip_rows_vectors_and_manifest(corpus_settings, encoder):
+    """With the real encoder: the stored vectors answer a question across languages."""
+    shutil.copy(next(SEEDS.glob("*.txt")), corpus_settings.corpus_dir)
+    settings, stats = corpus_settings, Builder(corpus_settings, encoder).run()
     snap = store.open_snapshot(settings.index_dir, encoder.name)
     assert snap.manifest.encoder == encoder.name and snap.manifest.dimension == 384
     assert snap.manifest.chunking == {"max_tokens": 200, "overlap_tokens": 32}
@@ -39,11 +43,11 @@ def test_round_trip_rows_vectors_and_manifest(built, encoder):
     assert np.isclose(float(stored @ query[0]), float(scores[0][0]), atol=1e-5)
 
 
-def test_sentence_counts_come_from_the_stored_ids_and_match_the_split_text(built, encoder):
+def test_sentence_counts_come_from_the_stored_ids_and_match_the_split_text(built, stand_in_encoder):
     settings, _ = built
     (settings.corpus_dir / "extra.txt").write_text(EXTRA, encoding="utf-8")
-    Builder(settings, encoder).run()
-    snap = store.open_snapshot(settings.index_dir, encoder.name)
+    Builder(settings, stand_in_encoder).run()
+    snap = store.open_snapshot(settings.index_dir, stand_in_encoder.name)
     rows = snap.chunks(list(range(snap.manifest.next_chunk_id)))
     ids = np.array(sorted(rows), dtype=np.int64)
     counts = snap.sentence_counts(ids)
@@ -58,34 +62,34 @@ def test_index_directory_is_private(built):
     assert settings.index_dir.stat().st_mode & 0o077 == 0
 
 
-def test_second_run_with_no_change_embeds_nothing_and_publishes_nothing(built, encoder):
+def test_second_run_with_no_change_embeds_nothing_and_publishes_nothing(built, stand_in_encoder):
     settings, _ = built
     before = (settings.index_dir / store.CURRENT).read_text()
-    stats = Builder(settings, encoder).run()
+    stats = Builder(settings, stand_in_encoder).run()
     assert (stats.added, stats.updated, stats.removed, stats.unchanged, stats.chunks_embedded) == (0, 0, 0, 1, 0)
     assert (settings.index_dir / store.CURRENT).read_text() == before
 
 
-def test_add_change_remove_embed_only_what_changed(built, encoder):
+def test_add_change_remove_embed_only_what_changed(built, stand_in_encoder):
     settings, first = built
     (settings.corpus_dir / "storm.txt").write_text("Storm warning\n\n" + EXTRA, encoding="utf-8")
-    added = Builder(settings, encoder).run()
+    added = Builder(settings, stand_in_encoder).run()
     assert (added.added, added.unchanged, added.articles) == (1, 1, 2)
     assert 0 < added.chunks_embedded <= 2
     (settings.corpus_dir / "storm.txt").write_text("Storm warning\n\n" + EXTRA + "\n\nTrains will run late.", encoding="utf-8")
-    updated = Builder(settings, encoder).run()
+    updated = Builder(settings, stand_in_encoder).run()
     assert (updated.updated, updated.unchanged) == (1, 1)
     (settings.corpus_dir / "storm.txt").unlink()
-    removed = Builder(settings, encoder).run()
+    removed = Builder(settings, stand_in_encoder).run()
     assert (removed.removed, removed.articles, removed.chunks) == (1, 1, first.chunks)
-    snap = store.open_snapshot(settings.index_dir, encoder.name)
+    snap = store.open_snapshot(settings.index_dir, stand_in_encoder.name)
     assert snap.vectors.ntotal == first.chunks and snap.article("storm.txt") is None
 
 
-def test_a_copy_of_an_article_reuses_its_vectors(built, encoder):
+def test_a_copy_of_an_article_reuses_its_vectors(built, stand_in_encoder):
     settings, first = built
     shutil.copy(next(SEEDS.glob("*.txt")), settings.corpus_dir / "syndicated-copy.txt")
-    stats = Builder(settings, encoder).run()
+    stats = Builder(settings, stand_in_encoder).run()
     assert stats.added == 1 and stats.chunks_embedded == 0 and stats.chunks == 2 * first.chunks
 
 
@@ -101,7 +105,7 @@ def test_index_of_another_encoder_is_refused(built):
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip", "drop-row-file", "manifest-count"])
-def test_damaged_files_are_refused_with_the_way_out(built, encoder, damage):
+def test_damaged_files_are_refused_with_the_way_out(built, stand_in_encoder, damage):
     settings, _ = built
     generation = store.current_generation(settings.index_dir)
     vectors = generation / store.VECTORS
@@ -118,28 +122,28 @@ def test_damaged_files_are_refused_with_the_way_out(built, encoder, damage):
         manifest["chunks"] += 1
         (generation / store.MANIFEST).write_text(json.dumps(manifest))
     with pytest.raises(store.IndexDamaged, match="rawi index --rebuild"):
-        store.open_snapshot(settings.index_dir, encoder.name)
+        store.open_snapshot(settings.index_dir, stand_in_encoder.name)
     with pytest.raises(BuildError, match="--rebuild"):
-        Builder(settings, encoder).run()
-    assert Builder(settings, encoder).run(rebuild=True).articles == 1
-    store.open_snapshot(settings.index_dir, encoder.name)
+        Builder(settings, stand_in_encoder).run()
+    assert Builder(settings, stand_in_encoder).run(rebuild=True).articles == 1
+    store.open_snapshot(settings.index_dir, stand_in_encoder.name)
 
 
-def test_empty_corpus_is_an_error_and_leaves_the_index_alone(built, encoder):
+def test_empty_corpus_is_an_error_and_leaves_the_index_alone(built, stand_in_encoder):
     settings, _ = built
     before = (settings.index_dir / store.CURRENT).read_text()
     for path in settings.corpus_dir.iterdir():
         path.unlink()
     with pytest.raises(BuildError, match="no articles"):
-        Builder(settings, encoder).run()
+        Builder(settings, stand_in_encoder).run()
     assert (settings.index_dir / store.CURRENT).read_text() == before
 
 
-def test_old_generations_are_pruned(built, encoder):
+def test_old_generations_are_pruned(built, stand_in_encoder):
     settings, _ = built
     for n in range(3):
         (settings.corpus_dir / f"n{n}.txt").write_text(f"Note {n}\n\n" + EXTRA, encoding="utf-8")
-        Builder(settings, encoder).run()
+        Builder(settings, stand_in_encoder).run()
     names = [p.name for p in (settings.index_dir / store.GENERATIONS).iterdir()]
     assert len(names) == 2 and store.current_generation(settings.index_dir).name in names
 
