@@ -179,7 +179,12 @@ def original_copies(hits: list[Hit], meta: dict[str, ArticleRow]) -> list[Hit]:
 def one_per_article(hits: list[Hit]) -> list[Hit]:
     """The best hit of each article (a question about time asks which articles, not passages)."""
     seen: set[str] = set()
-    return [h for h in hits if not (h.chunk.article_id in seen or seen.add(h.chunk.article_id))]
+    kept = []
+    for hit in hits:
+        if hit.chunk.article_id not in seen:
+            seen.add(hit.chunk.article_id)
+            kept.append(hit)
+    return kept
 
 
 def newest_first(hits: list[Hit], meta: dict[str, ArticleRow], margin: float | None, undated_last: bool = True) -> list[Hit]:

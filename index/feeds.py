@@ -149,8 +149,10 @@ class Fetcher:
         path = self._article_path(fields["url"])
         if path.exists():
             return path.relative_to(self.corpus).as_posix()
-        body, headers = self._get(client, fields["url"], {})
-        page = extract(_decoded(body, headers))
+        got = self._get(client, fields["url"], {})
+        if got is None:  # a 304 to a request that was not conditional
+            raise FetchError("HTTP 304 Not Modified to an unconditional request")
+        page = extract(_decoded(*got))
         if page is None:
             raise FetchError("the page has no main text")
         merged = {**page, **{k: v for k, v in fields.items() if v and k != "text"}}

@@ -45,7 +45,7 @@ def _selected(snapshot: Snapshot, queries: np.ndarray, k: int, settings: VectorI
 
     selector = faiss.IDSelectorBatch(allowed)
     kind = snapshot.manifest.index.get("type", "flat")
-    if kind == "flat":
+    if kind == "flat" or snapshot.ann is None:
         return snapshot.vectors.search(queries, k, params=faiss.SearchParameters(sel=selector))
     if kind == "hnsw":
         params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(settings.hnsw_ef_search, k))

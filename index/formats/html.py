@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import Any
 
 from ..articles import Article, NotText
 
@@ -27,7 +28,7 @@ def extract(raw: bytes | str) -> dict[str, str] | None:
     """Title, text, url, published, source and language of a page, or None when it has no text."""
     import trafilatura
 
-    document = trafilatura.bare_extraction(raw, with_metadata=True, include_comments=False, include_tables=True)
+    document: Any = trafilatura.bare_extraction(raw, with_metadata=True, include_comments=False, include_tables=True)
     text = (getattr(document, "text", None) or "").strip() if document is not None else ""
     if not text:
         return None
