@@ -97,7 +97,10 @@ class Retriever:
         candidates = dense + [i for i in lexical_score if i not in seen]
         rows = snapshot.chunks(candidates)
         ids = [i for i in candidates if i in rows]
-        cosine, balanced = _cosines(snapshot.vectors.reconstruct_batch(np.asarray(ids, dtype=np.int64)), query, searched, ids)
+        if not ids:
+            return []
+        vectors = snapshot.vectors.reconstruct_batch(np.asarray(ids, dtype=np.int64))
+        cosine, balanced = _cosines(vectors, query, searched, ids)
         found, found_balanced = _sentence_cosines(snapshot, ids, query, searched)
         best = {i: max(found[i], default=cosine[i]) for i in ids}
         weight = self.settings.sentence_weight

@@ -222,6 +222,15 @@ def test_the_section_models_take_their_defaults_from_the_settings_classes():
     assert get_args(config.IndexSection.model_fields["type"].annotation) == VECTOR_INDEX_TYPES
 
 
+@pytest.mark.parametrize("section", sorted(SECTIONS))
+def test_each_settings_field_has_a_checked_key_and_each_key_a_field(section):
+    """A key added to a settings class must be added to its section model too (and back)."""
+    model = config.ConfigFile.model_fields[section].annotation
+    keys = set(model.model_fields) - {"dir"}  # [index] dir: IndexSettings.index_dir
+    fields = {f.name for f in dataclasses.fields(SECTIONS[section])} - {"token", "api_key"}  # from the environment
+    assert keys == fields
+
+
 def test_every_key_the_file_may_hold_is_documented_in_the_shipped_config():
     data = tomllib.loads(SHIPPED.read_text(encoding="utf-8"))
     for section, info in config.ConfigFile.model_fields.items():
