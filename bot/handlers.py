@@ -26,6 +26,7 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from index.filters import FilterError
 from index.question import MAX_QUESTION_CHARS, NoContent, QuestionError, clean, is_small_talk, language_of
 
 from . import render, stream
@@ -220,6 +221,8 @@ class Rawi:
             async with self.typing(context.bot, chat.id):
                 try:
                     answer = await self.run(self.answerer.ask, asked, self.k, 0)
+                except FilterError as exc:
+                    await self.reply(message, render.escape(render.text(lang, "bad_filter", reason=exc)))
                 except NoContent:  # a lone word, a word repeated: nothing to look up
                     await self.reply(message, render.help_text(lang, full=False))
                     return

@@ -41,6 +41,7 @@ TEXT: dict[str, dict[str, str]] = {
         "cmd_new": "Start a new topic",
         "sources": "Articles I have read: {articles:,} ({passages:,} passages). The newest:",
         "unavailable": "The article index is not available right now. Please try again later.",
+        "bad_filter": "I could not use that filter: {reason}. Write dates as since:2025-06-01, languages as lang:ar or lang:en.",
         "extracted": "Extracted by rules from passage {n}.",
         "generated": "Written by {model} from the passages below, and checked against them.",
         "writing": "Writing a short answer from the passages below…",
@@ -54,6 +55,9 @@ TEXT: dict[str, dict[str, str]] = {
             "• How many containers did North Korea send to Russia?\n"
             "• من وصل إلى بيونغ يانغ؟\n\n"
             "A short follow-up (“and China?”) builds on your previous question.\n"
+            "Narrow a question with since:YYYY-MM-DD until:YYYY-MM-DD source:NAME lang:ar|en, e.g.\n"
+            "• since:2025-06-01 source:Reuters What happened in Gaza?\n"
+            "“latest”, “today”, “yesterday”, “this week” count from the newest article; the newest comes first.\n"
             "/sources: what I have read\n"
             "/new: start a new topic\n"
             "/help: this message\n"
@@ -84,6 +88,7 @@ TEXT: dict[str, dict[str, str]] = {
         "cmd_new": "موضوع جديد",
         "sources": "عدد المقالات التي قرأتها: {articles:,} (عدد المقاطع: {passages:,}). أحدثها:",
         "unavailable": "فهرس المقالات غير متاح الآن. حاول لاحقًا من فضلك.",
+        "bad_filter": "لم أستطع استخدام هذا القيد: {reason}. اكتب التاريخ هكذا since:2025-06-01 واللغة lang:ar أو lang:en.",
         "extracted": "مستخرج آليًا من المقطع {n}.",
         "generated": "كتبه {model} من المقاطع أدناه، وجرى التحقق منه مقابلها.",
         "writing": "جارٍ كتابة إجابة قصيرة من المقاطع أدناه…",
@@ -97,6 +102,9 @@ TEXT: dict[str, dict[str, str]] = {
             "• من وصل إلى بيونغ يانغ؟\n"
             "• How many containers did North Korea send to Russia?\n\n"
             "السؤال القصير التالي («والصين؟») يُبنى على سؤالك السابق.\n"
+            "لتضييق السؤال: since:YYYY-MM-DD until:YYYY-MM-DD source:الاسم lang:ar|en، مثلًا:\n"
+            "• lang:ar since:2025-06-01 ما آخر الأخبار؟\n"
+            "«آخر» و«أحدث» و«اليوم» و«أمس» و«هذا الأسبوع» تُحسب من أحدث مقال، والأحدث أولًا.\n"
             "/sources: ما قرأته\n"
             "/new: موضوع جديد\n"
             "/help: هذه الرسالة\n"
@@ -218,6 +226,9 @@ def _passage_renderer(passage) -> Callable[[int, int], str]:
 def article_line(passage) -> str:
     """The article's title (linked), then its source and date: a news answer needs its date."""
     details = _details(getattr(passage, "source", ""), getattr(passage, "published", ""))
+    copies = getattr(passage, "also_in", ())  # syndicated copies of the cited article
+    also = "; ".join(" · ".join(x for x in (source, date) if x) for source, date, _ in copies)
+    details += f"\n{escape('also in: ' + also)}" if also else ""
     return title_html(passage.title, passage.url) + (f"\n<i>{details}</i>" if details else "")
 
 

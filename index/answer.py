@@ -9,15 +9,17 @@ articles answer at all is decided by ``abstain.py`` from several signals, not on
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
 
 from .abstain import NO_EVIDENCE, Evidence, probability
 from .encoder import Encoder
+from .filters import ArticleFilter, parse_inline
 from .normalize import normalize, tokens
 from .question import Question, language_of, parse_question
+from .recency import named_source, narrowed, read_time, window
 from .retrieval import Hit, Retriever
 from .settings import AnswerSettings
 from .store import ArticleRow, LiveIndex
@@ -45,6 +47,7 @@ class Passage:
     weak: bool = False  # filler: far below the first passage, or another article that would not answer alone
     published: str = ""  # of its article (front matter), as written there
     source: str = ""
+    also_in: tuple[tuple[str, str, str], ...] = ()  # other copies of the article: (source, published, url)
 
 
 @dataclass(frozen=True)
@@ -74,20 +77,42 @@ class Answerer:
         self.retriever = retriever
         self.settings = settings
 
-    def ask(self, question: str, k: int = 3, offset: int = 0) -> Answer:
+    def ask(self, question: str, k: int = 3, offset: int = 0, where: ArticleFilter = ArticleFilter()) -> Answer:
+        """``where`` (dates, source, language) and the same written into the question
+        (``since:2025-06-01 lang:ar ...``, see ``filters.py``) restrict the search itself."""
         snapshot = self.index.snapshot()
-        parsed = parse_question(question)
-        ranking = self.retriever.rank(snapshot, parsed.text)
+        text, where = parse_inline(question, where)
+        parsed = parse_question(text)
+        source = "" if where.source else named_source(parsed.text, snapshot.sources())
+        timing = read_time(parsed.text, source)
+        days = window(timing.kind, snapshot.newest_published())
+        narrowed_to = narrowed(replace(where, source=where.source or source), *days)
+        if narrowed_to is None:  # e.g. --until before "this week": no day left
+            return Answer(question, False, [], snapshot.generation)
+        allowed = snapshot.chunk_ids_where(narrowed_to) if narrowed_to else None
+        ranking = self.retriever.rank(snapshot, parsed.text, allowed=allowed)
         # Enough distinct passages for this page, one more to know whether there is a next
-        # page, and the top 3 that the evidence reads.
-        hits = distinct(ranking.hits, max(offset + k + 1, EVIDENCE_HITS))
+        # page, and the top 3 that the evidence reads (more when dates reorder them).
+        wanted = max(offset + k + 1, EVIDENCE_HITS)
+        meta = snapshot.article_meta([h.chunk.article_id for h in ranking.hits])
+        hits = distinct(original_copies(ranking.hits, meta), 3 * wanted if timing.by_date else wanted)
         null = float(ranking.query_vector @ self._empty_passage)
         found = evidence(hits, parsed, null)
         confidence = probability(found, self.settings)
+        answered = confidence >= self.settings.threshold
+        if timing.topicless:  # "what happened yesterday?": the newest articles of the window
+            hits, answered = newest_first(one_per_article(hits), meta, margin=None), bool(hits)
+        else:
+            margin = self.settings.recency_margin if timing.by_date else self.settings.date_tie
+            hits = newest_first(hits, meta, margin, undated_last=timing.by_date)
+        groups = snapshot.group_members([m.group_id for m in meta.values() if m.group_id])
         page = range(offset, min(offset + k, len(hits)))
-        passages = [_passage(hits[n], parsed, self._weak(hits, n, parsed, null, confidence)) for n in page]
+        passages = [
+            _passage(hits[n], parsed, not timing.topicless and self._weak(hits, n, parsed, null, confidence), meta, groups)
+            for n in page
+        ]
         return Answer(
-            question, confidence >= self.settings.threshold, passages, snapshot.generation,
+            question, answered, passages, snapshot.generation,
             has_more=len(hits) > offset + k, confidence=confidence, evidence=found,
         )
 
@@ -116,15 +141,71 @@ class Answerer:
         return Sources(snapshot.manifest.articles, snapshot.manifest.chunks, snapshot.newest_articles(newest))
 
 
-def _passage(hit: Hit, question: Question, weak: bool) -> Passage:
+def _passage(
+    hit: Hit, question: Question, weak: bool, meta: dict[str, ArticleRow], groups: dict[str, list[ArticleRow]]
+) -> Passage:
     chunk = hit.chunk
     start, end = answering_sentence(hit, question)
+    article = meta.get(chunk.article_id)
+    copies = groups.get(article.group_id, []) if article is not None and article.group_id else []
     return Passage(
         article_id=chunk.article_id, title=chunk.title, url=chunk.url, text=chunk.text,
         sentence=chunk.text[start:end], sentence_start=start, sentence_end=end,
         score=round(hit.fused, 4), chunk_id=chunk.id, cosine=round(hit.dense, 4), weak=weak,
         published=chunk.published, source=chunk.source,
+        also_in=tuple((c.source or c.id, c.published, c.url) for c in copies if c.id != chunk.article_id),
     )
+
+
+def original_copies(hits: list[Hit], meta: dict[str, ArticleRow]) -> list[Hit]:
+    """Of each group of syndicated copies, only one article's hits: the earliest published copy
+    when any of its passages was found (the group is named after it), else the best-ranked copy.
+    The others are listed with the cited passage ("also in") instead of filling the answer."""
+    chosen: dict[str, str] = {}
+    for hit in hits:
+        row = meta.get(hit.chunk.article_id)
+        if row is None or not row.group_id:
+            continue
+        if row.id == row.group_id:
+            chosen[row.group_id] = row.id  # the original, wherever it ranks
+        else:
+            chosen.setdefault(row.group_id, row.id)
+    return [
+        h for h in hits
+        if not (row := meta.get(h.chunk.article_id)) or not row.group_id or chosen[row.group_id] == row.id
+    ]
+
+
+def one_per_article(hits: list[Hit]) -> list[Hit]:
+    """The best hit of each article (a question about time asks which articles, not passages)."""
+    seen: set[str] = set()
+    kept = []
+    for hit in hits:
+        if hit.chunk.article_id not in seen:
+            seen.add(hit.chunk.article_id)
+            kept.append(hit)
+    return kept
+
+
+def newest_first(hits: list[Hit], meta: dict[str, ArticleRow], margin: float | None, undated_last: bool = True) -> list[Hit]:
+    """Hits whose score is within ``margin`` of the best (all of them for None) ordered newest
+    first; the rest stay in score order after them. When articles of different dates answer
+    alike, the newest comes first. ``undated_last``: a question about time puts undated
+    articles after the dated; otherwise they keep their places and only the dated ones swap."""
+    if not hits:
+        return hits
+    top = hits[0].fused
+    near = [h for h in hits if margin is None or h.fused >= top - margin]
+    rest = [h for h in hits if margin is not None and h.fused < top - margin]
+
+    def stamp(hit: Hit) -> str:
+        row = meta.get(hit.chunk.article_id)
+        return row.published_at if row is not None else ""
+
+    dated = iter(sorted((h for h in near if stamp(h)), key=stamp, reverse=True))  # stable within a date
+    if undated_last:
+        return list(dated) + [h for h in near if not stamp(h)] + rest
+    return [next(dated) if stamp(h) else h for h in near] + rest
 
 
 def answering_sentence(hit: Hit, question: Question) -> tuple[int, int]:

@@ -31,10 +31,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # Which files are articles and how they are read safely lives in traversal.py (re-exported here).
-from .traversal import MAX_BYTES, SUFFIXES, CorpusError, NotText, Skipped, read_capped, walk  # noqa: F401
+from .traversal import (  # noqa: F401
+    MAX_BYTES, SUFFIXES, TEXT_SUFFIXES, CorpusError, NotText, Skipped, read_capped, walk,
+)
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
-_META_KEYS = ("title", "url", "published", "source")
+_META_KEYS = ("title", "url", "published", "source", "language")
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
@@ -53,6 +55,7 @@ class Article:
     url: str = ""
     published: str = ""
     source: str = ""
+    language: str = ""  # as the file gives it ("ar", "en"); detected at index time otherwise
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,7 @@ def parse(article_id: str, text: str, sha256: str) -> Article:
         url=meta.get("url", ""),
         published=meta.get("published", ""),
         source=meta.get("source", ""),
+        language=meta.get("language", ""),
     )
 
 
@@ -161,6 +165,15 @@ def inside(path: Path, root: str) -> bool:
     return os.path.commonpath([real, root]) == root
 
 
+def read_file(path: Path, article_id: str) -> CorpusScan:
+    """One corpus file -> its articles (one, or many for records and feeds) and its bad records."""
+    if path.name.lower().endswith(TEXT_SUFFIXES):
+        return CorpusScan([read_article(path, article_id)], [])
+    from .formats import read_other  # noqa: PLC0415 -- only corpora with such files pay for the import
+
+    return read_other(path, article_id)
+
+
 def scan(corpus_dir: Path) -> CorpusScan:
     """Read every article of the corpus; unreadable files are listed in ``skipped``."""
     articles: list[Article] = []
@@ -171,7 +184,9 @@ def scan(corpus_dir: Path) -> CorpusScan:
             skipped.append(Skipped(article_id, "a link to a file outside the corpus folder (not followed)"))
             continue
         try:
-            articles.append(read_article(path, article_id))
+            found = read_file(path, article_id)
+            articles += found.articles
+            skipped += found.skipped
         except NotText as exc:
             skipped.append(Skipped(article_id, str(exc)))
         except OSError as exc:

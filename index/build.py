@@ -26,12 +26,14 @@ from typing import Any
 
 import numpy as np
 
-from . import ann, store
+from . import ann, duplicates, store
 from .articles import Article, CorpusError, Skipped, scan
 from .chunks import Chunk, Chunker
+from .published import sortable
 from .encoder import Encoder
 from .languages import LanguageMeans, reference_direction
 from .lexical import LexicalIndex
+from .question import article_language
 from .sentences import sentence_ids, sentences
 from .settings import IndexSettings
 
@@ -49,6 +51,7 @@ class BuildStats:
     unchanged: int = 0
     chunks: int = 0
     chunks_embedded: int = 0
+    groups: int = 0  # groups of syndicated copies (two or more articles: duplicates.py)
     skipped: list[Skipped] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -83,7 +86,7 @@ def plan(articles: list[Article], previous: dict[str, str], skipped: list[Skippe
     unreadable = {s.path for s in skipped}
     folders = tuple(s.path for s in skipped if s.folder)
     new = [a for a in articles if previous.get(a.id) != a.sha256]
-    gone = [i for i in previous if i not in current and i not in unreadable and not i.startswith(folders)]
+    gone = [i for i in previous if i not in current and not _kept(i, unreadable) and not i.startswith(folders)]
     updated = sum(1 for a in new if a.id in previous)
     return Plan(
         new=new,
@@ -92,6 +95,15 @@ def plan(articles: list[Article], previous: dict[str, str], skipped: list[Skippe
         removed_ids=gone + [a.id for a in new if a.id in previous],
         unchanged=sum(1 for a in articles if previous.get(a.id) == a.sha256),
     )
+
+
+def _kept(article_id: str, unreadable: set[str]) -> bool:
+    """Is this article, absent from the scan, in a file that could not be read (whole or in part)?
+    Records of a many-article file have the id ``<file>#<key>``: bad input never costs an article."""
+    if article_id in unreadable:
+        return True
+    marks = [n for n, ch in enumerate(article_id) if ch == "#"]
+    return any(article_id[:n] in unreadable for n in marks)
 
 
 class Builder:
@@ -111,7 +123,8 @@ class Builder:
             raise BuildError(str(exc)) from None
         if not corpus.articles:
             raise BuildError(
-                f"no articles in {self.settings.corpus_dir} (looked for readable .txt and .md files)"
+                f"no articles in {self.settings.corpus_dir} "
+                "(looked for readable .txt, .md, .html, .json, .jsonl and RSS/Atom files)"
                 + _skipped_hint(corpus.skipped)
             )
         previous = None if rebuild else self._previous()
@@ -122,12 +135,14 @@ class Builder:
             unchanged=work.unchanged, skipped=corpus.skipped,
         )
         if (
-            previous is not None and not work.new and not work.removed_ids and previous.manifest.languages is not None
+            previous is not None and not work.new and not work.removed_ids
+            and previous.manifest.languages is not None and previous.rows_schema == store.ROWS_SCHEMA
             and ann.reusable(previous.manifest.index, self.settings.vectors, previous.manifest.chunks)
         ):
             stats.articles, stats.chunks = previous.manifest.articles, previous.manifest.chunks
+            stats.groups = previous.copy_groups()
         else:
-            stats.articles, stats.chunks, stats.chunks_embedded = self._write(previous, work)
+            stats.articles, stats.chunks, stats.chunks_embedded, stats.groups = self._write(previous, work)
         stats.seconds = time.perf_counter() - started
         return stats
 
@@ -139,7 +154,7 @@ class Builder:
         except store.IndexError_ as exc:
             raise BuildError(str(exc)) from None
 
-    def _write(self, previous: store.Snapshot | None, work: Plan) -> tuple[int, int, int]:
+    def _write(self, previous: store.Snapshot | None, work: Plan) -> tuple[int, int, int, int]:
         store.prune(self.index_dir)  # what a killed writer left behind never gets in the way
         try:
             staging = store.new_staging(self.index_dir)
@@ -167,12 +182,13 @@ class Builder:
                 f"the new index failed the reader's checks ({exc}); nothing was published, the index is unchanged"
             ) from None
 
-    def _stage(self, staging: Path, previous: store.Snapshot | None, work: Plan) -> tuple[int, int, int]:
+    def _stage(self, staging: Path, previous: store.Snapshot | None, work: Plan) -> tuple[int, int, int, int]:
         import faiss
 
         if previous is not None:
             shutil.copyfile(previous.directory / store.ROWS, staging / store.ROWS)
             db = sqlite3.connect(staging / store.ROWS)
+            store.migrate_rows(db, lambda text, published: _meta("", text, published))
             # The snapshot's copy of the vectors is memory-mapped read-only: read writable ones
             # from the same (verified, immutable) files.
             index = Vectors(
@@ -203,6 +219,8 @@ class Builder:
                 means.add([c.text for c in chunks], np.stack([v for v, _ in new]))
             if means.bilingual and means.reference is None:  # measured once, when a second language arrives
                 means.reference = reference_direction(self.encoder)
+            duplicates.add(db, [(a.id, a.text) for a in work.new])
+            groups = duplicates.regroup(db)
         _write_vectors(index.chunks, staging / store.VECTORS)
         _write_vectors(index.sentences, staging / store.SENTENCES)
         old_ann = (previous.ann, previous.manifest.index) if previous is not None else (None, dict(ann.FLAT))
@@ -221,7 +239,7 @@ class Builder:
             languages=means.to_json(),
         )
         store.write_manifest(staging, manifest)
-        return n_articles, n_chunks, embedded
+        return n_articles, n_chunks, embedded, groups
 
     def _chunk(self, articles: list[Article]) -> list[Chunk]:
         if not articles:
@@ -272,6 +290,11 @@ def _write_failure(exc: OSError | sqlite3.Error) -> str:
         return f"{reason}: {Path(exc.filename).name}" if exc.filename else reason
     name = getattr(exc, "sqlite_errorname", "")  # e.g. SQLITE_FULL, SQLITE_IOERR_WRITE
     return f"{exc or type(exc).__name__}{f' ({name})' if name else ''}: {store.ROWS}"
+
+
+def _meta(language: str, text: str, published: str) -> tuple[str, str]:
+    """The stored language (as given, else detected from the text) and sortable publication time."""
+    return article_language(language, text), sortable(published)
 
 
 def _skipped_hint(skipped: list[Skipped]) -> str:
@@ -353,6 +376,7 @@ def _delete_articles(
         gone += db.execute("SELECT id, text FROM chunks WHERE article_id = ?", (article_id,)).fetchall()
         db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
         db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+    duplicates.remove(db, article_ids)
     if index is not None and gone:
         if means is not None:
             means.remove([text for _, text in gone], index.chunks.reconstruct_batch(np.array([i for i, _ in gone], dtype=np.int64)))
@@ -363,8 +387,9 @@ def _delete_articles(
 def _insert(db: sqlite3.Connection, articles: list[Article], chunks: list[Chunk], ids: np.ndarray) -> None:
     now = time.time()
     db.executemany(
-        "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [(a.id, a.title, a.url, a.published, a.source, a.sha256, a.text, now) for a in articles],
+        "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '')",
+        [(a.id, a.title, a.url, a.published, a.source, a.sha256, a.text, now, *_meta(a.language, a.text, a.published))
+         for a in articles],
     )
     db.executemany(
         "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)",

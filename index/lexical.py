@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Self
 
 import bm25s
+import numpy as np
 
 from index.normalize import tokens
 
@@ -35,19 +36,32 @@ class LexicalIndex:
         bm25.index(corpus, show_progress=False)
         return cls(bm25, [int(i) for i in ids])
 
-    def search(self, query: str, k: int) -> list[tuple[int, float]]:
-        """Return up to `k` (chunk id, BM25 score) pairs, best first, only scores above 0."""
+    def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Return up to `k` (chunk id, BM25 score) pairs, best first, only scores above 0.
+
+        ``allowed`` (chunk ids) restricts the ranking to those chunks before the top k are
+        taken (bm25s's weight mask), as ``Snapshot.search`` does for the vectors.
+        """
         query_tokens = tokens(query)
         if self._bm25 is None or k <= 0 or not query_tokens:
             return []
+        mask = None
+        if allowed is not None:
+            mask = self._mask(allowed)
+            if not mask.any():
+                return []
         rows, scores = self._bm25.retrieve(
-            [query_tokens], k=min(k, len(self._ids)), show_progress=False
+            [query_tokens], k=min(k, len(self._ids)), show_progress=False, weight_mask=mask
         )
         return [
             (self._ids[row], float(score))
             for row, score in zip(rows[0].tolist(), scores[0].tolist())
             if score > 0
         ]
+
+    def _mask(self, allowed: np.ndarray) -> np.ndarray:
+        """1.0 for the rows whose chunk id is allowed, else 0.0."""
+        return np.isin(np.asarray(self._ids, dtype=np.int64), np.asarray(allowed, dtype=np.int64)).astype(np.float32)
 
     def save(self, directory: Path) -> None:
         """Write the index files into the existing `directory`."""

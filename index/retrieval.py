@@ -71,14 +71,18 @@ class Retriever:
         self.settings = settings
         self.vectors = vectors  # search-time parameters of an approximate index (efSearch, nprobe)
 
-    def rank(self, snapshot: Snapshot, question: str, query_vector: np.ndarray | None = None) -> Ranking:
+    def rank(
+        self, snapshot: Snapshot, question: str, query_vector: np.ndarray | None = None,
+        allowed: np.ndarray | None = None,
+    ) -> Ranking:
+        """``allowed``: only these chunk ids are searched (a filter; see ``Snapshot.chunk_ids_where``)."""
         if query_vector is None:
             query_vector = self.encoder.encode_queries([question])[0]
         n = self.settings.candidates
         searched = balance(query_vector, snapshot.language_direction, self.settings.language_balance)
-        _, ids = snapshot.search(searched[None, :], n, self.vectors)
+        _, ids = snapshot.search(searched[None, :], n, self.vectors, allowed=allowed)
         dense = [int(i) for i in ids[0] if i >= 0]
-        lexical = snapshot.lexical.search(question, n)
+        lexical = snapshot.lexical.search(question, n, allowed=allowed)
         return Ranking(self._fuse(snapshot, dense, lexical, query_vector, searched), query_vector)
 
     def _fuse(

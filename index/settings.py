@@ -57,6 +57,8 @@ class AnswerSettings:
     bias: float = -68.5601
     weights: dict = field(default_factory=lambda: dict(CALIBRATED_WEIGHTS))
     threshold: float = 0.3501
+    recency_margin: float = 0.05  # "latest ..." questions: passages this close to the best, newest first
+    date_tie: float = 0.01  # any question: passages this close to the best, newest first
 
 
 @dataclass(frozen=True)

@@ -47,14 +47,19 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import ann as ann_module
+from . import duplicates, restrict
 from .languages import LanguageMeans
 from .lexical import LexicalIndex
 from .sentences import MAX_SENTENCES, all_sentence_ids, sentences_per_chunk
 from .settings import VectorIndexSettings
+
+if TYPE_CHECKING:
+    from .filters import ArticleFilter
 
 log = logging.getLogger(__name__)
 
@@ -71,10 +76,21 @@ REBUILD_HINT = "rebuild it with `rawi index --rebuild`"
 # Sentence vector ids are chunk id * MAX_SENTENCES + n in an int64 (sentences.py): chunk ids stay below this.
 CHUNK_ID_LIMIT = 2**63 // MAX_SENTENCES
 
+# rows.sqlite's own schema version (PRAGMA user_version), apart from FORMAT_VERSION (the vector
+# files): 1 added each article's language, sortable publication time and copy group, which the
+# builder fills in when it copies an older generation's rows (no re-embedding, no --rebuild),
+# and the tables of the articles' MinHash sketches (duplicates.py).
+ROWS_SCHEMA = 1
+ARTICLE_COLUMNS_V1 = (
+    ("language", "TEXT NOT NULL DEFAULT ''"),  # "ar" / "en": as given by the article, else detected
+    ("published_at", "TEXT NOT NULL DEFAULT ''"),  # dates.sortable(published): "" when undated
+    ("group_id", "TEXT NOT NULL DEFAULT ''"),  # the earliest copy of a syndicated article ("" alone)
+)
 SCHEMA = """
 CREATE TABLE articles (
     id TEXT PRIMARY KEY, title TEXT NOT NULL, url TEXT NOT NULL, published TEXT NOT NULL,
-    source TEXT NOT NULL, sha256 TEXT NOT NULL, text TEXT NOT NULL, indexed_at REAL NOT NULL
+    source TEXT NOT NULL, sha256 TEXT NOT NULL, text TEXT NOT NULL, indexed_at REAL NOT NULL,
+    language TEXT NOT NULL DEFAULT '', published_at TEXT NOT NULL DEFAULT '', group_id TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE chunks (
     id INTEGER PRIMARY KEY, article_id TEXT NOT NULL REFERENCES articles(id), seq INTEGER NOT NULL,
@@ -82,7 +98,9 @@ CREATE TABLE chunks (
 );
 CREATE INDEX chunks_by_article ON chunks(article_id);
 CREATE INDEX chunks_by_text ON chunks(text_sha);
-"""
+CREATE INDEX articles_by_published ON articles(published_at);
+PRAGMA user_version = 1;
+""" + duplicates.TABLES
 
 
 class IndexError_(RuntimeError):
@@ -147,6 +165,9 @@ class ArticleRow:
     sha256: str
     text: str
     indexed_at: float
+    language: str = ""  # the columns of ROWS_SCHEMA 1 (absent from older generations)
+    published_at: str = ""
+    group_id: str = ""
 
 
 def library_versions() -> dict:
@@ -201,6 +222,9 @@ class Rows:
         )
         return {row[0]: ChunkRow(*row) for row in self.query(sql, tuple(int(i) for i in ids))}
 
+    def schema(self) -> int:
+        return int(self.query("PRAGMA user_version")[0][0])
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
@@ -241,7 +265,10 @@ class Snapshot:
         kind = manifest.index.get("type")
         self.ann = None if kind == "flat" else faiss.read_index(str(directory / ANN))
         self.rows = Rows(directory / ROWS)
+        self._sources: list[str] | None = None  # read once: a published generation never changes
+        self._newest: str | None = None
         try:
+            self.rows_schema = self.rows.schema()
             self.lexical = LexicalIndex.load(directory / LEXICAL)
             self._cross_check()
             self._check_sentence_ids(sentence_ids)
@@ -307,18 +334,78 @@ class Snapshot:
         return self.sentences.reconstruct_batch(np.ascontiguousarray(ids, dtype=np.int64))
 
     def search(
-        self, queries: np.ndarray, k: int, settings: VectorIndexSettings | None = None
+        self, queries: np.ndarray, k: int, settings: VectorIndexSettings | None = None,
+        allowed: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Inner-product search: (scores, chunk ids), -1 ids where fewer than k exist.
 
         Uses the stored index type; ``settings`` gives the search-time parameters of an
         approximate index (efSearch, nprobe, re-scoring). Scores are exact cosines either way.
+        ``allowed`` (chunk ids, e.g. from ``chunk_ids_where``) restricts the search inside
+        FAISS, so k hits come back whenever k allowed chunks exist (see ``restrict.py``).
         """
-        k = max(1, min(k, self.vectors.ntotal or 1))
         queries = np.ascontiguousarray(queries, dtype=np.float32)
+        if allowed is not None:
+            return restrict.search(self, queries, k, settings or VectorIndexSettings(), allowed)
+        k = max(1, min(k, self.vectors.ntotal or 1))
         if self.ann is None:
             return self.vectors.search(queries, k)
         return ann_module.search(self.ann, self.manifest.index, self.vectors, queries, k, settings or VectorIndexSettings())
+
+    def chunk_ids_where(self, where: "ArticleFilter") -> np.ndarray:
+        """The ids of the chunks whose article passes ``where`` (sorted): the ``allowed`` of
+        ``search`` and ``lexical.search``. An index older than ROWS_SCHEMA 1 cannot tell."""
+        if self.rows_schema < 1:
+            raise IndexMismatch(f"index at {self.directory} predates date, source and language filters: run `rawi index`")
+        clause, params = where.sql()
+        sql = f"SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {clause} ORDER BY c.id"
+        return np.array([row[0] for row in self._query(sql, params)], dtype=np.int64)
+
+    def article_meta(self, article_ids: list[str]) -> dict[str, ArticleRow]:
+        """The articles of these ids, text left out (for ordering and showing cited passages)."""
+        if not article_ids:
+            return {}
+        wanted = sorted(set(article_ids))
+        columns = "id, title, url, published, source, sha256, '', indexed_at"
+        if self.rows_schema >= 1:
+            columns += ", language, published_at, group_id"
+        sql = f"SELECT {columns} FROM articles WHERE id IN ({','.join('?' * len(wanted))})"
+        return {row[0]: ArticleRow(*row) for row in self._query(sql, tuple(wanted))}
+
+    def group_members(self, group_ids: list[str]) -> dict[str, list[ArticleRow]]:
+        """Each copy group's articles (text left out), earliest published first."""
+        if not group_ids or self.rows_schema < 1:
+            return {}
+        wanted = sorted(set(group_ids))
+        sql = (
+            "SELECT id, title, url, published, source, sha256, '', indexed_at, language, published_at, group_id "
+            f"FROM articles WHERE group_id IN ({','.join('?' * len(wanted))}) "
+            "ORDER BY published_at = '', published_at, id"
+        )
+        found: dict[str, list[ArticleRow]] = {}
+        for row in self._query(sql, tuple(wanted)):
+            found.setdefault(row[10], []).append(ArticleRow(*row))
+        return found
+
+    def sources(self) -> list[str]:
+        """The distinct sources of the articles (read once per snapshot: it never changes)."""
+        if self._sources is None:
+            self._sources = [row[0] for row in self._query("SELECT DISTINCT source FROM articles WHERE source <> ''")]
+        return self._sources
+
+    def copy_groups(self) -> int:
+        """How many groups of syndicated copies (two or more articles) the index holds."""
+        if self.rows_schema < 1:
+            return 0
+        return self._query("SELECT COUNT(DISTINCT group_id) FROM articles WHERE group_id <> ''")[0][0]
+
+    def newest_published(self) -> str:
+        """The latest ``published_at`` of any article ("" when none is dated): "today" for a question."""
+        if self.rows_schema < 1:
+            return ""
+        if self._newest is None:
+            self._newest = self._query("SELECT COALESCE(MAX(published_at), '') FROM articles")[0][0]
+        return self._newest
 
     def chunks(self, ids: list[int]) -> dict[int, ChunkRow]:
         return self.rows.chunks(ids)
@@ -331,7 +418,8 @@ class Snapshot:
         return dict(self._query("SELECT id, sha256 FROM articles"))
 
     def newest_articles(self, limit: int) -> list[ArticleRow]:
-        sql = "SELECT * FROM articles ORDER BY published DESC, indexed_at DESC, id LIMIT ?"
+        order = "published_at DESC" if self.rows_schema >= 1 else "published DESC"
+        sql = f"SELECT * FROM articles ORDER BY {order}, indexed_at DESC, id LIMIT ?"
         return [ArticleRow(*row) for row in self._query(sql, (limit,))]
 
     def close(self) -> None:
@@ -543,6 +631,26 @@ def empty_rows(path: Path) -> sqlite3.Connection:
     db = sqlite3.connect(path)
     db.executescript(SCHEMA)
     return db
+
+
+def migrate_rows(db: sqlite3.Connection, fill) -> bool:
+    """Bring a copied rows.sqlite up to ROWS_SCHEMA; ``fill(article row)`` gives the new columns'
+    values (language, published_at) of each existing article. Returns whether anything changed."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version >= ROWS_SCHEMA:
+        return False
+    for name, kind in ARTICLE_COLUMNS_V1:
+        db.execute(f"ALTER TABLE articles ADD COLUMN {name} {kind}")
+    db.execute("CREATE INDEX articles_by_published ON articles(published_at)")
+    for statement in duplicates.TABLES.split(";"):
+        if statement.strip():
+            db.execute(statement)
+    rows = db.execute("SELECT id, text, published FROM articles").fetchall()
+    db.executemany("UPDATE articles SET language = ?, published_at = ? WHERE id = ?",
+                   [(*fill(text, published), article_id) for article_id, text, published in rows])
+    duplicates.add(db, [(article_id, text) for article_id, text, _ in rows])
+    db.execute(f"PRAGMA user_version = {ROWS_SCHEMA}")
+    return True
 
 
 def write_manifest(staging: Path, manifest: Manifest) -> None:

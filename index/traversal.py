@@ -31,7 +31,10 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-SUFFIXES = (".txt", ".md")
+TEXT_SUFFIXES = (".txt", ".md")
+# Every suffix rawi reads: plain text in articles.py, the others in formats/ (HTML, JSON, JSON lines,
+# feeds). A regular file with another suffix is a candidate too: formats/ lists it as skipped.
+SUFFIXES = TEXT_SUFFIXES + (".html", ".htm", ".json", ".jsonl", ".xml", ".rss", ".atom")
 MAX_BYTES = 20 * 1024 * 1024
 _READ_BLOCK = 1 << 20
 
@@ -42,6 +45,7 @@ class Skipped:
 
     path: str
     reason: str
+    line: int | None = None  # for one bad record of a file that holds many (JSON lines, a list, a feed)
 
     @property
     def folder(self) -> bool:
@@ -114,12 +118,11 @@ def _sort(entry: os.DirEntry, prefix: str, found: list, skipped: list, pending: 
     if name.startswith("."):
         return
     relative = prefix + name
-    article_name = name.lower().endswith(SUFFIXES)
     try:
         if entry.is_symlink():
             if entry.is_dir():  # follows the link
                 skipped.append(Skipped(printable_name(relative) + "/", "a link to a folder (not followed)"))
-            elif article_name:
+            else:
                 _candidate(entry, relative, found, skipped)
             return
         if entry.is_dir(follow_symlinks=False):
@@ -127,8 +130,6 @@ def _sort(entry: os.DirEntry, prefix: str, found: list, skipped: list, pending: 
                 skipped.append(Skipped(printable_name(relative) + "/", "folder name is not valid UTF-8 (rename it)"))
             else:
                 pending.append((Path(entry.path), relative + "/"))
-            return
-        if not article_name:
             return
         if not entry.is_file(follow_symlinks=False):
             kind = _kind(entry.stat(follow_symlinks=False).st_mode)

@@ -2,7 +2,7 @@
 
 A watchdog observer reports file events under the corpus folder: inotify on Linux, or a
 polling observer where file events are unavailable (inotify limits reached, network file
-systems; force it with ``[watch] polling = true``). Only events about ``.txt`` / ``.md`` files
+systems; force it with ``[watch] polling = true``). Only events about article files (``articles.SUFFIXES``)
 (and folders, which may carry them) outside hidden folders count. They are debounced: a build
 starts once ``debounce_seconds`` have passed without a new one, so a burst of copies costs one
 build, and events that arrive during a build cause one more build after it.

@@ -126,8 +126,9 @@ def index(obj: Context, corpus: Path | None, index_dir: Path | None, json_output
     """Build or update the index: embeds only new or changed articles.
 
     \b
-    Articles are the .txt and .md files under the corpus folder. Unreadable files are
-    listed under "skipped" with the reason; they never stop the others. The new index is
+    Articles are the .txt, .md, .html/.htm, .json, .jsonl and RSS/Atom (.xml, .rss, .atom)
+    files under the corpus folder. Unreadable files, other files and bad records are listed
+    under "skipped" with the reason (and line); they never stop the others. The new index is
     published atomically: questions asked meanwhile are answered from the previous one.
     """
     settings = obj.settings(corpus, index_dir).index
@@ -158,16 +159,32 @@ def index(obj: Context, corpus: Path | None, index_dir: Path | None, json_output
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [config: index.dir].")
 @click.option("-k", "k", type=click.IntRange(1, config_module.MAX_K), help="Passages to cite [config: retrieval.k].")
 @click.option("--json", "json_output", is_flag=True, help="One JSON object on one line.")
+@click.option("--since", metavar="YYYY-MM-DD", help="Only articles published on or after this day.")
+@click.option("--until", metavar="YYYY-MM-DD", help="Only articles published on or before this day.")
+@click.option("--source", metavar="NAME", help="Only articles whose source contains NAME (any case).")
+@click.option("--lang", type=click.Choice(["ar", "en"]), help="Only articles in this language.")
 @click.pass_obj
-def ask(obj: Context, question: str, index_dir: Path | None, k: int | None, json_output: bool) -> None:
+def ask(obj: Context, question: str, index_dir: Path | None, k: int | None, json_output: bool,
+        since: str | None, until: str | None, source: str | None, lang: str | None) -> None:
     """Answer QUESTION with cited passages, best first.
 
+    \b
     QUESTION "-" reads one question per line from standard input and writes one JSON object
-    per line, in order, loading the model once.
+    per line, in order, loading the model once. The filters apply inside the search (k
+    passages come back when k match); they can also be written into a question:
+    "since:2025-06-01 until:2025-06-30 source:Reuters lang:ar What happened?". Questions
+    about "the latest", "today", "yesterday" or "this week" count days back from the newest
+    article and cite the newest first.
     """
     loaded = obj.settings(index=index_dir)
     settings = loaded.index
     k = k or settings.retrieval.k
+    from index.filters import FilterError, make_filter
+
+    try:
+        where = make_filter(since, until, source, lang)
+    except FilterError as exc:
+        raise click.UsageError(str(exc)) from None
     with user_errors():
         from index.question import QuestionError, parse_question
         from index.service import open_answerer
@@ -180,10 +197,10 @@ def ask(obj: Context, question: str, index_dir: Path | None, k: int | None, json
         answerer = open_answerer(settings)
         generator = _generator(loaded.generate)
         if question == "-":
-            _ask_stream(answerer, k, generator)
+            _ask_stream(answerer, k, where, generator)
             return
         try:
-            answer = answerer.ask(question, k=k)
+            answer = answerer.ask(question, k=k, where=where)
         except QuestionError as exc:
             raise click.UsageError(str(exc)) from None
         short = _short_answer(answer, answerer, generator)
@@ -270,25 +287,25 @@ def _short_answer(answer, answerer, generator):
     return short_answer(answer, answerer, generator)
 
 
-def _ask_stream(answerer, k: int, generator=None) -> None:
+def _ask_stream(answerer, k: int, where, generator=None) -> None:
     """One JSON record per input line, whatever happens: a problem with one question (not UTF-8,
     empty, the index missing for a moment while it is replaced) is that line's error record, and
     the stream goes on. Lines are read as bytes, so no byte sequence can end the loop."""
     for raw in sys.stdin.buffer:
         line = raw.rstrip(b"\r\n")
-        record = _stream_record(answerer, line.decode("utf-8", "surrogateescape"), k, generator)
+        record = _stream_record(answerer, line.decode("utf-8", "surrogateescape"), k, where, generator)
         if "error" in record:
             record["question"] = line.decode("utf-8", "replace")
         sys.stdout.buffer.write((json_line(record) + "\n").encode("utf-8", "replace"))
         sys.stdout.buffer.flush()
 
 
-def _stream_record(answerer, question: str, k: int, generator=None) -> dict:
+def _stream_record(answerer, question: str, k: int, where, generator=None) -> dict:
     from index.errors import USER_ERRORS
     from index.question import QuestionError
 
     try:
-        answer = answerer.ask(question, k=k)
+        answer = answerer.ask(question, k=k, where=where)
         return answer_json(answer, _short_answer(answer, answerer, generator))
     except (QuestionError, *USER_ERRORS) as exc:
         error = str(exc)
@@ -313,6 +330,7 @@ def answer_json_plain(answer) -> dict:
                 "article": p.article_id, "title": p.title, "url": p.url, "published": p.published,
                 "source": p.source, "text": p.text, "sentence": p.sentence, "score": p.score,
                 "cosine": p.cosine, "weak": p.weak,
+                "also_in": [{"source": s, "published": d, "url": u} for s, d, u in p.also_in],
             }
             for p in answer.passages
         ],
@@ -376,6 +394,9 @@ def _passage_lines(p, number: int, tty: bool) -> list[str]:
     about = " · ".join(safe(" ".join(v.split()), lines=False) for v in (p.published, p.source, p.url) if v and v.strip())
     if about:
         lines.append(f"    {isolate(about)}")
+    also = "; ".join(" · ".join(x for x in (source, date) if x) for source, date, _ in p.also_in)
+    if also:  # syndicated copies of the cited article
+        lines.append(f"    also in: {isolate(safe(also, lines=False))}")
     offset = 0
     for line in p.text.split("\n"):
         start, end = max(p.sentence_start - offset, 0), min(p.sentence_end - offset, len(line))
@@ -424,9 +445,10 @@ def watch(obj: Context, corpus: Path | None, index_dir: Path | None) -> None:
     """Keep the index up to date: re-index whenever articles land, change or go.
 
     \b
-    Runs until Ctrl-C. Indexes once at start, then again after each burst of changes to .txt
-    or .md files ([watch] debounce_seconds after the last one), logging what it did to
-    standard error. The model is loaded once. Questions (`rawi ask -`, the bot) are answered
+    Runs until Ctrl-C. Fetches the [feeds] every interval_minutes, if any are listed. Indexes
+    once at start, then again after each burst of changes to article files ([watch]
+    debounce_seconds after the last one), logging what it did to standard error. The model
+    is loaded once. Questions (`rawi ask -`, the bot) are answered
     from each new index as soon as it is published, without a restart.
     \b
     Examples:
@@ -445,12 +467,49 @@ def watch(obj: Context, corpus: Path | None, index_dir: Path | None) -> None:
         raise KeyboardInterrupt
 
     with user_errors():
+        import threading
+
         from index.encoder import Encoder
+        from index.feeds import Fetcher, fetch_every
         from index.watch import Watcher
 
         watcher = Watcher(settings.index, settings.watch, Encoder(settings.index.encoder), report=say)
         signal.signal(signal.SIGTERM, terminate)
+        stop = threading.Event()
+        if settings.feeds.urls:  # new articles land in the corpus folder, and the watcher indexes them
+            fetcher = Fetcher(settings.feeds, settings.index.corpus_dir, report=say)
+            threading.Thread(target=fetch_every, args=(fetcher, settings.feeds.interval_minutes, stop),
+                             name="feeds", daemon=True).start()
         try:
-            watcher.run()
+            watcher.run(stop)
         except KeyboardInterrupt:
             say("stopped")
+        finally:
+            stop.set()
+
+
+@main.command()
+@click.option("--corpus", type=click.Path(path_type=Path), help="Folder of articles [config: corpus.dir].")
+@click.option("--json", "json_output", is_flag=True, help="One line of JSON: feeds, unchanged, written, failed.")
+@click.pass_obj
+def fetch(obj: Context, corpus: Path | None, json_output: bool) -> None:
+    """Fetch the feeds of [feeds] urls: each new entry's page becomes an article file.
+
+    \b
+    Files are written under the corpus folder ([feeds] folder), so `rawi index` (or a running
+    `rawi watch`, which also fetches every [feeds] interval_minutes) indexes them. A feed or
+    page that fails is reported on standard error and tried again next time; it never stops
+    the others, and nothing is deleted.
+    """
+    settings = obj.settings(corpus)
+    if not settings.feeds.urls:
+        raise click.ClickException("no feeds to fetch: list their addresses in [feeds] urls of config.toml")
+    from index.feeds import Fetcher
+
+    with user_errors():
+        report = Fetcher(settings.feeds, settings.index.corpus_dir, report=lambda m: click.echo(m, err=True)).run()
+    if json_output:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        click.echo(f"{report.feeds} feed(s): {len(report.written)} new article(s), {report.unchanged} unchanged, "
+                   f"{len(report.failed)} failure(s) (tried again next time)")

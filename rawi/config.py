@@ -52,6 +52,7 @@ from index.settings import (
     RetrievalSettings,
     VectorIndexSettings,
 )
+from index.feeds import FeedSettings
 from index.watch import WatchSettings
 
 DEFAULT_CONFIG = Path("config.toml")
@@ -74,6 +75,7 @@ class Settings:
     path: Path | None
     watch: WatchSettings = field(default_factory=WatchSettings)
     generate: GenerateSettings = field(default_factory=GenerateSettings)
+    feeds: FeedSettings = field(default_factory=FeedSettings)
 
 
 class Section(BaseModel):
@@ -163,6 +165,8 @@ class AnswerSection(Section):
     target = AnswerSettings
     bias: float = AnswerSettings.bias
     threshold: float = Field(AnswerSettings.threshold, ge=0, le=1)
+    recency_margin: float = Field(AnswerSettings.recency_margin, ge=0, le=1)
+    date_tie: float = Field(AnswerSettings.date_tie, ge=0, le=1)
     weights: dict[str, float] = Field(
         default_factory=lambda: dict(CALIBRATED_WEIGHTS), description="a table of numbers, [answer.weights]"
     )
@@ -222,6 +226,32 @@ class GenerateSection(Section):
     temperature: float = Field(GenerateSettings.temperature, ge=0, le=2)
 
 
+class FeedsSection(Section):
+    target = FeedSettings
+    urls: list[str] = Field(default_factory=list, description="a list of http:// or https:// feed addresses")
+    folder: str = Field(FeedSettings.folder, min_length=1, description="a folder name inside the corpus folder")
+    interval_minutes: float = Field(FeedSettings.interval_minutes, gt=0)
+    timeout_seconds: float = Field(FeedSettings.timeout_seconds, gt=0, le=600)
+    max_bytes: int = Field(FeedSettings.max_bytes, ge=1)
+    host_delay_seconds: float = Field(FeedSettings.host_delay_seconds, ge=0)
+    max_entries: int = Field(FeedSettings.max_entries, ge=1)
+
+    @field_validator("urls")
+    @classmethod
+    def _web_addresses(cls, urls: list[str]) -> list[str]:
+        bad = [u for u in urls if not u.startswith(("http://", "https://"))]
+        if bad:
+            raise ValueError(f"must be a list of http:// or https:// feed addresses ({json.dumps(bad[0])} is not)")
+        return urls
+
+    @field_validator("folder")
+    @classmethod
+    def _inside_corpus(cls, folder: str) -> str:
+        if Path(folder).is_absolute() or ".." in Path(folder).parts:
+            raise ValueError("must be a folder name inside the corpus folder")
+        return folder
+
+
 class ConfigFile(BaseModel):
     """The whole file: only these sections, each a table."""
 
@@ -235,6 +265,7 @@ class ConfigFile(BaseModel):
     watch: WatchSection = WatchSection()
     bot: BotSection = BotSection()
     generate: GenerateSection = GenerateSection()
+    feeds: FeedsSection = FeedsSection()
 
 
 def load(path: Path | None, corpus: Path | None = None, index: Path | None = None) -> Settings:
@@ -266,6 +297,7 @@ def load(path: Path | None, corpus: Path | None = None, index: Path | None = Non
         watch=parsed.watch.build(base),
         generate=parsed.generate.build(base, api_key=os.environ.get(parsed.generate.api_key_env, "").strip()
                                        if parsed.generate.api_key_env else ""),
+        feeds=parsed.feeds.build(base),
     )
 
 

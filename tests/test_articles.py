@@ -109,12 +109,14 @@ def test_file_names_with_spaces_and_arabic_letters(tmp_path):
     assert one(tmp_path).id == "أخبار اليوم/خبر عاجل 1.txt"
 
 
-def test_other_suffixes_and_hidden_files_are_ignored(tmp_path):
+def test_other_suffixes_are_skipped_with_the_reason_and_hidden_files_ignored(tmp_path):
     write(tmp_path, "a.txt", ARABIC.encode())
     write(tmp_path, "image.png", b"\x89PNG")
     write(tmp_path, ".draft.txt", ARABIC.encode())
     write(tmp_path, ".git/notes.txt", ARABIC.encode())
     assert one(tmp_path).id == "a.txt"
+    [skipped] = scan(tmp_path).skipped
+    assert skipped.path == "image.png" and "not an article format rawi reads (.png files)" in skipped.reason
 
 
 def test_missing_corpus_and_a_file_as_corpus_are_clear_errors(tmp_path):

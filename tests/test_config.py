@@ -18,6 +18,7 @@ from index.settings import (
     VECTOR_INDEX_TYPES, AnswerSettings, ChunkSettings, EncoderSettings, GenerateSettings, RetrievalSettings,
     VectorIndexSettings,
 )
+from index.feeds import FeedSettings
 from index.watch import WatchSettings
 from rawi import config
 from tests.conftest import ROOT
@@ -28,6 +29,7 @@ SHIPPED = ROOT / "config.toml"
 SECTIONS = {
     "index": VectorIndexSettings, "encoder": EncoderSettings, "chunks": ChunkSettings, "retrieval": RetrievalSettings,
     "answer": AnswerSettings, "watch": WatchSettings, "bot": BotSettings, "generate": GenerateSettings,
+    "feeds": FeedSettings,
 }
 
 
@@ -140,6 +142,14 @@ BAD = [
     ("[generate]\nenabled = 'yes'", "[generate] enabled = \"yes\": must be true or false"),
     ("[generate]\nmodle = 'x'", "unknown key(s) in [generate]: modle"),
     ("[retrieval]\nlanguage_balance = -1", "[retrieval] language_balance = -1: must be a number from 0 to 4"),
+    ("[feeds]\nurls = ['ftp://x/feed']",
+     '[feeds] urls = ["ftp://x/feed"]: must be a list of http:// or https:// feed addresses ("ftp://x/feed" is not)'),
+    ("[feeds]\nurls = 'http://x/rss'", '[feeds] urls = "http://x/rss": must be a list of http:// or https:// feed addresses'),
+    ("[feeds]\nfolder = '../out'", '[feeds] folder = "../out": must be a folder name inside the corpus folder'),
+    ("[feeds]\ntimeout_seconds = 0", "[feeds] timeout_seconds = 0: must be a number above 0, at most 600"),
+    ("[feeds]\nmax_entries = 0", "[feeds] max_entries = 0: must be an integer of at least 1"),
+    ("[feeds]\nhost_delay_seconds = -1", "[feeds] host_delay_seconds = -1: must be a number of at least 0"),
+    ("[answer]\nrecency_margin = -0.1", "[answer] recency_margin = -0.1: must be a number from 0 to 1"),
 ]
 
 

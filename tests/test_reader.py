@@ -189,7 +189,7 @@ def test_json_has_score_cosine_weak_and_the_articles_date_source_url(corpus):
     assert result.returncode == 0, result.stderr
     passages = json.loads(result.stdout)["passages"]
     assert list(passages[0]) == [
-        "article", "title", "url", "published", "source", "text", "sentence", "score", "cosine", "weak",
+        "article", "title", "url", "published", "source", "text", "sentence", "score", "cosine", "weak", "also_in",
     ]
     first = passages[0]
     assert (first["article"], first["title"]) == ("opec.md", OPEC_TITLE)

@@ -1,0 +1,84 @@
+"""Questions about time: "the latest", "today", "yesterday", "this week" (آخر، أحدث، اليوم، أمس،
+هذا الأسبوع).
+
+A corpus is read some time after its news was written, so a relative day is taken relative to
+its newest article, not to the clock: "today" is the newest article's day, "yesterday" the day
+before, "this week" its last seven days. "Latest" ranks the passages that answer by date,
+newest first. A question that is only about time ("What happened yesterday?", "ما آخر
+الأخبار؟") has no topic to search for: it is answered with the newest articles of its window.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from .filters import ArticleFilter, FilterError
+from .normalize import normalize, tokens
+
+_END = r"(?=\s|$|[؟?!.,،])"
+_PATTERNS = {  # on normalize()d text: alef and hamza forms folded, ة -> ه
+    "today": re.compile(r"\btoday\b|\btonight\b|(?:^|\s)(?:و?اليوم|الليله)" + _END),
+    "yesterday": re.compile(r"\byesterday\b|(?:^|\s)(?:و?امس|البارحه)" + _END),
+    "week": re.compile(r"\bthis week\b|\bpast (?:7 days|week)\b|(?:^|\s)(?:هذا|خلال) الاسبوع" + _END),
+    "latest": re.compile(
+        r"\b(?:latest|newest|most recent|recent(?:ly)?)\b|(?:^|\s)(?:اخر|احدث)\s+(?:ال(?!ي" + _END + r")\S|ما" + _END + r")"
+        r"|(?:^|\s)(?:الاحدث|الاخيره|الاخير)" + _END
+    ),
+}
+# Words that only say "news, about time": a question made of nothing else has no topic.
+_GENERIC = frozenset(tokens(
+    "what whats what's is are was were the news new happened happening happen did any tell me about give "
+    "headlines top stories story latest newest most recent recently today tonight yesterday this past week "
+    "there been in of on a an and report reported say said "
+    "ما ماذا هي هو الاخبار اخبار الخبر خبر اخر احدث حدث جرى يحدث يجري اليوم امس البارحه هذا الاسبوع خلال "
+    "في عن من ال الجديد جديد اهم"
+))
+
+
+@dataclass(frozen=True)
+class TimeQuestion:
+    kind: str | None  # "today", "yesterday", "week", "latest" or None
+    topicless: bool  # nothing but time and "news": answer with the newest articles
+
+    @property
+    def by_date(self) -> bool:
+        return self.kind is not None or self.topicless
+
+
+def read_time(question: str, named_source: str = "") -> TimeQuestion:
+    """``named_source``: a source the question names ("What did Reuters report?"), not a topic."""
+    folded = normalize(question)
+    kind = next((name for name, pattern in _PATTERNS.items() if pattern.search(folded)), None)
+    topic = set(tokens(question)) - _GENERIC - set(tokens(named_source))
+    return TimeQuestion(kind, not topic and (kind is not None or bool(named_source)))
+
+
+def named_source(question: str, sources: list[str]) -> str:
+    """The longest of the corpus's sources that the question names as a whole word, or ""."""
+    folded = f" {' '.join(normalize(question).replace('?', ' ').replace('؟', ' ').split())} "
+    found = [s for s in sources if len(s) >= 3 and f" {' '.join(normalize(s).split())} " in folded]
+    return max(found, key=len, default="")
+
+
+def window(kind: str | None, newest: str) -> tuple[date | None, date | None]:
+    """The days a relative question covers, given the newest article's ``published_at``."""
+    if kind not in ("today", "yesterday", "week") or not newest:
+        return None, None
+    last = date.fromisoformat(newest[:10])
+    if kind == "today":
+        return last, last
+    if kind == "yesterday":
+        return last - timedelta(days=1), last - timedelta(days=1)
+    return last - timedelta(days=6), last
+
+
+def narrowed(where: ArticleFilter, since: date | None, until: date | None) -> ArticleFilter | None:
+    """The filter with a relative window laid over it; None when the two leave no day at all."""
+    since = max((d for d in (where.since, since) if d), default=None)
+    until = min((d for d in (where.until, until) if d), default=None)
+    try:
+        return replace(where, since=since, until=until)
+    except FilterError:
+        return None

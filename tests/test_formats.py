@@ -1,0 +1,154 @@
+"""Web pages, JSON, JSON lines and RSS/Atom files -> articles; bad records skipped, good ones kept."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from index import store
+from index.articles import scan
+from index.build import Builder
+from tests.conftest import make_settings
+
+PAGE = """<!doctype html><html lang="ar"><head><meta charset="windows-1256">
+<title>Site | ignored</title><meta property="og:title" content="وصول سكرتير مجلس الأمن">
+<meta property="article:published_time" content="2025-06-04T10:00:00+03:00">
+<meta property="og:site_name" content="Example Times"><link rel="canonical" href="https://ex.com/a/1">
+</head><body><nav>الرئيسية | من نحن | اتصل بنا</nav><article><h1>وصول سكرتير مجلس الأمن</h1>
+<p>وصل سكرتير مجلس الأمن الروسي إلى بيونغ يانغ يوم الأربعاء لإجراء محادثات حول الشراكة العسكرية بين البلدين.</p>
+<p>وأرسلت كوريا الشمالية أكثر من عشرين ألف حاوية ذخيرة إلى روسيا بحسب تقارير استخباراتية دولية.</p>
+</article><footer>جميع الحقوق محفوظة</footer></body></html>"""
+
+RSS = """<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Wire Service</title>
+<language>en-gb</language>
+<item><guid>wire-1</guid><title>Library opens</title><link>https://wire.example/1</link>
+<description>&lt;p&gt;The floating library opened on &lt;b&gt;Monday&lt;/b&gt; with 4,512 books.&lt;/p&gt;</description>
+<pubDate>Mon, 02 Jun 2025 09:00:00 GMT</pubDate></item>
+<item><guid>wire-2</guid><title>Empty entry</title></item>
+<item><title>Bridge closes</title><link>https://wire.example/3</link><description>The old bridge closes for repairs.</description></item>
+</channel></rss>"""
+
+ATOM = """<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Atom News</title>
+<entry><id>urn:a:1</id><title>Port reopens</title><link href="https://atom.example/1"/><updated>2025-06-03T08:00:00Z</updated>
+<content type="html">&lt;p&gt;The port reopened after the storm.&lt;/p&gt;</content></entry></feed>"""
+
+
+def write(folder, name, data):
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+
+
+def by_id(folder):
+    result = scan(folder)
+    return {a.id: a for a in result.articles}, result.skipped
+
+
+def test_a_web_page_gives_its_main_text_and_metadata_in_its_declared_charset(tmp_path):
+    write(tmp_path, "page.html", PAGE.encode("cp1256"))
+    articles, skipped = by_id(tmp_path)
+    page = articles["page.html"]
+    assert skipped == []
+    assert page.title == "وصول سكرتير مجلس الأمن" and "عشرين ألف حاوية" in page.text
+    assert "اتصل بنا" not in page.text and "الحقوق محفوظة" not in page.text  # boilerplate dropped
+    assert (page.url, page.published, page.source, page.language) == ("https://ex.com/a/1", "2025-06-04", "Example Times", "ar")
+
+
+def test_a_page_without_main_text_is_skipped_with_the_reason(tmp_path):
+    write(tmp_path, "empty.htm", "<html><head><title>Nothing</title></head><body><script>x()</script></body></html>")
+    articles, skipped = by_id(tmp_path)
+    assert articles == {} and skipped[0].path == "empty.htm" and "without main text" in skipped[0].reason
+
+
+def test_json_lines_keep_the_good_records_and_name_the_bad_ones_by_line(tmp_path):
+    lines = [
+        json.dumps({"id": 7, "title": "One", "body": "<p>First <b>story</b>.</p><p>Second paragraph.</p>",
+                    "published": "2025-06-04", "source": {"name": "Reuters"}, "lang": "en"}),
+        "{not json",
+        json.dumps({"url": "https://x.example/2", "text": "Second story without a title."}),
+        json.dumps({"title": "No text at all"}),
+        "",
+        json.dumps(["a", "list"]),
+        json.dumps({"title": "Third", "text": "Third story, keyed by its line."}),
+        json.dumps({"id": 7, "text": "Same id as the first."}),
+    ]
+    write(tmp_path, "feed.jsonl", "\n".join(lines))
+    articles, skipped = by_id(tmp_path)
+    assert sorted(articles) == ["feed.jsonl#7", "feed.jsonl#https://x.example/2", "feed.jsonl#l7"]
+    first = articles["feed.jsonl#7"]
+    assert first.text == "First story.\n\nSecond paragraph." and (first.source, first.language) == ("Reuters", "en")
+    assert articles["feed.jsonl#https://x.example/2"].title == "Second story without a title."
+    assert [(s.path, s.line) for s in skipped] == [("feed.jsonl", 2), ("feed.jsonl", 4), ("feed.jsonl", 6), ("feed.jsonl", 8)]
+    assert "not valid JSON" in skipped[0].reason and "no text" in skipped[1].reason and "same id" in skipped[3].reason
+
+
+def test_a_json_object_is_one_article_and_a_list_many(tmp_path):
+    write(tmp_path, "one.json", json.dumps({"headline": "Solo", "content": "One article in one object."}))
+    write(tmp_path, "many.json", json.dumps([{"text": "First of a list."}, 3, {"link": "https://l/2", "text": "Second."}]))
+    write(tmp_path, "broken.json", '{"text": "unfinished"')
+    articles, skipped = by_id(tmp_path)
+    assert articles["one.json"].title == "Solo"
+    assert {"many.json#i1", "many.json#https://l/2"} <= set(articles)
+    reasons = {(s.path, s.line): s.reason for s in skipped}
+    assert "not an article object" in reasons[("many.json", 2)] and "not valid JSON" in reasons[("broken.json", None)]
+
+
+def test_rss_and_atom_entries_are_articles_with_the_feed_as_source(tmp_path):
+    write(tmp_path, "wire.rss", RSS)
+    write(tmp_path, "atom.xml", ATOM)
+    write(tmp_path, "notes.xml", "<notes><note>not a feed</note></notes>")
+    articles, skipped = by_id(tmp_path)
+    first = articles["wire.rss#wire-1"]
+    assert first.text == "The floating library opened on Monday with 4,512 books."
+    assert (first.source, first.language, first.url) == ("Wire Service", "en", "https://wire.example/1")
+    assert "wire.rss#https://wire.example/3" in articles  # no guid: keyed by its link
+    assert articles["atom.xml#urn:a:1"].text == "The port reopened after the storm."
+    assert [(s.path, s.line) for s in skipped if s.path == "wire.rss"] == [("wire.rss", 2)]
+    assert any(s.path == "notes.xml" and "not an RSS or Atom feed" in s.reason for s in skipped)
+
+
+def test_a_record_id_survives_reordering_and_a_changed_record_changes_its_hash(tmp_path):
+    records = [{"id": "a", "text": "Alpha."}, {"id": "b", "text": "Beta."}]
+    write(tmp_path, "x.jsonl", "\n".join(json.dumps(r) for r in records))
+    before, _ = by_id(tmp_path)
+    records[1]["text"] = "Beta, revised."
+    write(tmp_path, "x.jsonl", "\n".join(json.dumps(r) for r in reversed(records)))
+    after, _ = by_id(tmp_path)
+    assert before["x.jsonl#a"].sha256 == after["x.jsonl#a"].sha256
+    assert before["x.jsonl#b"].sha256 != after["x.jsonl#b"].sha256
+
+
+@pytest.fixture
+def mixed(tmp_path):
+    corpus = tmp_path / "corpus"
+    write(corpus, "plain.txt", "---\ntitle: Plain\npublished: 2025-06-01\nsource: Desk\nlanguage: en\n---\nA plain text article.")
+    write(corpus, "page.html", PAGE.encode("cp1256"))
+    write(corpus, "wire.rss", RSS)
+    write(corpus, "atom.xml", ATOM)
+    write(corpus, "feed.jsonl", '{"id": 1, "text": "A JSON line about the harbour."}\n{oops\n')
+    write(corpus, "one.json", json.dumps({"title": "Obj", "text": "A JSON object about the market."}))
+    write(corpus, "scan.pdf", b"%PDF-1.4")
+    return make_settings(corpus, tmp_path / "index")
+
+
+def test_a_mixed_folder_indexes_with_nothing_lost(mixed, encoder):
+    stats = Builder(mixed, encoder).run()
+    snapshot = store.open_snapshot(mixed.index_dir)
+    ids = set(snapshot.article_hashes())
+    assert ids == {a.id for a in scan(mixed.corpus_dir).articles} and len(ids) == 7 == stats.articles
+    assert {(s.path, s.line) for s in stats.skipped} == {("wire.rss", 2), ("feed.jsonl", 2), ("scan.pdf", None)}
+    page = snapshot.article("page.html")
+    assert (page.language, page.published_at, page.source) == ("ar", "2025-06-04", "Example Times")
+    assert snapshot.article("wire.rss#wire-1").published_at == "2025-06-02T09:00:00"
+    assert snapshot.article("feed.jsonl#1").language == "en"  # not given: detected
+    snapshot.close()
+
+
+def test_a_record_that_turns_bad_keeps_its_indexed_version(mixed, encoder):
+    Builder(mixed, encoder).run()
+    write(mixed.corpus_dir, "feed.jsonl", '{"id": 1, "text": \n')  # the good line is damaged too
+    stats = Builder(mixed, encoder).run()
+    snapshot = store.open_snapshot(mixed.index_dir)
+    assert "feed.jsonl#1" in snapshot.article_hashes() and stats.removed == 0
+    snapshot.close()
