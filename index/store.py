@@ -99,6 +99,7 @@ CREATE TABLE chunks (
 CREATE INDEX chunks_by_article ON chunks(article_id);
 CREATE INDEX chunks_by_text ON chunks(text_sha);
 CREATE INDEX articles_by_published ON articles(published_at);
+CREATE INDEX articles_by_group ON articles(group_id);
 PRAGMA user_version = 1;
 """ + duplicates.TABLES
 
@@ -642,6 +643,7 @@ def migrate_rows(db: sqlite3.Connection, fill) -> bool:
     for name, kind in ARTICLE_COLUMNS_V1:
         db.execute(f"ALTER TABLE articles ADD COLUMN {name} {kind}")
     db.execute("CREATE INDEX articles_by_published ON articles(published_at)")
+    db.execute("CREATE INDEX articles_by_group ON articles(group_id)")  # an answer's "also in" reads by group
     for statement in duplicates.TABLES.split(";"):
         if statement.strip():
             db.execute(statement)
