@@ -178,6 +178,7 @@ def test_an_index_from_before_the_new_columns_is_upgraded_without_embedding_agai
     rows = generation / store.ROWS
     db = sqlite3.connect(rows)
     db.execute("DROP INDEX articles_by_published")
+    db.execute("DROP INDEX articles_by_group")
     for table in ("sketches", "sketch_bands"):
         db.execute(f"DROP TABLE {table}")
     for name, _ in store.ARTICLE_COLUMNS_V1:
