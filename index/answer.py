@@ -105,8 +105,9 @@ class Answerer:
         else:
             margin = self.settings.recency_margin if timing.by_date else self.settings.date_tie
             hits = newest_first(hits, meta, margin, undated_last=timing.by_date)
-        groups = snapshot.group_members([m.group_id for m in meta.values() if m.group_id])
         page = range(offset, min(offset + k, len(hits)))
+        cited = (meta.get(hits[n].chunk.article_id) for n in page)
+        groups = snapshot.group_members([m.group_id for m in cited if m is not None and m.group_id])
         passages = [
             _passage(hits[n], parsed, not timing.topicless and self._weak(hits, n, parsed, null, confidence), meta, groups)
             for n in page
