@@ -45,7 +45,7 @@ class EvalQuestion:
     gold_articles: frozenset[str]  # empty: unanswerable from this corpus
     contains_any: tuple[str, ...]  # a correct passage contains one of these
     rank_by_passage: bool = False  # rank the first passage holding contains_any, not just the article
-    pair: str = ""  # "en->ar": question language -> language of the paragraph that answers ("en->" if none)
+    pair: str = ""  # "en->ar": question language -> language of the paragraph that answers ("en->none": none)
 
     @property
     def answerable(self) -> bool:
