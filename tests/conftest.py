@@ -126,15 +126,22 @@ def make_settings(corpus: Path, index_dir: Path) -> IndexSettings:
     return IndexSettings(corpus_dir=corpus, index_dir=index_dir, encoder=EncoderSettings(cache_dir=MODEL_CACHE))
 
 
-@pytest.fixture(scope="session")
-def seed_settings(tmp_path_factory, encoder) -> IndexSettings:
-    """A real index of a copy of seeds/, built once per session; treat it as read-only."""
-    base = tmp_path_factory.mktemp("seed-index")
+def indexed_copy(base: Path, encoder, *more: Path) -> IndexSettings:
+    """A real index of a copy of seeds/ plus the files of the folders ``more``, under ``base``."""
     corpus = base / "corpus"
     shutil.copytree(SEEDS, corpus)
+    for folder in more:
+        for article in folder.iterdir():
+            shutil.copy(article, corpus / article.name)
     settings = make_settings(corpus, base / "index")
     Builder(settings, encoder).run()
     return settings
+
+
+@pytest.fixture(scope="session")
+def seed_settings(tmp_path_factory, encoder) -> IndexSettings:
+    """A real index of a copy of seeds/, built once per session; treat it as read-only."""
+    return indexed_copy(tmp_path_factory.mktemp("seed-index"), encoder)
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ from index.build import Builder
 from index.languages import LanguageMeans, balance
 from index.service import open_answerer
 from index.store import open_snapshot, read_manifest, current_generation
-from tests.conftest import SEEDS, make_settings
+from tests.conftest import SEEDS, indexed_copy, make_settings
 
 STORY = Path(__file__).parent / "data" / "bilingual_story"  # English articles on the seed's story, without its facts
 CONTAINERS = "20 ألف حاوية"
@@ -25,14 +25,7 @@ CONTAINERS = "20 ألف حاوية"
 @pytest.fixture(scope="module")
 def story_settings(tmp_path_factory, encoder):
     """The Arabic seed article beside three English articles on the same visit."""
-    base = tmp_path_factory.mktemp("bilingual-story")
-    corpus = base / "corpus"
-    shutil.copytree(SEEDS, corpus)
-    for article in STORY.iterdir():
-        shutil.copy(article, corpus / article.name)
-    settings = make_settings(corpus, base / "index")
-    Builder(settings, encoder).run()
-    return settings
+    return indexed_copy(tmp_path_factory.mktemp("bilingual-story"), encoder, STORY)
 
 
 @pytest.fixture(scope="module")
