@@ -98,10 +98,27 @@ class VectorIndexSettings:
     pq_rescore: int = 4  # ivfpq: candidates per wanted hit, re-scored with the exact vectors
 
 
+STORE_BACKENDS = ("local", "milvus")
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """[store]: where the index lives (index/store/). ``local``: FAISS + SQLite + BM25 files in
+    ``[index] dir``. ``milvus``: collections in Milvus: ``uri`` is a local file (Milvus Lite,
+    embedded) or a server/cluster address such as ``http://milvus.example:19530``."""
+
+    backend: str = "local"
+    uri: str = "var/milvus.db"
+    name: str = "rawi"  # the collections' prefix and the alias readers follow
+    token_env: str = "RAWI_MILVUS_TOKEN"  # the NAME of the environment variable holding the token
+    token: str = field(default="", repr=False)  # read from the environment by rawi/config.py; never in a file
+
+
 @dataclass(frozen=True)
 class IndexSettings:
     corpus_dir: Path = Path("seeds")
     index_dir: Path = Path("var/index")
+    store: StoreSettings = field(default_factory=StoreSettings)
     vectors: VectorIndexSettings = field(default_factory=VectorIndexSettings)
     encoder: EncoderSettings = field(default_factory=EncoderSettings)
     chunks: ChunkSettings = field(default_factory=ChunkSettings)

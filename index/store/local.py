@@ -51,15 +51,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import ann as ann_module
-from . import duplicates, restrict
-from .languages import LanguageMeans
-from .lexical import LexicalIndex
-from .sentences import MAX_SENTENCES, all_sentence_ids, sentences_per_chunk
-from .settings import VectorIndexSettings
+from .. import ann as ann_module
+from .. import duplicates, restrict
+from ..languages import LanguageMeans
+from ..lexical import LexicalIndex
+from ..sentences import MAX_SENTENCES, all_sentence_ids, sentences_per_chunk
+from ..settings import VectorIndexSettings
 
 if TYPE_CHECKING:
-    from .filters import ArticleFilter
+    from ..filters import ArticleFilter
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,243 @@
+"""What the build and retrieval steps may ask of an index store, and nothing else.
+
+A *backend* holds published generations of an index. A ``Reader`` answers from one published
+generation and never sees a later one; a ``Writer`` builds the next generation beside the
+published one (from it, plus the changed articles) and ``publish`` makes it current in one
+atomic switch: a reader sees the old generation or the new one, never a mix, and a writer
+killed at any point leaves the published generation whole and answering.
+
+Implementations (chosen by ``[store] backend``):
+
+* ``local.py``: FAISS + SQLite + BM25 files in generation folders, published by replacing a
+  ``CURRENT`` pointer file (``generations.py``).
+* ``milvus.py``: Milvus collections (Milvus Lite in a local file, or a Milvus server or
+  cluster), published by switching an alias.
+
+Ids: a passage (chunk) has an int64 id, stable across generations while its article is
+unchanged; its sentences' vectors are addressed through the passage id (``sentence_vectors``).
+Vectors are L2-normalised float32 rows of the manifest's dimension; scores are inner products.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from ..filters import ArticleFilter
+    from .manifest import Manifest
+
+Stored = tuple[np.ndarray, np.ndarray]  # a passage's vector and its sentences' vectors (one row each)
+
+
+class IndexError_(RuntimeError):
+    """Base for index problems shown to users as one line."""
+
+
+class NoIndex(IndexError_):
+    pass
+
+
+class IndexDamaged(IndexError_):
+    pass
+
+
+class IndexMismatch(IndexError_):
+    pass
+
+
+class IndexBusy(IndexError_):
+    pass
+
+
+class IndexUnwritable(IndexError_):
+    pass
+
+
+REBUILD_HINT = "rebuild it with `rawi index --rebuild`"
+
+
+@dataclass(frozen=True)
+class ChunkRow:
+    """A stored passage with what a citation shows of its article."""
+
+    id: int
+    article_id: str
+    seq: int
+    start: int
+    end: int
+    text: str
+    title: str
+    url: str
+    published: str = ""  # of its article, from front matter
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    id: str
+    title: str
+    url: str
+    published: str
+    source: str
+    sha256: str
+    text: str  # "" where a reader asked for the metadata only
+    indexed_at: float
+    language: str = ""  # "ar" / "en": as given by the article, else detected
+    published_at: str = ""  # dates.sortable(published): "" when undated
+    group_id: str = ""  # the earliest copy of a syndicated article ("" alone; duplicates.py)
+
+
+@dataclass(frozen=True)
+class NewChunk:
+    """A passage a writer adds: its id, its article's id, its place and text."""
+
+    id: int
+    article_id: str
+    seq: int
+    start: int
+    end: int
+    text: str
+    text_sha: str
+
+
+@dataclass(frozen=True)
+class Removed:
+    """What a writer dropped: the passages' ids, texts and vectors (for the language means)."""
+
+    ids: np.ndarray
+    texts: list[str]
+    vectors: np.ndarray
+
+
+class Reader(Protocol):
+    """One published generation, opened read-only and verified. Safe to share across threads."""
+
+    generation: str  # its name: a reader holding it answers every step of a question from it
+    manifest: Manifest  # encoder, dimension, counts, chunking, language sums, vector index record
+    language_direction: np.ndarray | None  # what separates the corpus's languages (languages.py)
+
+    def search(self, query: np.ndarray, k: int, where: ArticleFilter | None = None) -> list[int]:
+        """The ids of the k passages nearest ``query`` (one vector), best first; ``where``
+        (dates, source, language) is applied inside the search, so k come back when k pass it."""
+        ...
+
+    def lexical_search(self, question: str, k: int, where: ArticleFilter | None = None) -> list[tuple[int, float]]:
+        """BM25 over the normalised, stemmed passage text: (passage id, score), best first."""
+        ...
+
+    def passage_vectors(self, ids: Sequence[int]) -> np.ndarray:
+        """The stored vectors of these passages, in this order (each id must exist)."""
+        ...
+
+    def sentence_vectors(self, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(how many sentences each passage has, all their vectors in passage then sentence order)."""
+        ...
+
+    def chunks(self, ids: Sequence[int]) -> dict[int, ChunkRow]: ...
+
+    def article(self, article_id: str) -> ArticleRow | None:
+        """One article with its text (the bot's "full article")."""
+        ...
+
+    def article_meta(self, article_ids: Sequence[str]) -> dict[str, ArticleRow]:
+        """These articles without their text (for ordering and showing cited passages)."""
+        ...
+
+    def group_members(self, group_ids: Sequence[str]) -> dict[str, list[ArticleRow]]:
+        """Each copy group's articles (no text), earliest published first."""
+        ...
+
+    def article_hashes(self) -> dict[str, str]:
+        """Every article's id and content hash: what a writer compares the corpus with."""
+        ...
+
+    def newest_articles(self, limit: int) -> list[ArticleRow]: ...
+
+    def newest_published(self) -> str:
+        """The latest ``published_at`` of any article ("" when none is dated): "today" for a question."""
+        ...
+
+    def sources(self) -> list[str]:
+        """The distinct sources of the articles."""
+        ...
+
+    def copy_groups(self) -> int:
+        """How many groups of syndicated copies (two or more articles) the generation holds."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class Writer(Protocol):
+    """The next generation, built from ``previous`` (or from nothing). Nothing a writer does is
+    seen by readers before ``publish``; ``discard`` (or a crash) leaves no trace that matters."""
+
+    previous: Reader | None
+    next_chunk_id: int  # the first free passage id
+
+    def stored_vectors(self, text_shas: set[str]) -> dict[str, Stored]:
+        """Vectors the previous generation holds for passages of these text hashes (never re-embed)."""
+        ...
+
+    def remove_articles(self, article_ids: Sequence[str]) -> Removed:
+        """Leave these articles (and their passages and sketches) out of the new generation."""
+        ...
+
+    def add(
+        self, articles: Sequence[ArticleRow], chunks: Sequence[NewChunk], vectors: Sequence[Stored],
+        signatures: dict[str, np.ndarray],
+    ) -> None:
+        """Add new articles, their passages with vectors, and their MinHash signatures (duplicates.py)."""
+        ...
+
+    def all_passages(self) -> Iterator[tuple[list[str], np.ndarray]]:
+        """Every passage of the new generation as (texts, vectors) batches (for recounting language sums)."""
+        ...
+
+    def regroup(self) -> int:
+        """Recompute the copy groups of every article (duplicates.py); returns groups of two or more."""
+        ...
+
+    def finish(self, manifest: Manifest) -> Manifest:
+        """Write everything, then check the new generation as a reader would (raise IndexError_
+        if it would refuse it). Returns the manifest as recorded (counts and files filled in)."""
+        ...
+
+    def publish(self) -> str:
+        """Make the finished generation the published one, atomically; returns its name."""
+        ...
+
+    def discard(self) -> None:
+        """Drop the unpublished generation (a failed or interrupted build)."""
+        ...
+
+
+class Backend(Protocol):
+    """Where generations live, how they are opened, written and published."""
+
+    def generation(self) -> str:
+        """The published generation's name, cheaply (a long-running reader polls it)."""
+        ...
+
+    def open_reader(self) -> Reader:
+        """The published generation, verified; raises NoIndex, IndexDamaged or IndexMismatch."""
+        ...
+
+    def writer(self, previous: Reader | None) -> Writer: ...
+
+    def up_to_date(self, previous: Reader) -> bool:
+        """Whether an unchanged corpus can keep ``previous`` as it is (no layout or index-type change)."""
+        ...
+
+    def lock(self, wait: bool = False) -> AbstractContextManager[object]:
+        """The one-writer lock: IndexBusy at once, or wait for it."""
+        ...
+
+    def prune(self) -> None:
+        """Remove what a killed writer left and generations no reader needs any more."""
+        ...
