@@ -130,3 +130,48 @@ def _earliest(db: sqlite3.Connection, group: list[str]) -> str:
     marks = ",".join("?" * len(group))
     sql = f"SELECT id FROM articles WHERE id IN ({marks}) ORDER BY published_at = '', published_at, id LIMIT 1"
     return db.execute(sql, group).fetchone()[0]
+
+
+def group(signatures: dict[str, np.ndarray], published_at: dict[str, str]) -> dict[str, str]:
+    """The copy groups of these articles, in memory (a store without SQL: the Milvus backend).
+
+    The same rule as ``regroup``: candidates share a band key, copies are confirmed by their
+    estimated similarity, copies of copies form one group, named by its earliest published
+    member (undated ones last, then by id). Returns article id -> group id for the articles in
+    a group of two or more; an article alone is absent.
+    """
+    by_key: dict[tuple[int, int], list[str]] = {}
+    for article_id in sorted(signatures):
+        for band, key in enumerate(band_keys(signatures[article_id])):
+            by_key.setdefault((band, key), []).append(article_id)
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent.get(x, x) != x:
+            parent[x] = parent.get(parent[x], parent[x])
+            x = parent[x]
+        return x
+
+    checked: set[tuple[str, str]] = set()
+    for ids in by_key.values():
+        for n, a in enumerate(ids):
+            for b in ids[n + 1 :]:
+                if (a, b) in checked:
+                    continue
+                checked.add((a, b))
+                if similarity(signatures[a], signatures[b]) >= THRESHOLD:
+                    parent.setdefault(a, a)
+                    parent.setdefault(b, b)
+                    parent[root(a)] = root(b)
+    members: dict[str, list[str]] = {}
+    for article_id in parent:
+        members.setdefault(root(article_id), []).append(article_id)
+
+    def order(article_id: str) -> tuple[bool, str, str]:
+        when = published_at.get(article_id, "")
+        return when == "", when, article_id
+
+    return {
+        article_id: min(ids, key=order)
+        for ids in members.values() if len(ids) > 1 for article_id in ids
+    }
