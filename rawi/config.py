@@ -49,7 +49,7 @@ from pydantic.fields import FieldInfo
 from bot.settings import BotSettings
 from index.settings import (
     CALIBRATED_WEIGHTS, AnswerSettings, ChunkSettings, EncoderSettings, GenerateSettings, IndexSettings,
-    RetrievalSettings,
+    RetrievalSettings, StoreSettings,
     VectorIndexSettings,
 )
 from index.feeds import FeedSettings
@@ -252,6 +252,31 @@ class FeedsSection(Section):
         return folder
 
 
+class StoreSection(Section):
+    """[store]: which backend holds the index (index/store/); the Milvus token comes from the environment."""
+
+    target = StoreSettings
+    backend: Literal["local", "milvus"] = StoreSettings.backend  # type: ignore[assignment]
+    uri: str = Field(
+        StoreSettings.uri, pattern=r"^(?:(?:https?|tcp|unix)://\S+|[^:]*\.db)$",
+        description="a Milvus Lite file ending in .db, or a server address (http://host:19530, https://...)",
+    )
+    name: str = Field(
+        StoreSettings.name, pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,100}$",
+        description="a collection name prefix (a letter or _, then letters, digits, _)",
+    )
+    token_env: str = Field(
+        StoreSettings.token_env, pattern=r"^(?:[A-Za-z_][A-Za-z0-9_]*)?$",
+        description="the name of an environment variable (letters, digits, _), or empty for none",
+    )
+
+    def build(self, base: Path, **extra: Any) -> StoreSettings:
+        values = self.model_dump()
+        if "://" not in values["uri"]:  # a Milvus Lite file: relative to the config file, like other paths
+            values["uri"] = str(base / values["uri"])
+        return StoreSettings(**values, **extra)
+
+
 class ConfigFile(BaseModel):
     """The whole file: only these sections, each a table."""
 
@@ -266,6 +291,7 @@ class ConfigFile(BaseModel):
     bot: BotSection = BotSection()
     generate: GenerateSection = GenerateSection()
     feeds: FeedsSection = FeedsSection()
+    store: StoreSection = StoreSection()
 
 
 def load(path: Path | None, corpus: Path | None = None, index: Path | None = None) -> Settings:
@@ -291,6 +317,8 @@ def load(path: Path | None, corpus: Path | None = None, index: Path | None = Non
         chunks=parsed.chunks.build(base),
         retrieval=parsed.retrieval.build(base),
         answer=parsed.answer.build(base),
+        store=parsed.store.build(base, token=os.environ.get(parsed.store.token_env, "").strip()
+                                 if parsed.store.token_env else ""),
     )
     return Settings(
         index_settings, parsed.bot.build(base, token=token), chosen if chosen.is_file() else None,
@@ -313,6 +341,10 @@ def validate(data: dict, name: str = "config.toml") -> ConfigFile:
     if isinstance(generate, dict) and "api_key" in generate:
         raise ConfigError(f"{name}: [generate] api_key does not belong in a file: put the key in an environment "
                           "variable and name that variable in api_key_env")
+    store = data.get("store", {})
+    if isinstance(store, dict) and "token" in store:
+        raise ConfigError(f"{name}: [store] token does not belong in a file: put the token in an environment "
+                          "variable and name that variable in token_env")
     try:
         return ConfigFile.model_validate(data)
     except ValidationError as exc:

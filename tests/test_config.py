@@ -16,7 +16,7 @@ from bot.settings import BotSettings
 from index.abstain import FEATURES
 from index.settings import (
     VECTOR_INDEX_TYPES, AnswerSettings, ChunkSettings, EncoderSettings, GenerateSettings, RetrievalSettings,
-    VectorIndexSettings,
+    StoreSettings, VectorIndexSettings,
 )
 from index.feeds import FeedSettings
 from index.watch import WatchSettings
@@ -29,7 +29,7 @@ SHIPPED = ROOT / "config.toml"
 SECTIONS = {
     "index": VectorIndexSettings, "encoder": EncoderSettings, "chunks": ChunkSettings, "retrieval": RetrievalSettings,
     "answer": AnswerSettings, "watch": WatchSettings, "bot": BotSettings, "generate": GenerateSettings,
-    "feeds": FeedSettings,
+    "feeds": FeedSettings, "store": StoreSettings,
 }
 
 
@@ -148,6 +148,13 @@ BAD = [
     ("[feeds]\nfolder = '../out'", '[feeds] folder = "../out": must be a folder name inside the corpus folder'),
     ("[feeds]\ntimeout_seconds = 0", "[feeds] timeout_seconds = 0: must be a number above 0, at most 600"),
     ("[feeds]\nmax_entries = 0", "[feeds] max_entries = 0: must be an integer of at least 1"),
+    ("[store]\nbackend = 'redis'", '[store] backend = "redis": must be one of "local", "milvus"'),
+    ("[store]\nuri = 'milvus.example:19530'",
+     '[store] uri = "milvus.example:19530": must be a Milvus Lite file ending in .db, or a server address (http://host:19530, https://...)'),
+    ("[store]\nname = 'my-news'",
+     '[store] name = "my-news": must be a collection name prefix (a letter or _, then letters, digits, _)'),
+    ("[store]\ntoken = 'root:Milvus'",
+     "[store] token does not belong in a file: put the token in an environment variable and name that variable in token_env"),
     ("[feeds]\nhost_delay_seconds = -1", "[feeds] host_delay_seconds = -1: must be a number of at least 0"),
     ("[answer]\nrecency_margin = -0.1", "[answer] recency_margin = -0.1: must be a number from 0 to 1"),
 ]
@@ -257,6 +264,17 @@ def test_without_any_config_file_the_defaults_apply(tmp_path, monkeypatch):
     settings = config.load(None)
     assert settings.path is None and settings.index.corpus_dir == tmp_path / "seeds"
     assert os.path.isabs(settings.index.index_dir)
+
+
+def test_the_milvus_token_comes_from_the_variable_the_file_names_and_a_lite_file_is_relative(tmp_path, monkeypatch):
+    path = tmp_path / "config.toml"
+    path.write_text("[store]\nbackend = 'milvus'\nuri = 'data/news.db'\ntoken_env = 'MY_MILVUS'\n", encoding="utf-8")
+    monkeypatch.setenv("MY_MILVUS", " root:Milvus \n")
+    settings = config.load(path).index.store
+    assert settings.backend == "milvus" and settings.token == "root:Milvus" and "root:Milvus" not in repr(settings)
+    assert settings.uri == str(tmp_path / "data" / "news.db")
+    path.write_text("[store]\nuri = 'https://milvus.example:19530'\n", encoding="utf-8")
+    assert config.load(path).index.store.uri == "https://milvus.example:19530"
 
 
 def test_the_generation_key_comes_from_the_variable_the_file_names(tmp_path, monkeypatch):

@@ -144,8 +144,11 @@ class MilvusBackend:
     def _connect(self) -> Any:
         try:
             from pymilvus import MilvusClient
+
+            if self.local:
+                import milvus_lite  # noqa: F401
         except ImportError:  # pragma: no cover -- a dependency of rawi
-            raise IndexMismatch("[store] backend = \"milvus\" needs pymilvus: pip install pymilvus milvus-lite") from None
+            raise IndexMismatch("[store] backend = \"milvus\" needs pymilvus and milvus-lite: pip install 'rawi[milvus]'") from None
         _quiet()
         uri = self.store.uri
         if self.local:
