@@ -237,7 +237,7 @@ def _index(client: Any, target: str, indexes: list[tuple[str, str, str, dict]]) 
     prepared = client.prepare_index_params()
     for field, index_type, metric, extra in indexes:
         prepared.add_index(field_name=field, index_type=index_type, metric_type=metric, params=extra)
-    client.create_index(target, prepared)
+    client.create_index(target, prepared, sync=False)  # load_collection waits for the index: no 0.5 s polls
     client.load_collection(target)
 
 
