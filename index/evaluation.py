@@ -35,7 +35,7 @@ from .normalize import normalize
 from .question import language_of
 from .service import open_answerer
 from .settings import IndexSettings
-from .store import FORMAT_VERSION, writer_lock
+from .store import FORMAT_VERSION, open_backend
 
 
 @dataclass(frozen=True)
@@ -322,11 +322,9 @@ def run(evaluation: EvalRun, progress: bool = False) -> list[QuestionResult]:
     from tqdm import tqdm
 
     encoder = Encoder(evaluation.settings.encoder)
-    lock = writer_lock(evaluation.settings.index_dir, wait=True)
-    try:
-        Builder(evaluation.settings, encoder, progress=progress).run()
-    finally:
-        lock.release()
+    backend = open_backend(evaluation.settings, encoder.name)
+    with backend.lock(wait=True):
+        Builder(evaluation.settings, encoder, progress=progress, backend=backend).run()
     answerer = open_answerer(evaluation.settings, encoder)
     answerer.ask("warm up", k=1)  # the first call pays for lazy initialisation
     questions = tqdm(evaluation.questions, disable=not progress, desc="questions", unit="q")
