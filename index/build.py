@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from . import ann, duplicates, store
-from .articles import Article, CorpusError, Skipped, scan
+from .articles import Article, CorpusError, CorpusScan, Skipped, scan
 from .chunks import Chunk, Chunker
 from .encoder import Encoder
 from .languages import LanguageMeans, reference_direction
@@ -126,6 +126,15 @@ class Builder:
                 + _skipped_hint(corpus.skipped)
             )
         previous = None if rebuild else self._previous()
+        try:
+            stats = self._update(corpus, previous)
+        finally:
+            if previous is not None:
+                previous.close()
+        stats.seconds = time.perf_counter() - started
+        return stats
+
+    def _update(self, corpus: CorpusScan, previous: store.Reader | None) -> BuildStats:
         prev_hashes = previous.article_hashes() if previous else {}
         work = plan(corpus.articles, prev_hashes, corpus.skipped)
         stats = BuildStats(
@@ -140,7 +149,6 @@ class Builder:
             stats.groups = previous.copy_groups()
         else:
             stats.articles, stats.chunks, stats.chunks_embedded, stats.groups = self._write(previous, work)
-        stats.seconds = time.perf_counter() - started
         return stats
 
     def _previous(self) -> store.Reader | None:

@@ -430,7 +430,7 @@ def bot(obj: Context, index_dir: Path | None) -> None:
         try:
             run(
                 settings.bot, answerer, settings.index.retrieval.k, _generator(settings.generate),
-                index_name=str(settings.index.index_dir),
+                index_name=settings.index.location,
             )
         except BotError as exc:
             raise click.ClickException(str(exc)) from None

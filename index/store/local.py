@@ -47,7 +47,6 @@ from .contract import (
     Stored,
 )
 from .manifest import Manifest, check_encoder, read_manifest, verify_files, write_manifest
-from .pause import pause_point
 from .rows import ROWS_SCHEMA, Rows, chunk_with_text, delete_articles, empty_rows, insert, migrate_rows
 
 if TYPE_CHECKING:
@@ -517,6 +516,6 @@ class LocalBackend:
 
 __all__ = [
     "ANN", "LEXICAL", "ROWS", "SENTENCES", "VECTORS", "LocalBackend", "LocalReader", "LocalWriter",
-    "NoIndex", "Snapshot", "Vectors", "check_staged", "open_generation", "open_snapshot", "pause_point",
+    "NoIndex", "Snapshot", "Vectors", "check_staged", "open_generation", "open_snapshot",
     "write_vectors",
 ]

@@ -15,9 +15,11 @@ def pause_point(point: str) -> None:
     At the point, the writer creates the file ``$RAWI_TEST_PAUSE_FILE`` and waits while it
     exists (at most 300 s): the test then kills it (``kill -9``), or deletes the file to let
     it carry on. The points:
-    ``embedding``: staging holds the copied rows, edited in an open transaction, nothing embedded.
-    ``staged``: every file of the new generation written, not yet fsynced or renamed.
-    ``publish``: the generation renamed into ``generations/``, CURRENT not yet switched.
+    ``embedding``: the new generation holds the previous one's rows, edited, nothing embedded.
+    ``staged``: all of the new generation written and checked, not yet published (local: not
+    yet fsynced or renamed).
+    ``publish``: the new generation in place, the switch not yet made (local: renamed into
+    ``generations/``, CURRENT not switched; Milvus: collections complete, alias not switched).
     """
     if os.environ.get("RAWI_TEST_PAUSE_AT") != point:
         return
