@@ -123,7 +123,7 @@ def serve(base: Path, backend: str, index_backend: str, questions: int) -> dict:
         t0 = time.perf_counter()
         vector = encoder.encode_queries([q])
         t1 = time.perf_counter()
-        snapshot.search(vector, 50)
+        snapshot.search_vectors(vector, 50)
         t2 = time.perf_counter()
         answerer.ask(q)
         t3 = time.perf_counter()

@@ -106,7 +106,7 @@ def serve(base: Path, kind: str, questions: int) -> dict:
     process = psutil.Process()
     settings = settings_for(base, kind)
     imported = process.memory_info().rss / 2**20
-    live = store.LiveIndex(settings.index_dir, NAME)
+    live = store.LiveIndex(store.LocalBackend(settings.index_dir, NAME, settings.vectors))
     snapshot = live.snapshot()
     opened = process.memory_info().rss / 2**20
     rng = np.random.default_rng(1)
@@ -115,7 +115,7 @@ def serve(base: Path, kind: str, questions: int) -> dict:
         q = rng.standard_normal((1, 384)).astype(np.float32)
         q /= np.linalg.norm(q)
         snapshot = live.snapshot()
-        _, ids = snapshot.search(q, 50, settings.vectors)
+        _, ids = snapshot.search_vectors(q, 50, settings.vectors)
         lexical = snapshot.lexical.search(" ".join(rng.choice(vocabulary, 8)), 50)
         found = snapshot.chunks([int(i) for i in ids[0] if i >= 0] + [i for i, _ in lexical])
         snapshot.vectors.reconstruct_batch(np.array([i for i, _ in lexical[:10]], dtype=np.int64))

@@ -89,8 +89,7 @@ class Answerer:
         narrowed_to = narrowed(replace(where, source=where.source or source), *days)
         if narrowed_to is None:  # e.g. --until before "this week": no day left
             return Answer(question, False, [], snapshot.generation)
-        allowed = snapshot.chunk_ids_where(narrowed_to) if narrowed_to else None
-        ranking = self.retriever.rank(snapshot, parsed.text, allowed=allowed)
+        ranking = self.retriever.rank(snapshot, parsed.text, where=narrowed_to or None)
         # Enough distinct passages for this page, one more to know whether there is a next
         # page, and the top 3 that the evidence reads (more when dates reorder them).
         wanted = max(offset + k + 1, EVIDENCE_HITS)

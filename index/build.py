@@ -4,12 +4,11 @@ Only new or changed articles are chunked; each chunk is embedded whole and sente
 sentence (see ``sentences.py``). A chunk whose exact text is already in the index (an
 unchanged passage of an edited article, a syndicated copy) reuses its stored vectors, and
 within one run each distinct text (a sentence shared by overlapping chunks) is embedded once,
-so no text is embedded twice. Vectors are reused from the exact store (``vectors.faiss``),
-never from an approximate index, whose codes may be lossy; the approximate index of
-``[index] type`` is derived from the exact store after each update (see ``ann.py``). A file
-that still exists but can no longer be read keeps its previously indexed version: bad input
-never costs an article. Everything is written into a fresh generation and published
-atomically (see ``store.py``); one writer at a time. A write that fails (a full disk, a
+so no text is embedded twice. A file that still exists but can no longer be read keeps its
+previously indexed version: bad input never costs an article. Everything goes through the
+store's ``Writer`` (``store/contract.py``) into a fresh generation, published atomically; one
+writer at a time. The copy groups and the language sums are computed here, the same for
+every backend. A write that fails (a full disk, a
 file-size limit) removes the unfinished generation and is reported as a one-line BuildError:
 the published index is untouched.
 """
@@ -17,24 +16,21 @@ the published index is untouched.
 from __future__ import annotations
 
 import hashlib
-import shutil
 import sqlite3
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from . import ann, duplicates, store
-from .articles import Article, CorpusError, Skipped, scan
+from .articles import Article, CorpusError, CorpusScan, Skipped, scan
 from .chunks import Chunk, Chunker
-from .published import sortable
 from .encoder import Encoder
 from .languages import LanguageMeans, reference_direction
-from .lexical import LexicalIndex
+from .published import sortable
 from .question import article_language
-from .sentences import sentence_ids, sentences
+from .sentences import sentences
 from .settings import IndexSettings
 
 
@@ -107,13 +103,15 @@ def _kept(article_id: str, unreadable: set[str]) -> bool:
 
 
 class Builder:
-    """One indexing run. Use ``run()``; the lock is taken by the caller (see ``lock``)."""
+    """One indexing run. Use ``run()``; the lock is taken by the caller (``backend.lock()``)."""
 
-    def __init__(self, settings: IndexSettings, encoder: Encoder, progress: bool = False) -> None:
+    def __init__(
+        self, settings: IndexSettings, encoder: Encoder, progress: bool = False, backend: store.Backend | None = None
+    ) -> None:
         self.settings = settings
         self.encoder = encoder
         self.progress = progress
-        self.index_dir = settings.index_dir
+        self.backend = backend or store.open_backend(settings, encoder.name)
 
     def run(self, rebuild: bool = False) -> BuildStats:
         started = time.perf_counter()
@@ -128,6 +126,15 @@ class Builder:
                 + _skipped_hint(corpus.skipped)
             )
         previous = None if rebuild else self._previous()
+        try:
+            stats = self._update(corpus, previous)
+        finally:
+            if previous is not None:
+                previous.close()
+        stats.seconds = time.perf_counter() - started
+        return stats
+
+    def _update(self, corpus: CorpusScan, previous: store.Reader | None) -> BuildStats:
         prev_hashes = previous.article_hashes() if previous else {}
         work = plan(corpus.articles, prev_hashes, corpus.skipped)
         stats = BuildStats(
@@ -136,110 +143,77 @@ class Builder:
         )
         if (
             previous is not None and not work.new and not work.removed_ids
-            and previous.manifest.languages is not None and previous.rows_schema == store.ROWS_SCHEMA
-            and ann.reusable(previous.manifest.index, self.settings.vectors, previous.manifest.chunks)
+            and previous.manifest.languages is not None and self.backend.up_to_date(previous)
         ):
             stats.articles, stats.chunks = previous.manifest.articles, previous.manifest.chunks
             stats.groups = previous.copy_groups()
         else:
             stats.articles, stats.chunks, stats.chunks_embedded, stats.groups = self._write(previous, work)
-        stats.seconds = time.perf_counter() - started
         return stats
 
-    def _previous(self) -> store.Snapshot | None:
+    def _previous(self) -> store.Reader | None:
         try:
-            return store.open_snapshot(self.index_dir, self.encoder.name)
+            return self.backend.open_reader()
         except store.NoIndex:
             return None
         except store.IndexError_ as exc:
             raise BuildError(str(exc)) from None
 
-    def _write(self, previous: store.Snapshot | None, work: Plan) -> tuple[int, int, int, int]:
-        store.prune(self.index_dir)  # what a killed writer left behind never gets in the way
+    def _write(self, previous: store.Reader | None, work: Plan) -> tuple[int, int, int, int]:
+        self.backend.prune()  # what a killed writer left behind never gets in the way
         try:
-            staging = store.new_staging(self.index_dir)
+            writer = self.backend.writer(previous, self.encoder.dimension)
             try:
-                result = self._stage(staging, previous, work)
-                self._check(staging)
-                store.publish(self.index_dir, staging)
+                result = self._stage(writer, previous, work)
+                writer.publish()
             except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
+                writer.discard()
                 raise
         except (OSError, sqlite3.Error) as exc:  # the disk is full, a file-size or quota limit...
             raise BuildError(
-                f"could not write the new index in {self.index_dir} ({_write_failure(exc)}); "
+                f"could not write the new index in {self.backend} ({_write_failure(exc)}); "
                 "the index it holds is unchanged: free some space and run `rawi index` again"
             ) from None
-        store.prune(self.index_dir)
-        return result
-
-    def _check(self, staging: Path) -> None:
-        """Publish only what the reader accepts: a generation it refuses would stop every question."""
-        try:
-            store.check_staged(staging, self.encoder.name)
         except store.IndexError_ as exc:
             raise BuildError(
                 f"the new index failed the reader's checks ({exc}); nothing was published, the index is unchanged"
             ) from None
-
-    def _stage(self, staging: Path, previous: store.Snapshot | None, work: Plan) -> tuple[int, int, int, int]:
-        import faiss
-
-        if previous is not None:
-            shutil.copyfile(previous.directory / store.ROWS, staging / store.ROWS)
-            db = sqlite3.connect(staging / store.ROWS)
-            store.migrate_rows(db, lambda text, published: _meta("", text, published))
-            # The snapshot's copy of the vectors is memory-mapped read-only: read writable ones
-            # from the same (verified, immutable) files.
-            index = Vectors(
-                faiss.read_index(str(previous.directory / store.VECTORS)),
-                faiss.read_index(str(previous.directory / store.SENTENCES)),
-            )
-            next_id = previous.manifest.next_chunk_id
-            means = _recorded_means(previous.manifest)
-        else:
-            db = store.empty_rows(staging / store.ROWS)
-            index = None
-            next_id = 0
-            means = LanguageMeans()
-        with db:
-            chunks = self._chunk(work.new)
-            reuse = _stored_vectors(db, index, {text_sha(c.text) for c in chunks})
-            removed = _delete_articles(db, index, work.removed_ids, means)
-            store.pause_point("embedding")
-            embedded, new = self._vectors(chunks, reuse)
-            index = index or Vectors.empty(self.encoder.dimension)
-            ids = np.arange(next_id, next_id + len(chunks), dtype=np.int64)
-            for chunk_id, (chunk_vector, sentence_vectors) in zip(ids, new):
-                index.add(int(chunk_id), chunk_vector, sentence_vectors)
-            _insert(db, work.new, chunks, ids)
-            if means is None:  # an index from before language means were kept: count them all once
-                means = _all_means(db, index)
-            elif new:
-                means.add([c.text for c in chunks], np.stack([v for v, _ in new]))
-            if means.bilingual and means.reference is None:  # measured once, when a second language arrives
-                means.reference = reference_direction(self.encoder)
-            duplicates.add(db, [(a.id, a.text) for a in work.new])
-            groups = duplicates.regroup(db)
-        _write_vectors(index.chunks, staging / store.VECTORS)
-        _write_vectors(index.sentences, staging / store.SENTENCES)
-        old_ann = (previous.ann, previous.manifest.index) if previous is not None else (None, dict(ann.FLAT))
-        new_vectors = np.stack([v for v, _ in new]) if new else np.zeros((0, index.chunks.d), dtype=np.float32)
-        try:
-            approximate, record = ann.derive(self.settings.vectors, index.chunks, old_ann, removed, ids, new_vectors)
         except ann.AnnError as exc:
             raise BuildError(str(exc)) from None
-        if approximate is not None:
-            _write_vectors(approximate, staging / store.ANN)
-        n_articles, n_chunks = self._finish_rows(db, staging)
-        manifest = store.Manifest(
-            encoder=self.encoder.name, dimension=index.chunks.d, chunking=asdict(self.settings.chunks),
-            versions=store.library_versions(), built_at=time.time(), articles=n_articles,
-            chunks=n_chunks, next_chunk_id=next_id + len(chunks), sentences=index.sentences.ntotal, index=record,
-            languages=means.to_json(),
+        self.backend.prune()
+        return result
+
+    def _stage(self, writer: store.Writer, previous: store.Reader | None, work: Plan) -> tuple[int, int, int, int]:
+        chunks = self._chunk(work.new)
+        reuse = writer.stored_vectors({text_sha(c.text) for c in chunks})  # before removing what they replace
+        removed = writer.remove_articles(work.removed_ids)
+        means = _recorded_means(previous.manifest) if previous is not None else LanguageMeans()
+        if means is not None and len(removed.ids):
+            means.remove(removed.texts, removed.vectors)
+        store.pause_point("embedding")
+        embedded, new = self._vectors(chunks, reuse)
+        ids = range(writer.next_chunk_id, writer.next_chunk_id + len(chunks))
+        writer.add(
+            [_article_row(a) for a in work.new],
+            [store.NewChunk(i, c.article_id, c.seq, c.start, c.end, c.text, text_sha(c.text)) for i, c in zip(ids, chunks)],
+            new,
+            {a.id: duplicates.signature(a.text) for a in work.new},
         )
-        store.write_manifest(staging, manifest)
-        return n_articles, n_chunks, embedded, groups
+        if means is None:  # an index from before language means were kept: count them all once
+            means = LanguageMeans()
+            for texts, vectors in writer.all_passages():
+                means.add(texts, vectors)
+        elif new:
+            means.add([c.text for c in chunks], np.stack([v for v, _ in new]))
+        if means.bilingual and means.reference is None:  # measured once, when a second language arrives
+            means.reference = reference_direction(self.encoder)
+        groups = writer.regroup()
+        manifest = writer.finish(store.Manifest(
+            encoder=self.encoder.name, dimension=self.encoder.dimension, chunking=asdict(self.settings.chunks),
+            versions=store.library_versions(), built_at=time.time(), articles=0, chunks=0,
+            next_chunk_id=writer.next_chunk_id, languages=means.to_json(),
+        ))
+        return manifest.articles, manifest.chunks, embedded, groups
 
     def _chunk(self, articles: list[Article]) -> list[Chunk]:
         if not articles:
@@ -247,7 +221,7 @@ class Builder:
         chunker = Chunker(self.settings.chunks, self.encoder.count_tokens)
         return [chunk for article in articles for chunk in chunker.split(article)]
 
-    def _vectors(self, chunks: list[Chunk], reuse: dict[str, Stored]) -> tuple[int, list[Stored]]:
+    def _vectors(self, chunks: list[Chunk], reuse: dict[str, store.Stored]) -> tuple[int, list[store.Stored]]:
         """(chunk vector, sentence vectors) of each chunk; returns how many chunk texts were embedded.
 
         The chunk texts not already in the index and their sentences are embedded in one call,
@@ -261,27 +235,13 @@ class Builder:
             reuse[text_sha(text)] = (vectors[text], np.stack([vectors[p] for p in pieces[text]]))
         return len(todo), [reuse[text_sha(c.text)] for c in chunks]
 
-    def _finish_rows(self, db: sqlite3.Connection, staging: Path) -> tuple[int, int]:
-        rows = db.execute("SELECT id, text FROM chunks ORDER BY id").fetchall()
-        n_articles = db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
-        db.close()
-        lexical_dir = staging / store.LEXICAL
-        lexical_dir.mkdir()
-        LexicalIndex.build([text for _, text in rows], [i for i, _ in rows]).save(lexical_dir)
-        return n_articles, len(rows)
 
-
-def _write_vectors(vectors, path: Path) -> None:
-    """FAISS's own writer reports a failed write as a RuntimeError with no errno; Python's says why."""
-    import faiss
-
-    data = faiss.serialize_index(vectors)
-    try:
-        with path.open("wb") as handle:
-            handle.write(memoryview(data))
-    except OSError as exc:
-        exc.filename = exc.filename or str(path)
-        raise
+def _article_row(article: Article) -> store.ArticleRow:
+    language, published_at = _meta(article.language, article.text, article.published)
+    return store.ArticleRow(
+        article.id, article.title, article.url, article.published, article.source, article.sha256, article.text,
+        time.time(), language, published_at,
+    )
 
 
 def _write_failure(exc: OSError | sqlite3.Error) -> str:
@@ -301,97 +261,7 @@ def _skipped_hint(skipped: list[Skipped]) -> str:
     return f"; {len(skipped)} file(s) skipped, e.g. {skipped[0].path}: {skipped[0].reason}" if skipped else ""
 
 
-Stored = tuple[np.ndarray, np.ndarray]  # a chunk's vector and its sentences' vectors
-
-
-@dataclass
-class Vectors:
-    """The two FAISS indexes of a generation: chunk vectors, and sentence vectors under derived ids."""
-
-    chunks: Any  # faiss.IndexIDMap2 (faiss ships no type hints)
-    sentences: Any  # faiss.IndexIDMap2
-
-    @classmethod
-    def empty(cls, dimension: int) -> "Vectors":
-        import faiss
-
-        # fp16 sentence vectors: half the memory, and scores move by under 0.001.
-        sentences = faiss.IndexScalarQuantizer(dimension, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
-        return cls(faiss.IndexIDMap2(faiss.IndexFlatIP(dimension)), faiss.IndexIDMap2(sentences))
-
-    def add(self, chunk_id: int, vector: np.ndarray, sentence_vectors: np.ndarray) -> None:
-        self.chunks.add_with_ids(vector[None, :].astype(np.float32), np.array([chunk_id], dtype=np.int64))
-        self.sentences.add_with_ids(sentence_vectors.astype(np.float32), sentence_ids(chunk_id, len(sentence_vectors)))
-
-    def get(self, chunk_id: int, text: str) -> Stored:
-        ids = sentence_ids(chunk_id, len(sentences(text)))
-        return self.chunks.reconstruct(chunk_id), self.sentences.reconstruct_batch(ids)
-
-    def remove(self, chunks: list[tuple[int, str]]) -> None:
-        """Remove these (chunk id, text) and their sentences, in one pass over each index."""
-        if not chunks:
-            return
-        self.chunks.remove_ids(np.array([i for i, _ in chunks], dtype=np.int64))
-        self.sentences.remove_ids(np.concatenate([sentence_ids(i, len(sentences(t))) for i, t in chunks]))
-
-
-def _stored_vectors(db: sqlite3.Connection, index: Vectors | None, shas: set[str]) -> dict[str, Stored]:
-    """Vectors already in the index for these chunk-text hashes (so no text is embedded twice)."""
-    if index is None or not shas:
-        return {}
-    found: dict[str, Stored] = {}
-    for sha in shas:
-        row = db.execute("SELECT id, text FROM chunks WHERE text_sha = ? LIMIT 1", (sha,)).fetchone()
-        if row is not None:
-            found[sha] = index.get(int(row[0]), row[1])
-    return found
-
-
 def _recorded_means(manifest: store.Manifest) -> LanguageMeans | None:
     if manifest.languages is None:
         return None
     return LanguageMeans.from_json(manifest.languages, manifest.dimension)  # checked when the snapshot opened
-
-
-def _all_means(db: sqlite3.Connection, index: Vectors) -> LanguageMeans:
-    """Every stored passage counted (an index from before the means were kept)."""
-    rows = db.execute("SELECT id, text FROM chunks ORDER BY id").fetchall()
-    means = LanguageMeans()
-    if rows:
-        ids = np.array([i for i, _ in rows], dtype=np.int64)
-        means.add([text for _, text in rows], index.chunks.reconstruct_batch(ids))
-    return means
-
-
-def _delete_articles(
-    db: sqlite3.Connection, index: Vectors | None, article_ids: list[str], means: LanguageMeans | None
-) -> np.ndarray:
-    """Delete the articles' rows and vectors; returns the chunk ids removed.
-
-    One ``remove_ids`` per index for all of them: each call compacts the whole flat array, so
-    one call per article would cost O(corpus) per deleted article.
-    """
-    gone: list[tuple[int, str]] = []
-    for article_id in article_ids:
-        gone += db.execute("SELECT id, text FROM chunks WHERE article_id = ?", (article_id,)).fetchall()
-        db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
-        db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
-    duplicates.remove(db, article_ids)
-    if index is not None and gone:
-        if means is not None:
-            means.remove([text for _, text in gone], index.chunks.reconstruct_batch(np.array([i for i, _ in gone], dtype=np.int64)))
-        index.remove([(int(i), text) for i, text in gone])
-    return np.array([i for i, _ in gone], dtype=np.int64)
-
-
-def _insert(db: sqlite3.Connection, articles: list[Article], chunks: list[Chunk], ids: np.ndarray) -> None:
-    now = time.time()
-    db.executemany(
-        "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '')",
-        [(a.id, a.title, a.url, a.published, a.source, a.sha256, a.text, now, *_meta(a.language, a.text, a.published))
-         for a in articles],
-    )
-    db.executemany(
-        "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [(int(i), c.article_id, c.seq, c.start, c.end, c.text, text_sha(c.text)) for c, i in zip(chunks, ids)],
-    )

@@ -66,9 +66,13 @@ def band_keys(sig: np.ndarray) -> list[int]:
 
 def add(db: sqlite3.Connection, articles: Iterable[tuple[str, str]]) -> None:
     """Store the sketches and band keys of these (article id, text)."""
+    store(db, {article_id: signature(text) for article_id, text in articles})
+
+
+def store(db: sqlite3.Connection, signatures: dict[str, np.ndarray]) -> None:
+    """Store these articles' sketches (``signature``) and their band keys."""
     sketches, bands = [], []
-    for article_id, text in articles:
-        sig = signature(text)
+    for article_id, sig in signatures.items():
         sketches.append((article_id, sig.tobytes()))
         bands += [(b, key, article_id) for b, key in enumerate(band_keys(sig))]
     db.executemany("INSERT OR REPLACE INTO sketches VALUES (?, ?)", sketches)

@@ -34,8 +34,8 @@ from .encoder import Encoder
 from .normalize import normalize
 from .question import language_of
 from .service import open_answerer
-from .settings import IndexSettings
-from .store import FORMAT_VERSION, writer_lock
+from .settings import IndexSettings, StoreSettings
+from .store import FORMAT_VERSION, open_backend
 
 
 @dataclass(frozen=True)
@@ -310,11 +310,25 @@ def prepare(
         questions = (
             read_bilingual_questions(file, bilingual, split) if bilingual else read_squad_questions(file, split, paragraphs)
         )
-        return EvalRun(replace(settings, corpus_dir=folder / "corpus", index_dir=folder / "index"), questions)
+        return EvalRun(
+            replace(settings, corpus_dir=folder / "corpus", index_dir=folder / "index", store=_own_store(settings, folder)),
+            questions,
+        )
     if bilingual:
         raise ValueError("--bilingual needs a SQuAD-format .json question file")
     folder = workspace(base, settings.corpus_dir.resolve(), FORMAT_VERSION)
-    return EvalRun(replace(settings, index_dir=folder / "index"), read_seed_questions(file))
+    return EvalRun(replace(settings, index_dir=folder / "index", store=_own_store(settings, folder)), read_seed_questions(file))
+
+
+def _own_store(settings: IndexSettings, folder: Path) -> StoreSettings:
+    """The evaluation's index apart from the user's on the configured backend: in its workspace
+    (a Milvus Lite file there), or, on a Milvus server, under a name of its own."""
+    store = settings.store
+    if store.backend != "milvus":
+        return store
+    if "://" not in store.uri:
+        return replace(store, uri=str(folder / "milvus.db"))
+    return replace(store, name=f"{store.name}_eval_{folder.name}")
 
 
 def run(evaluation: EvalRun, progress: bool = False) -> list[QuestionResult]:
@@ -322,11 +336,9 @@ def run(evaluation: EvalRun, progress: bool = False) -> list[QuestionResult]:
     from tqdm import tqdm
 
     encoder = Encoder(evaluation.settings.encoder)
-    lock = writer_lock(evaluation.settings.index_dir, wait=True)
-    try:
-        Builder(evaluation.settings, encoder, progress=progress).run()
-    finally:
-        lock.release()
+    backend = open_backend(evaluation.settings, encoder.name)
+    with backend.lock(wait=True):
+        Builder(evaluation.settings, encoder, progress=progress, backend=backend).run()
     answerer = open_answerer(evaluation.settings, encoder)
     answerer.ask("warm up", k=1)  # the first call pays for lazy initialisation
     questions = tqdm(evaluation.questions, disable=not progress, desc="questions", unit="q")

@@ -23,9 +23,10 @@ import numpy as np
 
 from .encoder import Encoder
 from .languages import balance
-from .sentences import all_sentence_ids, split as split_sentences
-from .settings import RetrievalSettings, VectorIndexSettings
-from .store import ChunkRow, Snapshot
+from .filters import ArticleFilter
+from .sentences import split as split_sentences
+from .settings import RetrievalSettings
+from .store import ChunkRow, Reader
 
 
 @dataclass(frozen=True)
@@ -64,29 +65,25 @@ class Ranking:
 
 
 class Retriever:
-    def __init__(
-        self, encoder: Encoder, settings: RetrievalSettings, vectors: VectorIndexSettings = VectorIndexSettings()
-    ) -> None:
+    def __init__(self, encoder: Encoder, settings: RetrievalSettings) -> None:
         self.encoder = encoder
         self.settings = settings
-        self.vectors = vectors  # search-time parameters of an approximate index (efSearch, nprobe)
 
     def rank(
-        self, snapshot: Snapshot, question: str, query_vector: np.ndarray | None = None,
-        allowed: np.ndarray | None = None,
+        self, snapshot: Reader, question: str, query_vector: np.ndarray | None = None,
+        where: ArticleFilter | None = None,
     ) -> Ranking:
-        """``allowed``: only these chunk ids are searched (a filter; see ``Snapshot.chunk_ids_where``)."""
+        """``where``: only passages of these articles are searched (dates, source, language)."""
         if query_vector is None:
             query_vector = self.encoder.encode_queries([question])[0]
         n = self.settings.candidates
         searched = balance(query_vector, snapshot.language_direction, self.settings.language_balance)
-        _, ids = snapshot.search(searched[None, :], n, self.vectors, allowed=allowed)
-        dense = [int(i) for i in ids[0] if i >= 0]
-        lexical = snapshot.lexical.search(question, n, allowed=allowed)
+        dense = snapshot.search(searched, n, where or None)
+        lexical = snapshot.lexical_search(question, n, where or None)
         return Ranking(self._fuse(snapshot, dense, lexical, query_vector, searched), query_vector)
 
     def _fuse(
-        self, snapshot: Snapshot, dense: list[int], lexical: list[tuple[int, float]], query: np.ndarray,
+        self, snapshot: Reader, dense: list[int], lexical: list[tuple[int, float]], query: np.ndarray,
         searched: np.ndarray,
     ) -> list[Hit]:
         """Score the union of both rankings' candidates. Meaning is measured with the balanced
@@ -99,7 +96,7 @@ class Retriever:
         ids = [i for i in candidates if i in rows]
         if not ids:
             return []
-        vectors = snapshot.vectors.reconstruct_batch(np.asarray(ids, dtype=np.int64))
+        vectors = snapshot.passage_vectors(ids)
         cosine, balanced = _cosines(vectors, query, searched, ids)
         found, found_balanced = _sentence_cosines(snapshot, ids, query, searched)
         best = {i: max(found[i], default=cosine[i]) for i in ids}
@@ -136,12 +133,11 @@ def _cosines(
 
 
 def _sentence_cosines(
-    snapshot: Snapshot, ids: list[int], query: np.ndarray, searched: np.ndarray
+    snapshot: Reader, ids: list[int], query: np.ndarray, searched: np.ndarray
 ) -> tuple[dict[int, tuple[float, ...]], dict[int, tuple[float, ...]]]:
     """Each passage's sentence cosines with the question (and the balanced question), from the
     stored vectors, in one read."""
-    counts = snapshot.sentence_counts(np.asarray(ids, dtype=np.int64))
-    vectors = snapshot.sentence_vectors(all_sentence_ids(np.asarray(ids), counts))
+    counts, vectors = snapshot.sentence_vectors(ids)
     ends = np.cumsum(counts).tolist()
 
     def split(cosines: list[float]) -> dict[int, tuple[float, ...]]:

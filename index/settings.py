@@ -124,3 +124,10 @@ class IndexSettings:
     chunks: ChunkSettings = field(default_factory=ChunkSettings)
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
     answer: AnswerSettings = field(default_factory=AnswerSettings)
+
+    @property
+    def location(self) -> str:
+        """Where the index lives, for messages: the folder, or the Milvus address and name."""
+        if self.store.backend == "milvus":
+            return f"{self.store.uri} ({self.store.name})"
+        return str(self.index_dir)

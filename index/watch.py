@@ -187,11 +187,9 @@ class Watcher:
         from .errors import USER_ERRORS
 
         try:
-            lock = store.writer_lock(self.settings.index_dir, wait=True)  # says so when it waits
-            try:
-                stats = Builder(self.settings, self.encoder).run()
-            finally:
-                lock.release()
+            backend = store.open_backend(self.settings, self.encoder.name)
+            with backend.lock(wait=True):  # says so when it waits
+                stats = Builder(self.settings, self.encoder, backend=backend).run()
         except (*USER_ERRORS, OSError) as exc:  # OSError: a full disk, a folder gone; try again later
             self.report(f"index not updated: {exc}")
             return None

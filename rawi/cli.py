@@ -135,18 +135,17 @@ def index(obj: Context, corpus: Path | None, index_dir: Path | None, json_output
     with user_errors():
         from index.build import Builder
         from index.encoder import Encoder
-        from index.store import writer_lock
+        from index.store import open_backend
 
-        lock = writer_lock(settings.index_dir, wait=wait)
-        try:
-            stats = Builder(settings, Encoder(settings.encoder), progress=_progress(json_output)).run(rebuild)
-        finally:
-            lock.release()
+        encoder = Encoder(settings.encoder)
+        backend = open_backend(settings, encoder.name)
+        with backend.lock(wait=wait):
+            stats = Builder(settings, encoder, progress=_progress(json_output), backend=backend).run(rebuild)
     if json_output:
         click.echo(json.dumps(stats.to_json(), ensure_ascii=False))
         return
     click.echo(
-        f"{stats.articles} articles, {stats.chunks} passages in {settings.index_dir} "
+        f"{stats.articles} articles, {stats.chunks} passages in {settings.location} "
         f"(added {stats.added}, updated {stats.updated}, removed {stats.removed}, unchanged {stats.unchanged}; "
         f"embedded {stats.chunks_embedded} passages in {stats.seconds:.1f}s)"
     )
@@ -431,7 +430,7 @@ def bot(obj: Context, index_dir: Path | None) -> None:
         try:
             run(
                 settings.bot, answerer, settings.index.retrieval.k, _generator(settings.generate),
-                index_name=str(settings.index.index_dir),
+                index_name=settings.index.location,
             )
         except BotError as exc:
             raise click.ClickException(str(exc)) from None

@@ -16,7 +16,8 @@ from index.languages import LanguageMeans
 from index.sentences import sentences
 from index.settings import IndexSettings, StoreSettings, VectorIndexSettings
 from index.store.contract import ArticleRow, NewChunk, NoIndex
-from index.store.local import Manifest, pause_point
+from index.store.manifest import Manifest
+from index.store.pause import pause_point
 from index.store.milvus import MilvusBackend
 
 
@@ -63,7 +64,7 @@ def write(backend: MilvusBackend, encoder: Counting, articles: dict, remove: lis
         previous = backend.open_reader()
     except NoIndex:
         previous = None
-    writer = backend.writer(previous)
+    writer = backend.writer(previous, 384)
     rows, chunks = [], []
     next_id = writer.next_chunk_id
     for article_id, (source, published_at, language, text) in articles.items():

@@ -59,7 +59,7 @@ def refit_manifest(generation: Path) -> None:
     """Recompute the manifest's sizes and checksums so that they match the (damaged) files."""
     manifest = json.loads((generation / store.MANIFEST).read_text(encoding="utf-8"))
     manifest["files"] = {
-        p.relative_to(generation).as_posix(): store.file_digest(p) for p in store._all_files(generation)
+        p.relative_to(generation).as_posix(): store.file_digest(p) for p in sorted(p for p in generation.rglob("*") if p.is_file() and p.name != store.MANIFEST)
     }
     (generation / store.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
 

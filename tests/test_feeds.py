@@ -229,3 +229,41 @@ def test_the_watch_loop_fetches_at_once_then_waits_for_its_interval_and_stops(si
     loop.join(timeout=30)
     assert not loop.is_alive() and any(m.startswith("feeds: 3 new article(s)") for m in said)
     assert sum(path == "/feed.xml" for path, _ in site.requests) == 1  # one pass: the next is an hour away
+
+
+@pytest.mark.slow  # `rawi watch` and `rawi ask` load the real model
+def test_rawi_watch_fetches_the_feeds_indexes_the_pages_and_answers_from_them(site, tmp_path):
+    """The whole loop as a user runs it: `rawi watch` with [feeds] fetches, the watcher indexes
+    what landed, `rawi ask` answers from the fetched page, Ctrl-C stops it cleanly."""
+    import signal
+
+    from tests.reindex_helpers import Lines, make_workdir, popen
+
+    work = make_workdir(tmp_path, debounce=0.3)
+    with (work / "config.toml").open("a", encoding="utf-8") as config:
+        config.write(f'[feeds]\nurls = ["{site.base}/feed.xml"]\ntimeout_seconds = 1.0\nmax_bytes = 200000\n'
+                     "host_delay_seconds = 0.0\ninterval_minutes = 60\n")
+    proc = popen("-v", "watch", cwd=work, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    said = Lines(proc.stderr)
+    try:
+        seen: set[str] = set()
+
+        def fetched_and_indexed(line: str) -> bool:  # in either order: the watcher may index mid-fetch
+            seen.update({"feeds"} if "feeds: 3 new article(s)" in line else set())
+            seen.update({"indexed"} if "indexed:" in line and "(4 articles" in line else set())  # the seed + 3 pages
+            return seen == {"feeds", "indexed"}
+
+        said.until(fetched_and_indexed)
+        answer = subprocess.run([str(RAWI), "ask", "--json", "When did the harbour of Varna reopen?"],
+                                cwd=work, capture_output=True, text=True, timeout=300)
+        assert answer.returncode == 0, answer.stderr
+        first = json.loads(answer.stdout)["passages"][0]
+        assert "Monday" in first["sentence"] and first["url"].endswith("/a1")
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=120) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert "Traceback" not in "".join(said.lines)
+    assert sum(path == "/feed.xml" for path, _ in site.requests) == 1  # the next pass is an hour away

@@ -9,7 +9,8 @@ import subprocess
 import numpy as np
 import pytest
 
-from index import restrict, store
+from index import store
+from index.store import restrict
 from index.build import Builder
 from index.filters import FilterError, make_filter, parse_inline
 from index.service import open_answerer
@@ -90,7 +91,7 @@ def test_the_snapshot_search_keeps_to_the_allowed_chunks_for_every_index_type(da
         Builder(settings, encoder).run()
         snapshot = store.open_snapshot(settings.index_dir)
         allowed = snapshot.chunk_ids_where(make_filter(language="ar"))
-        scores, ids = snapshot.search(query, 5, allowed=allowed)
+        scores, ids = snapshot.search_vectors(query, 5, allowed=allowed)
         found = ids[0][ids[0] >= 0]
         assert len(found) == len(allowed) == 2 and set(found) == set(allowed.tolist()), kind
         assert np.all(np.diff(scores[0][: len(found)]) <= 0)

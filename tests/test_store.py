@@ -37,7 +37,7 @@ def test_round_trip_rows_vectors_and_manifest(corpus_settings, encoder):
     for row in rows.values():
         assert article.text[row.start : row.end] == row.text
     query = encoder.encode_queries(["How many containers did the DPRK send?"])
-    scores, ids = snap.search(query, 3)
+    scores, ids = snap.search_vectors(query, 3)
     assert "20 ألف حاوية" in rows[int(ids[0][0])].text
     stored = snap.vectors.reconstruct(int(ids[0][0]))
     assert np.isclose(float(stored @ query[0]), float(scores[0][0]), atol=1e-5)

@@ -17,7 +17,7 @@ from index.filters import ArticleFilter
 from index.sentences import sentences
 from index.settings import VectorIndexSettings
 from index.store.contract import IndexDamaged, IndexMismatch, NoIndex
-from index.store.local import Manifest
+from index.store.manifest import Manifest
 from index.store.milvus import MilvusBackend
 from index.store import milvus_schema
 from tests.milvus_helpers import ARTICLES, Counting, backend_for, write
@@ -148,7 +148,7 @@ def test_a_writer_that_never_publishes_changes_nothing_and_prune_drops_it(built,
     backend, encoder = built
     before = backend.generation()
     reader = backend.open_reader()
-    writer = backend.writer(reader)
+    writer = backend.writer(reader, 384)
     writer.add([], [], [], {})
     writer.finish(Manifest(encoder=encoder.name, dimension=384, chunking={}, versions={}, built_at=0.0,
                            articles=0, chunks=0, next_chunk_id=reader.manifest.next_chunk_id))

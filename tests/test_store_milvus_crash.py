@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from index.store import milvus_schema
-from index.store.local import PAUSE_POINTS
+from index.store.pause import PAUSE_POINTS
 from tests.milvus_helpers import ARTICLES, backend_for
 from tests.reindex_helpers import env, wait_for
 

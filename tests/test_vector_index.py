@@ -99,7 +99,7 @@ def chunk_id(snap: store.Snapshot, text: str) -> int | None:
 
 
 def top(snap: store.Snapshot, text: str, vectors: VectorIndexSettings, k: int = 10) -> tuple[list[int], float]:
-    scores, ids = snap.search(vector_of(text)[None, :], k, vectors)
+    scores, ids = snap.search_vectors(vector_of(text)[None, :], k, vectors)
     return [int(i) for i in ids[0] if i >= 0], float(scores[0][0])
 
 
@@ -147,7 +147,7 @@ def test_hnsw_finds_the_seed_answer_with_the_real_encoder(corpus_settings, encod
     Builder(settings, encoder).run()
     snap = store.open_snapshot(settings.index_dir, encoder.name)
     query = encoder.encode_queries(["How many containers did the DPRK send?"])
-    scores, ids = snap.search(query, 3, settings.vectors)
+    scores, ids = snap.search_vectors(query, 3, settings.vectors)
     assert "20 ألف حاوية" in snap.chunks([int(ids[0][0])])[int(ids[0][0])].text
     assert scores[0][0] == pytest.approx(float(snap.vectors.reconstruct(int(ids[0][0])) @ query[0]), abs=1e-5)
 
@@ -200,17 +200,17 @@ def test_ivfpq_search_parameters_are_applied_and_full_probing_is_exact(workdir):
     queries /= np.linalg.norm(queries, axis=1, keepdims=True)
     exact_scores, exact_ids = snap.vectors.search(queries, 10)
     everything = replace(IVFPQ, ivf_nprobe=IVFPQ.ivf_nlist, pq_rescore=snap.vectors.ntotal)
-    scores, ids = snap.search(queries, 10, everything)
+    scores, ids = snap.search_vectors(queries, 10, everything)
     # The k best cosines, and ids that have them (the order of equal cosines is not promised).
     assert np.allclose(scores, exact_scores, atol=1e-5)
     assert np.allclose(exact_cosines(snap, queries, ids), scores, atol=1e-5)
     narrow_settings = replace(IVFPQ, ivf_nprobe=1, pq_rescore=1)
-    narrow_scores, narrow = snap.search(queries, 10, narrow_settings)
+    narrow_scores, narrow = snap.search_vectors(queries, 10, narrow_settings)
     assert not np.allclose(narrow_scores, exact_scores, atol=1e-5)  # one list of 16, codes only: not exact
     assert np.allclose(exact_cosines(snap, queries, narrow), narrow_scores, atol=1e-5)  # re-scored exactly
     # Retrieval passes its search parameters: its dense candidates are the narrow search's, with
     # its cosines. (Their dense_rank also weighs each passage's best sentence: another order.)
-    _, default = snap.search(queries, 10, VectorIndexSettings())
+    _, default = snap.search_vectors(queries, 10, VectorIndexSettings())
     row = next(r for r in range(len(queries)) if set(narrow[r]) != set(default[r]))
     retriever = Retriever(HashVectors(), RetrievalSettings(candidates=10), narrow_settings)
     ranking = retriever.rank(snap, "no shared words", query_vector=queries[row])

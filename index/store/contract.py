@@ -117,9 +117,20 @@ class Removed:
 class Reader(Protocol):
     """One published generation, opened read-only and verified. Safe to share across threads."""
 
-    generation: str  # its name: a reader holding it answers every step of a question from it
-    manifest: Manifest  # encoder, dimension, counts, chunking, language sums, vector index record
-    language_direction: np.ndarray | None  # what separates the corpus's languages (languages.py)
+    @property
+    def generation(self) -> str:
+        """Its name: a reader holding it answers every step of a question from it."""
+        ...
+
+    @property
+    def manifest(self) -> Manifest:
+        """Encoder, dimension, counts, chunking, language sums, vector index record."""
+        ...
+
+    @property
+    def language_direction(self) -> np.ndarray | None:
+        """What separates the corpus's languages (languages.py); None for one language."""
+        ...
 
     def search(self, query: np.ndarray, k: int, where: ArticleFilter | None = None) -> list[int]:
         """The ids of the k passages nearest ``query`` (one vector), best first; ``where``
@@ -177,8 +188,15 @@ class Writer(Protocol):
     """The next generation, built from ``previous`` (or from nothing). Nothing a writer does is
     seen by readers before ``publish``; ``discard`` (or a crash) leaves no trace that matters."""
 
-    previous: Reader | None
-    next_chunk_id: int  # the first free passage id
+    @property
+    def previous(self) -> Reader | None:
+        """The generation this one is built from (None: from nothing)."""
+        ...
+
+    @property
+    def next_chunk_id(self) -> int:
+        """The first free passage id."""
+        ...
 
     def stored_vectors(self, text_shas: set[str]) -> dict[str, Stored]:
         """Vectors the previous generation holds for passages of these text hashes (never re-embed)."""
@@ -228,7 +246,9 @@ class Backend(Protocol):
         """The published generation, verified; raises NoIndex, IndexDamaged or IndexMismatch."""
         ...
 
-    def writer(self, previous: Reader | None) -> Writer: ...
+    def writer(self, previous: Reader | None, dimension: int) -> Writer:
+        """A writer of the next generation, from ``previous`` (None: from nothing, a rebuild)."""
+        ...
 
     def up_to_date(self, previous: Reader) -> bool:
         """Whether an unchanged corpus can keep ``previous`` as it is (no layout or index-type change)."""

@@ -1,237 +1,66 @@
-"""The index on disk: FAISS vectors + SQLite rows + BM25 + a manifest, published atomically.
+"""The local store: FAISS vectors + SQLite rows + BM25 files, one folder per generation.
 
-Layout of an index directory::
+A generation folder (generations.py has the index directory around it and publishing)::
 
-    CURRENT                      the name of the published generation (one line)
-    generations/<name>/          one complete, immutable index
-        manifest.json            encoder, dimension, chunking, versions, counts, file checksums
-        vectors.faiss            IndexIDMap2(IndexFlatIP): normalized vectors under stable chunk ids,
-                                 the exact source of truth for every index type
-        ann.faiss                only for [index] type "hnsw" or "ivfpq": the approximate index
-                                 derived from vectors.faiss (see ann.py)
-        sentences.faiss          IndexIDMap2(fp16 IndexScalarQuantizer): each chunk's sentence
-                                 vectors, under ids derived from the chunk id (sentences.py)
-        rows.sqlite              articles and chunks (text, spans)
-        lexical/                 the BM25 index over the same chunks
-    lock                         held by the one writer
+    manifest.json        encoder, dimension, chunking, versions, counts, file checksums
+    vectors.faiss        IndexIDMap2(IndexFlatIP): normalized vectors under stable chunk ids,
+                         the exact source of truth for every index type
+    ann.faiss            only for [index] type "hnsw" or "ivfpq": the approximate index
+                         derived from vectors.faiss (see ann.py)
+    sentences.faiss      IndexIDMap2(fp16 IndexScalarQuantizer): each chunk's sentence
+                         vectors, under ids derived from the chunk id (sentences.py)
+    rows.sqlite          articles and chunks (text, spans), copy sketches (rows.py)
+    lexical/             the BM25 index over the same chunks
 
-A writer builds a new generation in a staging directory, fsyncs it, renames it into place and
-then replaces CURRENT with one ``os.replace``: a reader sees the old index or the new one,
-never a mix, and a crash at any point leaves the published index whole. FAISS has no checksum
-and loads a damaged file without complaint, so every file's size and SHA-256 are recorded in
-the manifest and verified on open, and the vector and row counts are cross-checked.
-Readers memory-map vectors.faiss (a published generation never changes): with an approximate
-index only the few vectors re-scored are paged in, and processes share the pages.
-
-Generation names sort in publish order (UTC time to the nanosecond, then the pid). What a
-``kill -9`` can leave behind is harmless and removed by the next writer (``prune``): a
-``.staging-*`` folder, a ``.CURRENT.tmp`` file, or a generation renamed into place whose
-CURRENT switch never happened (it sorts after CURRENT and was never read). The writer lock is
-an OS file lock: the kernel releases it when its holder dies, so it is never stale.
-
-Test hook: ``RAWI_TEST_PAUSE_AT=<point>`` makes a writer create ``$RAWI_TEST_PAUSE_FILE`` and
-wait at that point while the file exists, so crash tests can ``kill -9`` a real ``rawi index``
-there (see ``pause_point``; the points are ``embedding``, ``staged`` and ``publish``).
+FAISS has no checksum and loads a damaged file without complaint, so every file's size and
+SHA-256 are recorded in the manifest and verified on open, and the vector and row counts are
+cross-checked. Readers memory-map vectors.faiss (a published generation never changes): with an
+approximate index only the few vectors re-scored are paged in, and processes share the pages.
+A writer copies the previous generation's rows and vectors into a staging folder, edits them,
+derives the approximate index, checks the result as a reader would, and publishes it.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import logging
-import os
 import shutil
 import sqlite3
-import tempfile
 import threading
-import time
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .. import ann as ann_module
-from .. import duplicates, restrict
+from .. import duplicates
 from ..languages import LanguageMeans
 from ..lexical import LexicalIndex
-from ..sentences import MAX_SENTENCES, all_sentence_ids, sentences_per_chunk
+from ..published import sortable
+from ..question import article_language
+from ..sentences import all_sentence_ids, sentence_ids, sentences, sentences_per_chunk
 from ..settings import VectorIndexSettings
+from . import generations, restrict
+from .contract import (
+    REBUILD_HINT, ArticleRow, ChunkRow, IndexDamaged, IndexError_, IndexMismatch, NewChunk, NoIndex, Reader, Removed,
+    Stored,
+)
+from .manifest import Manifest, check_encoder, read_manifest, verify_files, write_manifest
+from .rows import ROWS_SCHEMA, Rows, chunk_with_text, delete_articles, empty_rows, insert, migrate_rows
 
 if TYPE_CHECKING:
     from ..filters import ArticleFilter
 
-log = logging.getLogger(__name__)
-
-FORMAT_VERSION = 3  # 2: sentence vectors; 3: sentences split knowing abbreviations and headings
-CURRENT = "CURRENT"
-GENERATIONS = "generations"
 VECTORS = "vectors.faiss"
 SENTENCES = "sentences.faiss"
 ANN = "ann.faiss"
 ROWS = "rows.sqlite"
 LEXICAL = "lexical"
-MANIFEST = "manifest.json"
-REBUILD_HINT = "rebuild it with `rawi index --rebuild`"
-# Sentence vector ids are chunk id * MAX_SENTENCES + n in an int64 (sentences.py): chunk ids stay below this.
-CHUNK_ID_LIMIT = 2**63 // MAX_SENTENCES
-
-# rows.sqlite's own schema version (PRAGMA user_version), apart from FORMAT_VERSION (the vector
-# files): 1 added each article's language, sortable publication time and copy group, which the
-# builder fills in when it copies an older generation's rows (no re-embedding, no --rebuild),
-# and the tables of the articles' MinHash sketches (duplicates.py).
-ROWS_SCHEMA = 1
-ARTICLE_COLUMNS_V1 = (
-    ("language", "TEXT NOT NULL DEFAULT ''"),  # "ar" / "en": as given by the article, else detected
-    ("published_at", "TEXT NOT NULL DEFAULT ''"),  # dates.sortable(published): "" when undated
-    ("group_id", "TEXT NOT NULL DEFAULT ''"),  # the earliest copy of a syndicated article ("" alone)
-)
-SCHEMA = """
-CREATE TABLE articles (
-    id TEXT PRIMARY KEY, title TEXT NOT NULL, url TEXT NOT NULL, published TEXT NOT NULL,
-    source TEXT NOT NULL, sha256 TEXT NOT NULL, text TEXT NOT NULL, indexed_at REAL NOT NULL,
-    language TEXT NOT NULL DEFAULT '', published_at TEXT NOT NULL DEFAULT '', group_id TEXT NOT NULL DEFAULT ''
-);
-CREATE TABLE chunks (
-    id INTEGER PRIMARY KEY, article_id TEXT NOT NULL REFERENCES articles(id), seq INTEGER NOT NULL,
-    start INTEGER NOT NULL, end INTEGER NOT NULL, text TEXT NOT NULL, text_sha TEXT NOT NULL
-);
-CREATE INDEX chunks_by_article ON chunks(article_id);
-CREATE INDEX chunks_by_text ON chunks(text_sha);
-CREATE INDEX articles_by_published ON articles(published_at);
-CREATE INDEX articles_by_group ON articles(group_id);
-PRAGMA user_version = 1;
-""" + duplicates.TABLES
+FILTER_CACHE = 8  # allowed-id sets kept per reader: one question searches twice with one filter
 
 
-class IndexError_(RuntimeError):
-    """Base for index problems shown to users as one line."""
-
-
-class NoIndex(IndexError_):
-    pass
-
-
-class IndexDamaged(IndexError_):
-    pass
-
-
-class IndexMismatch(IndexError_):
-    pass
-
-
-@dataclass
-class Manifest:
-    encoder: str
-    dimension: int
-    chunking: dict
-    versions: dict
-    built_at: float
-    articles: int
-    chunks: int
-    next_chunk_id: int
-    sentences: int = 0
-    files: dict = field(default_factory=dict)  # relative path -> {"bytes": int, "sha256": str}
-    index: dict = field(default_factory=lambda: dict(ann_module.FLAT))  # the vector index built (ann.py)
-    languages: dict | None = None  # per-language passage vector sums (languages.py); None: not recorded
-    format_version: int = FORMAT_VERSION
-
-    @classmethod
-    def from_json(cls, data: dict) -> "Manifest":
-        known = {name for name in cls.__dataclass_fields__}
-        return cls(**{key: value for key, value in data.items() if key in known})
-
-
-@dataclass(frozen=True)
-class ChunkRow:
-    id: int
-    article_id: str
-    seq: int
-    start: int
-    end: int
-    text: str
-    title: str
-    url: str
-    published: str = ""  # of its article, from front matter
-    source: str = ""
-
-
-@dataclass(frozen=True)
-class ArticleRow:
-    id: str
-    title: str
-    url: str
-    published: str
-    source: str
-    sha256: str
-    text: str
-    indexed_at: float
-    language: str = ""  # the columns of ROWS_SCHEMA 1 (absent from older generations)
-    published_at: str = ""
-    group_id: str = ""
-
-
-def library_versions() -> dict:
-    from importlib.metadata import PackageNotFoundError, version
-
-    found: dict[str, str | None] = {}
-    for name in ("faiss-cpu", "sentence-transformers", "torch", "transformers", "bm25s", "rawi"):
-        try:
-            found[name] = version(name)
-        except PackageNotFoundError:
-            found[name] = None
-    return found
-
-
-def file_digest(path: Path) -> dict:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return {"bytes": path.stat().st_size, "sha256": digest.hexdigest()}
-
-
-def _all_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.rglob("*") if p.is_file() and p.name != MANIFEST)
-
-
-# ---------------------------------------------------------------- reading
-
-
-class Rows:
-    """Read-only access to one generation's rows.sqlite (articles and chunks), safe across threads.
-
-    Chunk lookups go by the integer primary key (SQLite's rowid B-tree), so their cost grows
-    with log(chunks): flat in practice (``bench/bench_scale.py --rows`` shows it).
-    """
-
-    def __init__(self, path: Path) -> None:
-        self._db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
-        self._lock = threading.Lock()
-
-    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
-        with self._lock:
-            return self._db.execute(sql, params).fetchall()
-
-    def chunks(self, ids: list[int]) -> dict[int, ChunkRow]:
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        sql = (
-            "SELECT c.id, c.article_id, c.seq, c.start, c.end, c.text, a.title, a.url, a.published, a.source "
-            f"FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({marks})"
-        )
-        return {row[0]: ChunkRow(*row) for row in self.query(sql, tuple(int(i) for i in ids))}
-
-    def schema(self) -> int:
-        return int(self.query("PRAGMA user_version")[0][0])
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-
-class Snapshot:
+class LocalReader:
     """One published generation, opened read-only and verified.
 
     ``vectors`` and ``sentences`` are memory-mapped and read-only: calling anything that modifies
@@ -239,7 +68,7 @@ class Snapshot:
     writer reads the files itself instead.
     """
 
-    def __init__(self, directory: Path, manifest: Manifest) -> None:
+    def __init__(self, directory: Path, manifest: Manifest, settings: VectorIndexSettings | None = None) -> None:
         import faiss
 
         # One question is one search: OpenMP's thread team costs more than it saves there, and
@@ -249,14 +78,17 @@ class Snapshot:
         self.directory = directory
         self.manifest = manifest
         self.generation = directory.name
+        self.settings = settings or VectorIndexSettings()  # search-time parameters (efSearch, nprobe)
+        self._allowed: dict[ArticleFilter, np.ndarray] = {}
+        self._allowed_lock = threading.Lock()
         self.vectors = faiss.read_index(str(directory / VECTORS), faiss.IO_FLAG_MMAP_IFC)
         # Memory-mapped as well: at 100,000 passages the sentence vectors are 280 MB on disk, and
         # a question reads a few hundred of them.
         self.sentences = faiss.read_index(str(directory / SENTENCES), faiss.IO_FLAG_MMAP_IFC)
         # Sentence vector ids derive from chunk ids, so their counts come from the ids alone:
         # ranking needs no text splitting (1 byte per chunk id).
-        sentence_ids = faiss.vector_to_array(self.sentences.id_map)
-        self._sentence_counts = sentences_per_chunk(sentence_ids)
+        sentence_id_array = faiss.vector_to_array(self.sentences.id_map)
+        self._sentence_counts = sentences_per_chunk(sentence_id_array)
         # The direction that separates the corpus's languages (None for one language): questions
         # are searched with it scaled down (see languages.py).
         self.language_direction = (
@@ -272,34 +104,30 @@ class Snapshot:
             self.rows_schema = self.rows.schema()
             self.lexical = LexicalIndex.load(directory / LEXICAL)
             self._cross_check()
-            self._check_sentence_ids(sentence_ids)
+            self._check_sentence_ids(sentence_id_array)
         except BaseException:
             self.rows.close()
             raise
+
+    def _damaged(self, what: str) -> IndexDamaged:
+        return IndexDamaged(f"index at {self.directory} is damaged ({what}): {REBUILD_HINT}")
 
     def _cross_check(self) -> None:
         rows = self._query("SELECT COUNT(*) FROM chunks")[0][0]
         articles = self._query("SELECT COUNT(*) FROM articles")[0][0]
         counts = (self.vectors.ntotal, rows, len(self.lexical), self.manifest.chunks)
         if self.ann is not None and self.ann.ntotal != rows:
-            raise IndexDamaged(
-                f"index at {self.directory} is damaged ({ANN} holds {self.ann.ntotal} vectors for {rows} chunk rows): "
-                f"{REBUILD_HINT}"
-            )
+            raise self._damaged(f"{ANN} holds {self.ann.ntotal} vectors for {rows} chunk rows")
         if len(set(counts)) != 1 or articles != self.manifest.articles:
-            raise IndexDamaged(
-                f"index at {self.directory} is damaged (vectors {counts[0]}, chunk rows {rows}, "
-                f"lexical {counts[2]}, manifest {counts[3]}): {REBUILD_HINT}"
+            raise self._damaged(
+                f"vectors {counts[0]}, chunk rows {rows}, lexical {counts[2]}, manifest {counts[3]}"
             )
         if self.vectors.d != self.manifest.dimension or self.sentences.d != self.manifest.dimension:
-            raise IndexDamaged(f"index at {self.directory} is damaged (dimension): {REBUILD_HINT}")
+            raise self._damaged("dimension")
         if self.sentences.ntotal != self.manifest.sentences:
-            raise IndexDamaged(
-                f"index at {self.directory} is damaged (sentence vectors {self.sentences.ntotal}, "
-                f"manifest {self.manifest.sentences}): {REBUILD_HINT}"
-            )
+            raise self._damaged(f"sentence vectors {self.sentences.ntotal}, manifest {self.manifest.sentences}")
 
-    def _check_sentence_ids(self, sentence_ids: np.ndarray) -> None:
+    def _check_sentence_ids(self, sentence_id_array: np.ndarray) -> None:
         """Every passage has sentences, numbered from 0 without gaps, and no sentence lacks its
         passage: otherwise a question would ask FAISS for a vector that is not there."""
         import faiss
@@ -308,17 +136,38 @@ class Snapshot:
         passages = np.flatnonzero(counts)
         chunk_ids = np.sort(faiss.vector_to_array(self.vectors.id_map))
         if len(chunk_ids) and not 0 <= chunk_ids[0] <= chunk_ids[-1] < self.manifest.next_chunk_id:
-            raise IndexDamaged(
-                f"index at {self.directory} is damaged (chunk ids outside 0..next_chunk_id): {REBUILD_HINT}"
-            )
+            raise self._damaged("chunk ids outside 0..next_chunk_id")
         expected = all_sentence_ids(passages, counts[passages])
-        if not (np.array_equal(passages, chunk_ids) and np.array_equal(np.sort(sentence_ids), expected)):
-            raise IndexDamaged(
-                f"index at {self.directory} is damaged (sentence vectors do not match the passages): {REBUILD_HINT}"
-            )
+        if not (np.array_equal(passages, chunk_ids) and np.array_equal(np.sort(sentence_id_array), expected)):
+            raise self._damaged("sentence vectors do not match the passages")
 
     def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
         return self.rows.query(sql, params)
+
+    # ------------------------------------------------------------ the contract's search
+
+    def search(self, query: np.ndarray, k: int, where: ArticleFilter | None = None) -> list[int]:
+        allowed = self.chunk_ids_where(where) if where else None
+        _, ids = self.search_vectors(np.asarray(query, dtype=np.float32).reshape(1, -1), k, self.settings, allowed)
+        return [int(i) for i in ids[0] if i >= 0]
+
+    def lexical_search(self, question: str, k: int, where: ArticleFilter | None = None) -> list[tuple[int, float]]:
+        return self.lexical.search(question, k, allowed=self.chunk_ids_where(where) if where else None)
+
+    def passage_vectors(self, ids: Sequence[int]) -> np.ndarray:
+        if not len(ids):
+            return np.zeros((0, self.vectors.d), dtype=np.float32)
+        return self.vectors.reconstruct_batch(np.asarray(ids, dtype=np.int64))
+
+    def sentence_vectors(self, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        chunk_ids = np.asarray(ids, dtype=np.int64)
+        counts = self.sentence_counts(chunk_ids)
+        wanted = all_sentence_ids(chunk_ids, counts)
+        if not len(wanted):
+            return counts, np.zeros((0, self.sentences.d), dtype=np.float32)
+        return counts, self.sentences.reconstruct_batch(np.ascontiguousarray(wanted, dtype=np.int64))
+
+    # ------------------------------------------------------------ FAISS level (tests, benches)
 
     def sentence_counts(self, chunk_ids: np.ndarray) -> np.ndarray:
         """How many sentence vectors each of these chunks has (0 for an unknown id)."""
@@ -328,13 +177,7 @@ class Snapshot:
         counts[known] = table[chunk_ids[known]]
         return counts
 
-    def sentence_vectors(self, ids: np.ndarray) -> np.ndarray:
-        """The stored sentence vectors under these ids (see ``sentences.sentence_ids``)."""
-        if not len(ids):
-            return np.zeros((0, self.sentences.d), dtype=np.float32)
-        return self.sentences.reconstruct_batch(np.ascontiguousarray(ids, dtype=np.int64))
-
-    def search(
+    def search_vectors(
         self, queries: np.ndarray, k: int, settings: VectorIndexSettings | None = None,
         allowed: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -346,23 +189,34 @@ class Snapshot:
         FAISS, so k hits come back whenever k allowed chunks exist (see ``restrict.py``).
         """
         queries = np.ascontiguousarray(queries, dtype=np.float32)
+        settings = settings or self.settings
         if allowed is not None:
-            return restrict.search(self, queries, k, settings or VectorIndexSettings(), allowed)
+            return restrict.search(self, queries, k, settings, allowed)
         k = max(1, min(k, self.vectors.ntotal or 1))
         if self.ann is None:
             return self.vectors.search(queries, k)
-        return ann_module.search(self.ann, self.manifest.index, self.vectors, queries, k, settings or VectorIndexSettings())
+        return ann_module.search(self.ann, self.manifest.index, self.vectors, queries, k, settings)
 
-    def chunk_ids_where(self, where: "ArticleFilter") -> np.ndarray:
+    def chunk_ids_where(self, where: ArticleFilter) -> np.ndarray:
         """The ids of the chunks whose article passes ``where`` (sorted): the ``allowed`` of
-        ``search`` and ``lexical.search``. An index older than ROWS_SCHEMA 1 cannot tell."""
+        ``search_vectors`` and ``lexical.search``. An index older than ROWS_SCHEMA 1 cannot tell."""
         if self.rows_schema < 1:
             raise IndexMismatch(f"index at {self.directory} predates date, source and language filters: run `rawi index`")
-        clause, params = where.sql()
-        sql = f"SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {clause} ORDER BY c.id"
-        return np.array([row[0] for row in self._query(sql, params)], dtype=np.int64)
+        with self._allowed_lock:
+            found = self._allowed.get(where)
+        if found is None:
+            clause, params = where.sql()
+            sql = f"SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {clause} ORDER BY c.id"
+            found = np.array([row[0] for row in self._query(sql, params)], dtype=np.int64)
+            with self._allowed_lock:
+                if len(self._allowed) >= FILTER_CACHE:
+                    self._allowed.pop(next(iter(self._allowed)))
+                self._allowed[where] = found
+        return found
 
-    def article_meta(self, article_ids: list[str]) -> dict[str, ArticleRow]:
+    # ------------------------------------------------------------ rows
+
+    def article_meta(self, article_ids: Sequence[str]) -> dict[str, ArticleRow]:
         """The articles of these ids, text left out (for ordering and showing cited passages)."""
         if not article_ids:
             return {}
@@ -373,7 +227,7 @@ class Snapshot:
         sql = f"SELECT {columns} FROM articles WHERE id IN ({','.join('?' * len(wanted))})"
         return {row[0]: ArticleRow(*row) for row in self._query(sql, tuple(wanted))}
 
-    def group_members(self, group_ids: list[str]) -> dict[str, list[ArticleRow]]:
+    def group_members(self, group_ids: Sequence[str]) -> dict[str, list[ArticleRow]]:
         """Each copy group's articles (text left out), earliest published first."""
         if not group_ids or self.rows_schema < 1:
             return {}
@@ -408,7 +262,7 @@ class Snapshot:
             self._newest = self._query("SELECT COALESCE(MAX(published_at), '') FROM articles")[0][0]
         return self._newest
 
-    def chunks(self, ids: list[int]) -> dict[int, ChunkRow]:
+    def chunks(self, ids: Sequence[int]) -> dict[int, ChunkRow]:
         return self.rows.chunks(ids)
 
     def article(self, article_id: str) -> ArticleRow | None:
@@ -427,127 +281,25 @@ class Snapshot:
         self.rows.close()
 
 
-def current_generation(index_dir: Path) -> Path:
-    pointer = index_dir / CURRENT
-    try:
-        name = pointer.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        raise NoIndex(f"no index at {index_dir}: run `rawi index`") from None
-    except (OSError, UnicodeDecodeError):  # not text, a folder, unreadable
-        name = ""
-    if not name or "/" in name or "\\" in name or name.startswith(".") or not name.isprintable():
-        raise IndexDamaged(f"index at {index_dir} is damaged (CURRENT is unreadable): {REBUILD_HINT}")
-    return index_dir / GENERATIONS / name
+
+Snapshot = LocalReader  # the name readers and tests knew it by
 
 
-def read_manifest(directory: Path) -> Manifest:
-    try:
-        return _checked(Manifest.from_json(_json_object(json.loads((directory / MANIFEST).read_text(encoding="utf-8")))))
-    except FileNotFoundError:
-        raise IndexDamaged(f"index at {directory} is damaged (no manifest): {REBUILD_HINT}") from None
-    except (ValueError, TypeError) as exc:
-        raise IndexDamaged(f"index at {directory} is damaged (manifest: {exc}): {REBUILD_HINT}") from None
-
-
-def _json_object(data: object) -> dict:
-    if not isinstance(data, dict):
-        raise ValueError(f"a JSON {type(data).__name__}, not an object")
-    return data
-
-
-def _is_int(value: object) -> bool:
-    return type(value) is int
-
-
-_FIELD_TYPES: dict[str, tuple[str, object]] = {
-    "encoder": ("a string", lambda v: isinstance(v, str)),
-    "dimension": ("a positive integer", lambda v: _is_int(v) and v > 0),
-    "chunking": ("an object", lambda v: isinstance(v, dict)),
-    "versions": ("an object", lambda v: isinstance(v, dict)),
-    "built_at": ("a number", lambda v: type(v) in (int, float)),
-    "articles": ("a count", lambda v: _is_int(v) and v >= 0),
-    "chunks": ("a count", lambda v: _is_int(v) and v >= 0),
-    "sentences": ("a count", lambda v: _is_int(v) and v >= 0),
-    "next_chunk_id": ("a chunk id", lambda v: _is_int(v) and 0 <= v < CHUNK_ID_LIMIT),
-    "index": ("an object", lambda v: isinstance(v, dict)),
-    "format_version": ("an integer", _is_int),
-}
-
-
-def _checked(manifest: Manifest) -> Manifest:
-    """Every field has its type and range, and the file list is what `verify_files` expects:
-    relative paths inside the generation. (A writer builds on these values: one out of range
-    would be carried into every generation after it.)"""
-    for name, (kind, ok) in _FIELD_TYPES.items():
-        if not ok(getattr(manifest, name)):  # type: ignore[operator]
-            raise ValueError(f"{name} is {getattr(manifest, name)!r}, not {kind}")
-    if manifest.next_chunk_id < manifest.chunks:
-        raise ValueError(f"next_chunk_id {manifest.next_chunk_id} is below the {manifest.chunks} chunks")
-    files = manifest.files
-    if not isinstance(files, dict):
-        raise ValueError("its file list is not an object")
-    for relative, expected in files.items():
-        parts = Path(relative).parts
-        if not parts or Path(relative).is_absolute() or ".." in parts:
-            raise ValueError(f"it lists a file outside the index: {relative!r}")
-        if not (isinstance(expected, dict) and type(expected.get("bytes")) is int and isinstance(expected.get("sha256"), str)):
-            raise ValueError(f"its entry for {relative!r} has no size and checksum")
-    return manifest
-
-
-def verify_files(directory: Path, manifest: Manifest) -> None:
-    """Sizes and checksums against the manifest: FAISS itself would load a damaged file."""
-    if not manifest.files:
-        raise IndexDamaged(f"index at {directory} is damaged (manifest lists no files): {REBUILD_HINT}")
-    for relative, expected in manifest.files.items():
-        path = directory / relative
-        if not path.is_file():
-            raise IndexDamaged(f"index at {directory} is damaged ({relative} is missing): {REBUILD_HINT}")
-        if path.stat().st_size != expected["bytes"] or file_digest(path) != expected:
-            raise IndexDamaged(
-                f"index at {directory} is damaged ({relative} fails its checksum): {REBUILD_HINT}"
-            )
-
-
-def check_encoder(manifest: Manifest, directory: Path, encoder: str | None) -> None:
-    if encoder is not None and manifest.encoder != encoder:
-        raise IndexMismatch(
-            f"index at {directory} was built with encoder {manifest.encoder!r}, but config names "
-            f"{encoder!r}: {REBUILD_HINT}"
-        )
-    if manifest.format_version != FORMAT_VERSION:
-        raise IndexMismatch(
-            f"index at {directory} has format {manifest.format_version}, this rawi reads "
-            f"{FORMAT_VERSION}: {REBUILD_HINT}"
-        )
-    kind = manifest.index.get("type") if isinstance(manifest.index, dict) else None
-    if kind not in ann_module.KNOWN_TYPES:
-        raise IndexMismatch(
-            f"index at {directory} uses vector index type {kind!r}, this rawi reads "
-            f"{', '.join(ann_module.KNOWN_TYPES)}: {REBUILD_HINT}"
-        )
-
-
-def open_snapshot(index_dir: Path, encoder: str | None = None) -> Snapshot:
+def open_snapshot(index_dir: Path, encoder: str | None = None, settings: VectorIndexSettings | None = None) -> LocalReader:
     """Open and verify the published generation; raise NoIndex, IndexDamaged or IndexMismatch."""
-    directory = current_generation(index_dir)
+    directory = generations.current_generation(index_dir)
     if not directory.is_dir():
         raise IndexDamaged(f"index at {index_dir} is damaged (generation {directory.name} is missing): {REBUILD_HINT}")
-    return open_generation(directory, encoder)
+    return open_generation(directory, encoder, settings)
 
 
-def check_staged(staging: Path, encoder: str) -> None:
-    """A writer's last step before publishing: the staged generation passes every check a reader makes."""
-    open_generation(staging, encoder).close()
-
-
-def open_generation(directory: Path, encoder: str | None = None) -> Snapshot:
+def open_generation(directory: Path, encoder: str | None = None, settings: VectorIndexSettings | None = None) -> LocalReader:
     """Open one generation folder with every check: manifest, encoder, file checksums, cross-counts."""
     manifest = read_manifest(directory)
     check_encoder(manifest, directory, encoder)
     verify_files(directory, manifest)
     try:
-        return Snapshot(directory, manifest)
+        return LocalReader(directory, manifest, settings)
     except IndexError_:
         raise
     except Exception as exc:  # noqa: BLE001 -- files that pass their checksums but do not load: damage all the same
@@ -555,193 +307,215 @@ def open_generation(directory: Path, encoder: str | None = None) -> Snapshot:
         raise IndexDamaged(f"index at {directory} is damaged ({reason}): {REBUILD_HINT}") from None
 
 
-class LiveIndex:
-    """Hands out the newest published snapshot; a long-running reader picks up re-indexes.
-
-    Each call of ``snapshot()`` costs one small file read; a question uses the snapshot it
-    got for all its steps, so it never mixes two generations.
-    """
-
-    def __init__(self, index_dir: Path, encoder: str | None = None) -> None:
-        self.index_dir = index_dir
-        self.encoder = encoder
-        self._lock = threading.Lock()
-        self._snapshot: Snapshot | None = None
-
-    def snapshot(self) -> Snapshot:
-        name = current_generation(self.index_dir).name
-        with self._lock:
-            if self._snapshot is None or self._snapshot.generation != name:
-                self._snapshot = open_snapshot(self.index_dir, self.encoder)
-            return self._snapshot
+def check_staged(staging: Path, encoder: str) -> None:
+    """A writer's last step before publishing: the staged generation passes every check a reader makes."""
+    open_generation(staging, encoder).close()
 
 
 # ---------------------------------------------------------------- writing
 
-PAUSE_POINTS = ("embedding", "staged", "publish")
+
+@dataclass
+class Vectors:
+    """The two FAISS indexes of a generation: chunk vectors, and sentence vectors under derived ids."""
+
+    chunks: Any  # faiss.IndexIDMap2 (faiss ships no type hints)
+    sentences: Any  # faiss.IndexIDMap2
+
+    @classmethod
+    def empty(cls, dimension: int) -> Vectors:
+        import faiss
+
+        # fp16 sentence vectors: half the memory, and scores move by under 0.001.
+        quantized = faiss.IndexScalarQuantizer(dimension, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
+        return cls(faiss.IndexIDMap2(faiss.IndexFlatIP(dimension)), faiss.IndexIDMap2(quantized))
+
+    @classmethod
+    def read(cls, directory: Path) -> Vectors:
+        """Writable copies of a generation's vectors (a reader's are memory-mapped read-only)."""
+        import faiss
+
+        return cls(faiss.read_index(str(directory / VECTORS)), faiss.read_index(str(directory / SENTENCES)))
+
+    def add(self, chunk_id: int, vector: np.ndarray, sentence_vectors: np.ndarray) -> None:
+        self.chunks.add_with_ids(vector[None, :].astype(np.float32), np.array([chunk_id], dtype=np.int64))
+        self.sentences.add_with_ids(sentence_vectors.astype(np.float32), sentence_ids(chunk_id, len(sentence_vectors)))
+
+    def get(self, chunk_id: int, text: str) -> Stored:
+        ids = sentence_ids(chunk_id, len(sentences(text)))
+        return self.chunks.reconstruct(chunk_id), self.sentences.reconstruct_batch(ids)
+
+    def remove(self, chunks: list[tuple[int, str]]) -> None:
+        """Remove these (chunk id, text) and their sentences, in one pass over each index.
+
+        One ``remove_ids`` per index for all of them: each call compacts the whole flat array, so
+        one call per article would cost O(corpus) per deleted article."""
+        if not chunks:
+            return
+        self.chunks.remove_ids(np.array([i for i, _ in chunks], dtype=np.int64))
+        self.sentences.remove_ids(np.concatenate([sentence_ids(i, len(sentences(t))) for i, t in chunks]))
 
 
-def pause_point(point: str) -> None:
-    """Test hook for crash tests; a no-op unless ``RAWI_TEST_PAUSE_AT`` names this point.
+class LocalWriter:
+    """A new generation in a staging folder: the previous one's rows and vectors copied, then edited."""
 
-    At the point, the writer creates the file ``$RAWI_TEST_PAUSE_FILE`` and waits while it
-    exists (at most 300 s): the test then kills it (``kill -9``), or deletes the file to let
-    it carry on. The points:
-    ``embedding``: staging holds the copied rows, edited in an open transaction, nothing embedded.
-    ``staged``: every file of the new generation written, not yet fsynced or renamed.
-    ``publish``: the generation renamed into ``generations/``, CURRENT not yet switched.
-    """
-    if os.environ.get("RAWI_TEST_PAUSE_AT") != point:
-        return
-    marker = Path(os.environ["RAWI_TEST_PAUSE_FILE"])
-    marker.write_text(point, encoding="utf-8")
-    deadline = time.monotonic() + 300
-    while marker.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    def __init__(self, backend: LocalBackend, previous: LocalReader | None, dimension: int) -> None:
+        self.backend = backend
+        self.previous = previous
+        self.staging = generations.new_staging(backend.index_dir)
+        self._removed = np.zeros(0, dtype=np.int64)
+        self._added: list[tuple[int, np.ndarray]] = []
+        if previous is not None:
+            shutil.copyfile(previous.directory / ROWS, self.staging / ROWS)
+            self.db = sqlite3.connect(self.staging / ROWS)
+            migrate_rows(self.db, _describe)
+            self.vectors = Vectors.read(previous.directory)
+            self.next_chunk_id = previous.manifest.next_chunk_id
+        else:
+            self.db = empty_rows(self.staging / ROWS)
+            self.vectors = Vectors.empty(dimension)
+            self.next_chunk_id = 0
+
+    def stored_vectors(self, text_shas: set[str]) -> dict[str, Stored]:
+        if self.previous is None:
+            return {}
+        found: dict[str, Stored] = {}
+        for sha in text_shas:
+            row = chunk_with_text(self.db, sha)
+            if row is not None:
+                found[sha] = self.vectors.get(*row)
+        return found
+
+    def remove_articles(self, article_ids: Sequence[str]) -> Removed:
+        gone = delete_articles(self.db, article_ids)
+        ids = np.array([i for i, _ in gone], dtype=np.int64)
+        vectors = self.vectors.chunks.reconstruct_batch(ids) if len(ids) else np.zeros((0, self.vectors.chunks.d), dtype=np.float32)
+        self.vectors.remove(gone)
+        self._removed = np.concatenate([self._removed, ids])
+        return Removed(ids, [text for _, text in gone], vectors)
+
+    def add(
+        self, articles: Sequence[ArticleRow], chunks: Sequence[NewChunk], vectors: Sequence[Stored],
+        signatures: dict[str, np.ndarray],
+    ) -> None:
+        for chunk, (chunk_vector, sentence_vectors) in zip(chunks, vectors, strict=True):
+            self.vectors.add(chunk.id, chunk_vector, sentence_vectors)
+            self._added.append((chunk.id, chunk_vector))
+        insert(self.db, articles, chunks)
+        duplicates.store(self.db, signatures)
+        self.next_chunk_id = max([self.next_chunk_id, *(c.id + 1 for c in chunks)])
+
+    def all_passages(self) -> Iterator[tuple[list[str], np.ndarray]]:
+        rows = self.db.execute("SELECT id, text FROM chunks ORDER BY id").fetchall()
+        if rows:
+            ids = np.array([i for i, _ in rows], dtype=np.int64)
+            yield [text for _, text in rows], self.vectors.chunks.reconstruct_batch(ids)
+
+    def regroup(self) -> int:
+        return duplicates.regroup(self.db)
+
+    def finish(self, manifest: Manifest) -> Manifest:
+        self.db.commit()
+        write_vectors(self.vectors.chunks, self.staging / VECTORS)
+        write_vectors(self.vectors.sentences, self.staging / SENTENCES)
+        self._derive_ann(manifest)
+        manifest.articles, manifest.chunks = self._finish_rows()
+        manifest.dimension = self.vectors.chunks.d
+        manifest.sentences = self.vectors.sentences.ntotal
+        manifest.next_chunk_id = self.next_chunk_id
+        write_manifest(self.staging, manifest)
+        check_staged(self.staging, manifest.encoder)
+        return manifest
+
+    def _derive_ann(self, manifest: Manifest) -> None:
+        """The approximate index of ``[index] type``, from the exact vectors (ann.py): raises AnnError."""
+        previous = self.previous
+        old = (previous.ann, previous.manifest.index) if previous is not None else (None, dict(ann_module.FLAT))
+        ids = np.array([i for i, _ in self._added], dtype=np.int64)
+        added = np.stack([v for _, v in self._added]) if self._added else np.zeros((0, self.vectors.chunks.d), dtype=np.float32)
+        approximate, manifest.index = ann_module.derive(
+            self.backend.vectors, self.vectors.chunks, old, self._removed, ids, added
+        )
+        if approximate is not None:
+            write_vectors(approximate, self.staging / ANN)
+
+    def _finish_rows(self) -> tuple[int, int]:
+        rows = self.db.execute("SELECT id, text FROM chunks ORDER BY id").fetchall()
+        n_articles = self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        self.db.close()
+        lexical_dir = self.staging / LEXICAL
+        lexical_dir.mkdir()
+        LexicalIndex.build([text for _, text in rows], [i for i, _ in rows]).save(lexical_dir)
+        return n_articles, len(rows)
+
+    def publish(self) -> str:
+        return generations.publish(self.backend.index_dir, self.staging)
+
+    def discard(self) -> None:
+        self.db.close()
+        shutil.rmtree(self.staging, ignore_errors=True)
 
 
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
+def _describe(text: str, published: str) -> tuple[str, str]:
+    """An article's detected language and sortable publication time, for rows copied from an
+    index older than ROWS_SCHEMA 1 (``migrate_rows``)."""
+    return article_language("", text), sortable(published)
+
+
+def write_vectors(vectors: Any, path: Path) -> None:
+    """FAISS's own writer reports a failed write as a RuntimeError with no errno; Python's says why."""
+    import faiss
+
+    data = faiss.serialize_index(vectors)
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        with path.open("wb") as handle:
+            handle.write(memoryview(data))
+    except OSError as exc:
+        exc.filename = exc.filename or str(path)
+        raise
 
 
-def _fsync_tree(directory: Path) -> None:
-    for path in directory.rglob("*"):
-        if path.is_file():
-            with path.open("rb") as handle:
-                os.fsync(handle.fileno())
-    for path in [directory, *[p for p in directory.rglob("*") if p.is_dir()]]:
-        _fsync_dir(path)
+class LocalBackend:
+    """Generations as folders under ``[index] dir`` (generations.py), published by a CURRENT file."""
+
+    def __init__(self, index_dir: Path, encoder: str | None = None, vectors: VectorIndexSettings | None = None) -> None:
+        self.index_dir = index_dir
+        self.encoder = encoder
+        self.vectors = vectors or VectorIndexSettings()
+
+    def __str__(self) -> str:
+        return str(self.index_dir)
+
+    def generation(self) -> str:
+        return generations.current_generation(self.index_dir).name
+
+    def open_reader(self) -> LocalReader:
+        return open_snapshot(self.index_dir, self.encoder, self.vectors)
+
+    def writer(self, previous: Reader | None, dimension: int) -> LocalWriter:
+        assert previous is None or isinstance(previous, LocalReader)
+        return LocalWriter(self, previous, dimension)
+
+    def up_to_date(self, previous: Reader) -> bool:
+        assert isinstance(previous, LocalReader)
+        return previous.rows_schema == ROWS_SCHEMA and ann_module.reusable(
+            previous.manifest.index, self.vectors, previous.manifest.chunks
+        )
+
+    @contextmanager
+    def lock(self, wait: bool = False) -> Iterator[object]:
+        held = generations.writer_lock(self.index_dir, wait)
+        try:
+            yield held
+        finally:
+            held.release()
+
+    def prune(self) -> None:
+        generations.prune(self.index_dir)
 
 
-def create_index_dir(index_dir: Path) -> None:
-    """Index directories are private: they hold the articles' text."""
-    index_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    (index_dir / GENERATIONS).mkdir(exist_ok=True, mode=0o700)
-
-
-def new_staging(index_dir: Path) -> Path:
-    create_index_dir(index_dir)
-    return Path(tempfile.mkdtemp(prefix=".staging-", dir=index_dir / GENERATIONS))
-
-
-def empty_rows(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(path)
-    db.executescript(SCHEMA)
-    return db
-
-
-def migrate_rows(db: sqlite3.Connection, fill) -> bool:
-    """Bring a copied rows.sqlite up to ROWS_SCHEMA; ``fill(article row)`` gives the new columns'
-    values (language, published_at) of each existing article. Returns whether anything changed."""
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    if version >= ROWS_SCHEMA:
-        return False
-    for name, kind in ARTICLE_COLUMNS_V1:
-        db.execute(f"ALTER TABLE articles ADD COLUMN {name} {kind}")
-    db.execute("CREATE INDEX articles_by_published ON articles(published_at)")
-    db.execute("CREATE INDEX articles_by_group ON articles(group_id)")  # an answer's "also in" reads by group
-    for statement in duplicates.TABLES.split(";"):
-        if statement.strip():
-            db.execute(statement)
-    rows = db.execute("SELECT id, text, published FROM articles").fetchall()
-    db.executemany("UPDATE articles SET language = ?, published_at = ? WHERE id = ?",
-                   [(*fill(text, published), article_id) for article_id, text, published in rows])
-    duplicates.add(db, [(article_id, text) for article_id, text, _ in rows])
-    db.execute(f"PRAGMA user_version = {ROWS_SCHEMA}")
-    return True
-
-
-def write_manifest(staging: Path, manifest: Manifest) -> None:
-    manifest.files = {p.relative_to(staging).as_posix(): file_digest(p) for p in _all_files(staging)}
-    (staging / MANIFEST).write_text(json.dumps(asdict(manifest), indent=1, ensure_ascii=False), encoding="utf-8")
-
-
-def publish(index_dir: Path, staging: Path) -> str:
-    """Make the staged generation the current one, atomically; returns its name."""
-    pause_point("staged")
-    _fsync_tree(staging)
-    final = index_dir / GENERATIONS / _generation_name()
-    while final.exists():  # same nanosecond: cannot happen under the writer lock, but be sure
-        final = index_dir / GENERATIONS / _generation_name()
-    name = final.name
-    os.replace(staging, final)
-    _fsync_dir(index_dir / GENERATIONS)
-    pause_point("publish")
-    pointer = index_dir / f".{CURRENT}.tmp"
-    with pointer.open("w", encoding="utf-8") as handle:
-        handle.write(name + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(pointer, index_dir / CURRENT)
-    _fsync_dir(index_dir)
-    return name
-
-
-def _generation_name() -> str:
-    now = time.time_ns()
-    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now // 10**9))
-    return f"{stamp}.{now % 10**9:09d}-{os.getpid()}"
-
-
-def prune(index_dir: Path, keep: int = 2) -> None:
-    """Remove what a crashed writer left and all but the newest ``keep`` generations.
-
-    Only the writer (holding ``writer_lock``) calls this. Left by a crash: ``.staging-*``
-    folders and generations that sort after CURRENT (renamed into place, never made current,
-    so never read). The current generation always stays, and so does the one before it,
-    which a reader may still be answering from.
-    """
-    generations = index_dir / GENERATIONS
-    if not generations.is_dir():
-        return
-    try:
-        current = current_generation(index_dir).name
-    except NoIndex:
-        current = ""  # nothing was ever published: every generation here is a leftover
-    except IndexDamaged:
-        return  # leave a damaged index as it is for the user (`--rebuild` replaces CURRENT)
-    for stale in generations.glob(".staging-*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    (index_dir / f".{CURRENT}.tmp").unlink(missing_ok=True)
-    published = sorted((p for p in generations.iterdir() if not p.name.startswith(".")), reverse=True)
-    never_current = [p for p in published if p.name > current]
-    older = [p for p in published if p.name < current]
-    for old in never_current + older[keep - 1 :]:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-class IndexBusy(IndexError_):
-    pass
-
-
-class IndexUnwritable(IndexError_):
-    pass
-
-
-def writer_lock(index_dir: Path, wait: bool = False):
-    """The one-writer lock: a second `rawi index` fails at once (or waits, if asked)."""
-    from filelock import FileLock, Timeout
-
-    try:
-        create_index_dir(index_dir)
-        lock = FileLock(str(index_dir / "lock"), timeout=0)
-        lock.acquire()
-    except Timeout:  # before OSError: filelock's Timeout is a TimeoutError, hence an OSError
-        if not wait:
-            raise IndexBusy(
-                f"another `rawi index` is updating {index_dir}; wait for it or pass --wait"
-            ) from None
-        log.warning("another `rawi index` is updating %s; waiting for it", index_dir)
-    except OSError as exc:  # a read-only mount, no permission, `dir` naming a file
-        raise IndexUnwritable(
-            f"cannot write in the index folder {index_dir} ({exc.strerror or exc}): "
-            "make it writable, or point [index] dir / --index elsewhere"
-        ) from None
-    else:
-        return lock
-    lock.acquire(timeout=-1)
-    return lock
+__all__ = [
+    "ANN", "LEXICAL", "ROWS", "SENTENCES", "VECTORS", "LocalBackend", "LocalReader", "LocalWriter",
+    "NoIndex", "Snapshot", "Vectors", "check_staged", "open_generation", "open_snapshot",
+    "write_vectors",
+]

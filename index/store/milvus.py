@@ -16,7 +16,7 @@ generation (``stored_vectors``), never re-embedded. The new collections are fill
 then indexed and loaded (Milvus's bulk pattern), checked as a reader would check them; the
 manifest is written last, at ``publish``, so a generation without one was never finished.
 
-The crash-test points of ``local.pause_point`` are honoured: ``embedding`` (in the build, before
+The crash-test points of ``pause.pause_point`` are honoured: ``embedding`` (in the build, before
 anything is written), ``staged`` (every collection filled and checked, the manifest not yet
 written) and ``publish`` (the generation complete, the alias not yet switched).
 
@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 from ..settings import IndexSettings
 from . import milvus_schema as schema
 from .contract import REBUILD_HINT, Backend, Reader, Writer, IndexBusy, IndexDamaged, IndexMismatch, IndexUnwritable, NoIndex
-from .local import Manifest
+from .manifest import Manifest
 from .milvus_io import TIMEOUT, IndexUnreachable, is_milvus_error, milvus_call, quiet, reason
 from .milvus_reader import MilvusReader
 from .milvus_writer import MilvusWriter
@@ -62,8 +62,11 @@ class MilvusBackend:
         self.name = self.store.name
         self.local = self.store.uri.endswith(".db") and "://" not in self.store.uri
         self.where = f"{self.store.uri} (store {self.name!r})"
-        self._client: Any = None
+        self._client: Any = None  # connected on first use: `rawi --help` and config checks never import pymilvus
         self._client_lock = threading.Lock()
+
+    def __str__(self) -> str:
+        return self.where
 
     # ------------------------------------------------ connection
 
@@ -155,8 +158,9 @@ class MilvusBackend:
     def open_generation(self, generation: str, manifest: Manifest | None = None, facts: schema.Facts | None = None) -> MilvusReader:
         return MilvusReader(self, generation, manifest, facts)
 
-    def writer(self, previous: Reader | None) -> MilvusWriter:
-        return MilvusWriter(self, previous if isinstance(previous, MilvusReader) else None)
+    def writer(self, previous: Reader | None, dimension: int) -> MilvusWriter:
+        assert previous is None or isinstance(previous, MilvusReader)
+        return MilvusWriter(self, previous)
 
     def up_to_date(self, previous: Reader) -> bool:
         manifest = previous.manifest

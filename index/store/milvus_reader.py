@@ -12,7 +12,7 @@ from ..normalize import tokens
 from ..sentences import all_sentence_ids
 from . import milvus_schema as schema
 from .contract import REBUILD_HINT, ArticleRow, ChunkRow, IndexDamaged, IndexMismatch
-from .local import FORMAT_VERSION, Manifest, _checked
+from .manifest import FORMAT_VERSION, Manifest, _checked
 from .milvus_io import (
     ARTICLE_META, BATCH, PASSAGE_ROW, article_row, get_rows, in_list, iterate, milvus_call, vectors_of,
 )

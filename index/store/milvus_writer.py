@@ -13,8 +13,9 @@ from .. import duplicates
 from ..normalize import tokens
 from ..sentences import all_sentence_ids, sentence_ids
 from . import milvus_schema as schema
-from .contract import ArticleRow, Reader, IndexDamaged, IndexError_, NewChunk, Removed, Stored
-from .local import Manifest, pause_point
+from .contract import ArticleRow, Reader, IndexError_, NewChunk, Removed, Stored
+from .manifest import Manifest
+from .pause import pause_point
 from .milvus_io import (
     ARTICLE_META, BATCH, TEXT_BATCH_BYTES, IndexUnreachable, batched, get_rows, in_list, is_milvus_error, iterate,
     milvus_call, new_generation_name, reason, vectors_of,
@@ -201,10 +202,7 @@ class MilvusWriter:
         manifest.files = {}
         self._manifest = manifest
         self._facts = schema.Facts(sorted(sources), newest, len(set(groups.values())))
-        try:
-            self.backend.open_generation(self.generation, manifest, self._facts).close()
-        except IndexError_ as exc:
-            raise IndexDamaged(f"the new index failed the reader's checks ({exc}); nothing was published") from None
+        self.backend.open_generation(self.generation, manifest, self._facts).close()  # as a reader would
         return manifest
 
     def _passage_count(self) -> int:
