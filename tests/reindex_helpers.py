@@ -12,11 +12,14 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from index import store
+from index.settings import StoreSettings
 from tests.conftest import MODEL_CACHE, SEEDS, make_settings
 
 RAWI = Path(sys.executable).parent / "rawi"
@@ -35,18 +38,90 @@ LIBRARY_QUESTION = "How many books does the floating library on Lake Varna hold?
 LIBRARY_ANSWER = "4,512"
 
 
-def make_workdir(base: Path, debounce: float | None = None) -> Path:
-    """base/config.toml naming base/corpus (a copy of seeds/) and base/index."""
+BACKENDS = ("local", "milvus")  # [store] backend: the tests that make sense for a server store run on both
+MILVUS_FILE = "milvus.db"  # the Milvus Lite file of a work folder on the milvus backend
+
+
+def make_workdir(base: Path, debounce: float | None = None, backend: str = "local") -> Path:
+    """base/config.toml naming base/corpus (a copy of seeds/) and base/index (or, on the milvus
+    backend, the Milvus Lite file base/milvus.db)."""
     shutil.copytree(SEEDS, base / "corpus")
     config = f'[corpus]\ndir = "corpus"\n[index]\ndir = "index"\n[encoder]\ncache_dir = "{MODEL_CACHE}"\n'
     if debounce is not None:
         config += f"[watch]\ndebounce_seconds = {debounce}\n"
+    if backend != "local":
+        config += f'[store]\nbackend = "{backend}"\nuri = "{MILVUS_FILE}"\n'
     (base / "config.toml").write_text(config, encoding="utf-8")
     return base
 
 
 def settings_of(workdir: Path):
-    return make_settings(workdir / "corpus", workdir / "index")
+    settings = make_settings(workdir / "corpus", workdir / "index")
+    if "[store]" in (workdir / "config.toml").read_text(encoding="utf-8"):
+        settings = replace(settings, store=StoreSettings(backend="milvus", uri=str(workdir / MILVUS_FILE)))
+    return settings
+
+
+@contextmanager
+def opened(workdir: Path, encoder: str | None = None):
+    """The work folder's backend, opened in this process and let go after: Milvus Lite serves one
+    process at a time, so a `rawi` process run next can open the file."""
+    settings = settings_of(workdir)
+    backend = store.open_backend(settings, encoder)
+    try:
+        yield backend
+    finally:
+        let_go(settings)
+
+
+def let_go(settings) -> None:
+    if settings.store.backend == "milvus":
+        from milvus_lite.server_manager import server_manager_instance
+
+        server_manager_instance.release_server(settings.store.uri)
+
+
+def published(workdir: Path) -> str | None:
+    """The published generation's name (None: no index)."""
+    with opened(workdir) as backend:
+        try:
+            return backend.generation()
+        except store.NoIndex:
+            return None
+
+
+def store_leftovers(workdir: Path) -> dict:
+    """What a work folder's store holds besides the published generation: "staging" (a local
+    writer's unfinished folders; on Milvus there are none) and "generations" (every generation
+    whose collections or folder exist, the published one included)."""
+    settings = settings_of(workdir)
+    if settings.store.backend == "local":
+        left = leftovers(settings.index_dir)
+        return {"staging": left["staging"], "generations": left["published"]}
+    from index.store import milvus_schema
+
+    with opened(workdir) as backend:
+        found = {p[0] for c in backend.client.list_collections() if (p := milvus_schema.parse_collection("rawi", c))}
+    return {"staging": [], "generations": sorted(found)}
+
+
+@pytest.fixture(params=BACKENDS)
+def store_backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def indexed_store_workdir(tmp_path, encoder, store_backend) -> Path:
+    """indexed_workdir on each backend (``store_backend``)."""
+    from index.build import Builder
+
+    work = make_workdir(tmp_path, backend=store_backend)
+    settings = settings_of(work)
+    try:
+        Builder(settings, encoder).run()
+    finally:
+        let_go(settings)
+    return work
 
 
 @pytest.fixture

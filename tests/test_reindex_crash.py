@@ -1,9 +1,10 @@
-"""`kill -9` a real `rawi index` at known points; one writer at a time.
+"""`kill -9` a real `rawi index` at known points; one writer at a time. On both store backends
+(``store_backend``: local files, and Milvus through an embedded Milvus Lite file).
 
 The writer is paused at a point with the RAWI_TEST_PAUSE_AT hook (see ``store.pause_point``),
 killed there, and then: the previous index is whole and answers (`rawi ask --json`), and a
 rerun, with no flag, completes with every article present and clears what the killed writer
-left (staging folders, a generation never made current; its lock died with it).
+left (staging folders, or collections, of a generation never made current; its lock died with it).
 """
 
 import json
@@ -12,16 +13,21 @@ import signal
 import pytest
 
 from index import store
-from tests.reindex_helpers import (  # noqa: F401  (indexed_workdir: a fixture)
-    indexed_workdir,
+from tests.reindex_helpers import (  # noqa: F401  (indexed_store_workdir, store_backend: fixtures)
+    indexed_store_workdir, store_backend,
     LIBRARY, LIBRARY_ANSWER, LIBRARY_ID, LIBRARY_QUESTION, SEED_ANSWER, SEED_ID, SEED_QUESTION, Lines,
-    current_name, last_json, leftovers, make_workdir, popen, rawi, settings_of, wait_for,
+    last_json, make_workdir, opened, popen, published, rawi, store_leftovers, wait_for,
 )
 
 
 @pytest.fixture
-def workdir(indexed_workdir):  # noqa: F811  (the fixture, under the name these tests use)
-    return indexed_workdir
+def workdir(indexed_store_workdir):  # noqa: F811  (the fixture, under the name these tests use)
+    return indexed_store_workdir
+
+
+def lock_of(work):
+    """The writer's lock file: in the index folder, or next to the Milvus Lite file."""
+    return work / "index" / "lock" if (work / "index").is_dir() else work / ".milvus.db.lock"
 
 
 def pause_and_kill(work, point):
@@ -39,23 +45,26 @@ def pause_and_kill(work, point):
 
 @pytest.mark.parametrize("point", store.PAUSE_POINTS)
 def test_kill_9_leaves_the_old_index_answering_and_a_rerun_completes(workdir, point):
-    index_dir = workdir / "index"
-    before = current_name(index_dir)
+    before = published(workdir)
+    local = (workdir / "index").is_dir()
     (workdir / "corpus" / LIBRARY_ID).write_text(LIBRARY, encoding="utf-8")
 
     pause_and_kill(workdir, point)
 
     # the killed writer left something behind, right where it was killed...
-    left = leftovers(index_dir)
+    left = store_leftovers(workdir)
     if point == "publish":
-        assert left["staging"] == [] and len(left["published"]) == 2  # renamed in, never current
-    else:
+        assert left["staging"] == [] and len(left["generations"]) == 2  # complete, never current
+    elif local:
         assert len(left["staging"]) == 1
-    assert (index_dir / "lock").exists()
+    else:  # a Milvus writer writes nothing before it finishes; then collections without a manifest
+        assert len(left["generations"]) == (1 if point == "embedding" else 2)
+    assert lock_of(workdir).exists()
     # ...but the published index is the old one, whole, and answers
-    assert current_name(index_dir) == before
-    snap = store.open_snapshot(index_dir)
-    assert snap.article(LIBRARY_ID) is None and snap.article(SEED_ID) is not None
+    assert published(workdir) == before
+    with opened(workdir) as backend:
+        snap = backend.open_reader()
+        assert snap.article(LIBRARY_ID) is None and snap.article(SEED_ID) is not None
     asked = rawi("ask", "--json", SEED_QUESTION, cwd=workdir)
     assert asked.returncode == 0, asked.stderr
     answer = json.loads(asked.stdout)
@@ -66,31 +75,30 @@ def test_kill_9_leaves_the_old_index_answering_and_a_rerun_completes(workdir, po
     assert rerun.returncode == 0, rerun.stderr
     stats = last_json(rerun.stdout)
     assert (stats["articles"], stats["added"], stats["unchanged"], stats["skipped"]) == (2, 1, 1, [])
-    assert current_name(index_dir) != before
-    snap = store.open_snapshot(index_dir)
-    assert {snap.article(SEED_ID).id, snap.article(LIBRARY_ID).id} == {SEED_ID, LIBRARY_ID}
-    left = leftovers(index_dir)
-    assert left["staging"] == [] and current_name(index_dir) in left["published"]
-    assert len(left["published"]) == 2  # the new one and the one before it; the orphan is gone
-    assert before in left["published"]
+    assert published(workdir) != before
+    with opened(workdir) as backend:
+        snap = backend.open_reader()
+        assert {snap.article(SEED_ID).id, snap.article(LIBRARY_ID).id} == {SEED_ID, LIBRARY_ID}
+    left = store_leftovers(workdir)
+    assert left["staging"] == [] and published(workdir) in left["generations"]
+    assert len(left["generations"]) == 2  # the new one and the one before it; the orphan is gone
+    assert before in left["generations"]
     asked = rawi("ask", "--json", LIBRARY_QUESTION, cwd=workdir)
     assert asked.returncode == 0, asked.stderr
     assert LIBRARY_ANSWER in json.loads(asked.stdout)["passages"][0]["text"]
 
 
 @pytest.mark.slow  # `rawi index` loads the real model
-def test_kill_9_during_the_first_publish_leaves_no_index_and_a_rerun_builds_it(tmp_path):
-    work = make_workdir(tmp_path)
+def test_kill_9_during_the_first_publish_leaves_no_index_and_a_rerun_builds_it(tmp_path, store_backend):  # noqa: F811
+    work = make_workdir(tmp_path, backend=store_backend)
     pause_and_kill(work, "publish")
-    index_dir = work / "index"
-    assert current_name(index_dir) is None and len(leftovers(index_dir)["published"]) == 1
-    with pytest.raises(store.NoIndex, match="run `rawi index`"):
-        store.open_snapshot(index_dir)
+    assert published(work) is None and len(store_leftovers(work)["generations"]) == 1
+    with opened(work) as backend, pytest.raises(store.NoIndex, match="run `rawi index`"):
+        backend.open_reader()
     rerun = rawi("index", "--json", cwd=work)
     assert rerun.returncode == 0, rerun.stderr
     assert last_json(rerun.stdout)["articles"] == 1
-    left = leftovers(index_dir)
-    assert left == {"staging": [], "published": [current_name(index_dir)]}
+    assert store_leftovers(work) == {"staging": [], "generations": [published(work)]}
 
 
 def test_a_second_writer_fails_at_once_with_one_line_and_wait_waits(workdir):
