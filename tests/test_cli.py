@@ -1,4 +1,5 @@
-"""The CLI contract, through the real `rawi` executable in a subprocess."""
+"""The CLI contract, through the real `rawi` executable in a subprocess, on both store backends
+(``workdir`` is parametrised: local files, and Milvus through a Milvus Lite file)."""
 
 import json
 import os
@@ -15,12 +16,13 @@ RAWI = Path(sys.executable).parent / "rawi"
 INDEX_KEYS = ["articles", "added", "updated", "removed", "unchanged", "chunks", "chunks_embedded", "groups", "skipped", "seconds"]
 
 
-@pytest.fixture
-def workdir(tmp_path):
-    """A config.toml of its own pointing at a copy of seeds/ and a fresh index folder."""
+@pytest.fixture(params=["local", "milvus"])
+def workdir(tmp_path, request):
+    """A config.toml of its own pointing at a copy of seeds/ and a fresh index folder (or Milvus Lite file)."""
     shutil.copytree(SEEDS, tmp_path / "corpus")
+    store = '[store]\nbackend = "milvus"\nuri = "milvus.db"\n' if request.param == "milvus" else ""
     (tmp_path / "config.toml").write_text(
-        f'[corpus]\ndir = "corpus"\n[index]\ndir = "index"\n[encoder]\ncache_dir = "{MODEL_CACHE}"\n',
+        f'[corpus]\ndir = "corpus"\n[index]\ndir = "index"\n[encoder]\ncache_dir = "{MODEL_CACHE}"\n{store}',
         encoding="utf-8",
     )
     return tmp_path
@@ -93,7 +95,8 @@ def test_terminal_output_says_plainly_when_the_articles_dont_answer(indexed):
 def test_missing_index_is_a_one_line_error(workdir):
     result = rawi("ask", "Who arrived?", cwd=workdir)
     assert result.returncode == 1
-    assert result.stderr.strip().splitlines() == [f"Error: no index at {workdir / 'index'}: run `rawi index`"]
+    where = f"in Milvus at {workdir / 'milvus.db'} (store 'rawi')" if (workdir / "milvus.db").exists() else f"at {workdir / 'index'}"
+    assert result.stderr.strip().splitlines() == [f"Error: no index {where}: run `rawi index`"]
 
 
 @pytest.mark.slow  # `rawi index` and `rawi ask` load the real model
@@ -110,7 +113,7 @@ def test_bad_corpus_paths_are_one_line_errors(workdir, corpus, message):
     result = rawi("index", "--corpus", str(workdir / corpus), cwd=workdir)
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr
-    assert not (workdir / "index" / "CURRENT").exists()
+    assert not (workdir / "index" / "CURRENT").exists() and not (workdir / "milvus.db").exists()
 
 
 def test_usage_errors_exit_2(workdir):
