@@ -1,18 +1,19 @@
 """Live pick-up: long-running readers answer from a newly published index without a restart,
-and every answer comes from one generation, never a mix of two."""
+and every answer comes from one generation, never a mix of two. The in-process ones on both
+store backends (``store``); `rawi ask -` beside a build is two processes, which a Milvus Lite
+file does not serve (tests/test_store_milvus_crash.py shows a reader process on a server)."""
 
 import json
-import sqlite3
 import subprocess
 import threading
 
 import pytest
 
-from index import store
+from index.store import open_backend
 from index.build import Builder
 from index.service import open_answerer
-from tests.reindex_helpers import (  # noqa: F401  (indexed_workdir: a fixture)
-    indexed_workdir,
+from tests.reindex_helpers import (  # noqa: F401  (indexed_workdir, indexed_store_workdir, store_backend: fixtures)
+    indexed_store_workdir, indexed_workdir, store_backend,
     LIBRARY, LIBRARY_ANSWER, LIBRARY_ID, LIBRARY_QUESTION, SEED_ANSWER, SEED_ID, SEED_QUESTION, Lines,
     current_name, make_workdir, popen, settings_of,
 )
@@ -23,36 +24,47 @@ def work(indexed_workdir):  # noqa: F811  (the fixture, under the name these tes
     return indexed_workdir
 
 
-def test_an_answerer_answers_from_the_new_index_without_a_restart(work, encoder):
+@pytest.fixture
+def store(indexed_store_workdir):  # noqa: F811
+    return indexed_store_workdir
+
+
+def test_an_answerer_answers_from_the_new_index_without_a_restart(store, encoder):
+    work = store
     settings = settings_of(work)
+    backend = open_backend(settings, encoder.name)
     answerer = open_answerer(settings, encoder)
     before = answerer.ask(LIBRARY_QUESTION)
     assert all(p.article_id == SEED_ID for p in before.passages)
-    assert before.generation == current_name(settings.index_dir)
+    assert before.generation == backend.generation()
 
     (settings.corpus_dir / LIBRARY_ID).write_text(LIBRARY, encoding="utf-8")
     Builder(settings, encoder).run()
 
     after = answerer.ask(LIBRARY_QUESTION)
-    assert after.generation == current_name(settings.index_dir) != before.generation
+    assert after.generation == backend.generation() != before.generation
     assert after.answered and after.passages[0].article_id == LIBRARY_ID
     assert LIBRARY_ANSWER in after.passages[0].text
     seed = answerer.ask(SEED_QUESTION)
     assert seed.answered and SEED_ANSWER in seed.passages[0].text
 
 
-def chunk_map(generation_dir):
-    db = sqlite3.connect(f"file:{generation_dir / store.ROWS}?mode=ro", uri=True)
+def chunk_map(backend):
+    """The published generation's name, and its passages: id -> (article id, text)."""
+    reader = backend.open_reader()
     try:
-        return {row[0]: (row[1], row[2]) for row in db.execute("SELECT id, article_id, text FROM chunks")}
+        rows = reader.chunks(list(range(reader.manifest.next_chunk_id)))
+        return reader.generation, {i: (row.article_id, row.text) for i, row in rows.items()}
     finally:
-        db.close()
+        reader.close()
 
 
-def test_answers_during_reindexes_each_come_from_one_generation(work, encoder):
+def test_answers_during_reindexes_each_come_from_one_generation(store, encoder):
+    work = store
     settings = settings_of(work)
+    backend = open_backend(settings, encoder.name)
     answerer = open_answerer(settings, encoder)
-    generations = {current_name(settings.index_dir): chunk_map(store.current_generation(settings.index_dir))}
+    generations = dict([chunk_map(backend)])
     answers, errors, done = [], [], threading.Event()
 
     def reader():
@@ -79,7 +91,8 @@ def test_answers_during_reindexes_each_come_from_one_generation(work, encoder):
                 (corpus / LIBRARY_ID).unlink()
             Builder(settings, encoder).run()
             # recorded right away: the writer keeps the current generation and the one before it
-            generations[current_name(settings.index_dir)] = chunk_map(store.current_generation(settings.index_dir))
+            name, rows = chunk_map(backend)
+            generations[name] = rows
     finally:
         done.set()
         thread.join(timeout=300)
