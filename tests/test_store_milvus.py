@@ -209,3 +209,26 @@ def test_long_texts_are_stored_in_parts():
 def test_a_bad_store_name_is_one_line(tmp_path):
     with pytest.raises(IndexMismatch, match="letters, digits"):
         backend_for(tmp_path, name="my-index")
+
+
+def test_damage_is_refused_in_one_line_with_the_way_out(built):
+    backend, encoder = built
+    generation = backend.generation()
+    client = backend.client
+    client.delete(milvus_schema.collection("rawi", generation, "passages"), ids=[0])
+    with pytest.raises(IndexDamaged, match=r"passages 7.*the manifest says passages 8.*rebuild it with `rawi index --rebuild`"):
+        backend.open_reader()
+    client.delete(milvus_schema.collection("rawi", generation, "meta"), filter='id like "manifest%"')
+    with pytest.raises(IndexDamaged, match="no manifest"):
+        backend.open_reader()
+    client.alter_alias(milvus_schema.collection("rawi", generation, "articles"), "rawi")
+    with pytest.raises(IndexDamaged, match="its alias names"):
+        backend.generation()
+    backend.prune()  # leaves a damaged index as it is for the user
+    assert any(generation in c for c in client.list_collections())
+    # a rebuild (no previous generation) publishes a whole one over it
+    writer = backend.writer(None, 384)
+    writer.add([], [], [], {})
+    writer.finish(Manifest(encoder=encoder.name, dimension=384, chunking={}, versions={}, built_at=0.0,
+                           articles=0, chunks=0, next_chunk_id=0))
+    assert writer.publish() == backend.generation() and backend.open_reader().manifest.articles == 0

@@ -154,3 +154,19 @@ def test_kill_9_of_a_writer_on_a_server_before_the_switch_loses_nothing(tmp_path
     check_old_answers(backend, first)
     finished(writer(server, NEW, tmp_path))
     check_rerun(backend, first)
+
+
+def test_the_real_rawi_refuses_a_damaged_milvus_index_in_one_line_and_rebuild_repairs(tmp_path):
+    from tests.reindex_helpers import SEED_ANSWER, SEED_QUESTION, make_workdir, opened, rawi
+
+    work = make_workdir(tmp_path, backend="milvus")
+    assert rawi("index", cwd=work).returncode == 0
+    with opened(work) as backend:
+        backend.client.drop_collection(milvus_schema.collection("rawi", backend.generation(), "sentences"))
+    for args in (("ask", SEED_QUESTION), ("index",)):
+        result = rawi(*args, cwd=work)
+        assert result.returncode == 1 and result.stderr.count("\n") == 1, result.stderr
+        assert "is damaged (generation" in result.stderr and "rawi index --rebuild" in result.stderr
+    assert rawi("index", "--rebuild", cwd=work).returncode == 0
+    asked = rawi("ask", "--json", SEED_QUESTION, cwd=work)
+    assert asked.returncode == 0 and SEED_ANSWER in json.loads(asked.stdout)["passages"][0]["text"]

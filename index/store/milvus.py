@@ -133,16 +133,22 @@ class MilvusBackend:
     def generation(self) -> str:
         return self._current() or self._no_index()
 
-    def _current(self) -> str | None:
-        """The published generation's name; None when the alias does not exist."""
+    def alias_target(self) -> str | None:
+        """The collection the alias ``<name>`` names; None when there is no such alias."""
         from pymilvus.exceptions import MilvusException
 
         try:
-            target = self.client.describe_alias(self.name)["collection_name"]
+            return self.client.describe_alias(self.name)["collection_name"]
         except MilvusException as exc:
             if "not exist" in str(exc) or "not found" in str(exc):
                 return None
             raise
+
+    def _current(self) -> str | None:
+        """The published generation's name; None when the alias does not exist."""
+        target = self.alias_target()
+        if target is None:
+            return None
         parsed = schema.parse_collection(self.name, target)
         if parsed is None or parsed[1] != schema.PASSAGES:
             raise IndexDamaged(f"index in Milvus at {self.where} is damaged (its alias names {target!r}): {REBUILD_HINT}")

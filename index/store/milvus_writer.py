@@ -285,7 +285,7 @@ class MilvusWriter:
         self.client.flush(self._new(schema.META))
         pause_point("publish")
         target = self._new(schema.PASSAGES)
-        if self.backend._current() is None:
+        if self.backend.alias_target() is None:  # the first publish (a damaged alias is moved all the same)
             self.client.create_alias(target, self.backend.name)
         else:
             self.client.alter_alias(target, self.backend.name)
