@@ -95,8 +95,11 @@ class MilvusBackend:
                 raise IndexUnwritable(f"cannot create the folder of the Milvus Lite file {uri} ({exc.strerror or exc})") from None
             self._check_lite_free(path)
             uri = str(path.resolve())
+        # pymilvus pings every 10 s; Milvus Lite's in-process server answers pings that frequent with
+        # a GOAWAY, which gRPC's C core reports on stderr: no pings to a server in this process.
+        options = {"grpc_options": {"grpc.keepalive_time_ms": 2**31 - 1, "grpc.keepalive_permit_without_calls": False}}
         try:
-            return MilvusClient(uri=uri, token=self.store.token, timeout=TIMEOUT)
+            return MilvusClient(uri=uri, token=self.store.token, timeout=TIMEOUT, **(options if self.local else {}))
         except Exception as exc:  # noqa: BLE001
             if not is_milvus_error(exc):
                 raise

@@ -17,6 +17,8 @@ from .milvus_io import (
     ARTICLE_META, BATCH, PASSAGE_ROW, article_row, get_rows, in_list, iterate, milvus_call, vectors_of,
 )
 
+COUNTS_KEPT = 100_000  # sentence counts a reader remembers (then it starts again)
+
 if TYPE_CHECKING:
     from ..filters import ArticleFilter
     from .milvus import MilvusBackend
@@ -30,6 +32,7 @@ class MilvusReader:
     ) -> None:
         self.backend = backend
         self.client = backend.client
+        self._sentence_counts: dict[int, int] = {}  # passage id -> sentences (a generation never changes)
         self.generation = generation
         self._names = {kind: schema.collection(backend.name, generation, kind) for kind in schema.KINDS}
         self._check_collections()
@@ -130,10 +133,19 @@ class MilvusReader:
 
     # ------------------------------------------------ rows and vectors
 
+    def _remember(self, rows: list[dict]) -> None:
+        """Keep the passages' sentence counts: a question reads its candidates' rows, then their
+        vectors, then their sentence vectors, which are addressed through the counts (one call fewer)."""
+        if len(self._sentence_counts) > COUNTS_KEPT:
+            self._sentence_counts.clear()
+        self._sentence_counts.update((int(r["id"]), int(r["sentences"])) for r in rows)
+
     @milvus_call
     def passage_vectors(self, ids: Sequence[int]) -> np.ndarray:
         wanted = [int(i) for i in ids]
-        rows = {int(r["id"]): r["vector"] for r in get_rows(self.client, self._names[schema.PASSAGES], sorted(set(wanted)), ["id", "vector"])}
+        found = get_rows(self.client, self._names[schema.PASSAGES], sorted(set(wanted)), ["id", "vector", "sentences"])
+        self._remember(found)
+        rows = {int(r["id"]): r["vector"] for r in found}
         missing = [i for i in wanted if i not in rows]
         if missing:
             raise self._damaged(f"passage {missing[0]} has no vector")
@@ -142,8 +154,14 @@ class MilvusReader:
     @milvus_call
     def sentence_vectors(self, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         wanted = np.asarray([int(i) for i in ids], dtype=np.int64)
-        rows = {int(r["id"]): int(r["sentences"]) for r in get_rows(self.client, self._names[schema.PASSAGES], sorted(set(wanted.tolist())), ["id", "sentences"])}
-        counts = np.array([rows.get(int(i), 0) for i in wanted], dtype=np.int64)
+        shared = self._sentence_counts  # another thread may clear it meanwhile: .get, and a local copy
+        known = {i: n for i in {int(i) for i in wanted} if (n := shared.get(i)) is not None}
+        unknown = sorted({int(i) for i in wanted} - set(known))
+        if unknown:
+            fetched = get_rows(self.client, self._names[schema.PASSAGES], unknown, ["id", "sentences"])
+            known.update((int(r["id"]), int(r["sentences"])) for r in fetched)
+            self._remember(fetched)
+        counts = np.array([known.get(int(i), 0) for i in wanted], dtype=np.int64)
         sentence = all_sentence_ids(wanted, counts)
         unique = sorted(set(sentence.tolist()))
         found = {int(r["id"]): r["vector"] for r in get_rows(self.client, self._names[schema.SENTENCES], unique, ["id", "vector"])}
@@ -153,7 +171,8 @@ class MilvusReader:
 
     @milvus_call
     def chunks(self, ids: Sequence[int]) -> dict[int, ChunkRow]:
-        rows = get_rows(self.client, self._names[schema.PASSAGES], sorted({int(i) for i in ids}), PASSAGE_ROW)
+        rows = get_rows(self.client, self._names[schema.PASSAGES], sorted({int(i) for i in ids}), [*PASSAGE_ROW, "sentences"])
+        self._remember(rows)
         meta = self.article_meta([r["article_id"] for r in rows])
         found = {}
         for r in rows:
