@@ -57,7 +57,8 @@ def make_workdir(base: Path, debounce: float | None = None, backend: str = "loca
 
 def settings_of(workdir: Path):
     settings = make_settings(workdir / "corpus", workdir / "index")
-    if "[store]" in (workdir / "config.toml").read_text(encoding="utf-8"):
+    config = workdir / "config.toml"
+    if config.is_file() and "[store]" in config.read_text(encoding="utf-8"):
         settings = replace(settings, store=StoreSettings(backend="milvus", uri=str(workdir / MILVUS_FILE)))
     return settings
 
