@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import numpy as np
 
@@ -17,7 +17,27 @@ from .milvus_io import (
     ARTICLE_META, BATCH, PASSAGE_ROW, article_row, get_rows, in_list, iterate, milvus_call, vectors_of,
 )
 
-COUNTS_KEPT = 100_000  # sentence counts a reader remembers (then it starts again)
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Kept(Generic[K, V]):
+    """A bounded memo shared by a reader's threads: full, it starts again (a new dict is bound,
+    so a thread reading the old one is never disturbed)."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._items: dict[K, V] = {}
+
+    def known(self, keys: Iterable[K]) -> dict[K, V]:
+        items = self._items
+        return {key: value for key in keys if (value := items.get(key)) is not None}
+
+    def keep(self, found: dict[K, V]) -> None:
+        if len(self._items) + len(found) > self._limit:
+            self._items = {}
+        self._items.update(found)
+
 
 if TYPE_CHECKING:
     from ..filters import ArticleFilter
@@ -32,7 +52,11 @@ class MilvusReader:
     ) -> None:
         self.backend = backend
         self.client = backend.client
-        self._sentence_counts: dict[int, int] = {}  # passage id -> sentences (a generation never changes)
+        # What questions read, kept (a generation never changes): passage id -> sentence count and
+        # vector, article id -> its row without text. Each call to Milvus costs milliseconds.
+        self._counts: Kept[int, int] = Kept(100_000)
+        self._vectors: Kept[int, np.ndarray] = Kept(20_000)  # 1.5 KB each
+        self._articles: Kept[str, ArticleRow] = Kept(50_000)
         self.generation = generation
         self._names = {kind: schema.collection(backend.name, generation, kind) for kind in schema.KINDS}
         self._check_collections()
@@ -133,34 +157,35 @@ class MilvusReader:
 
     # ------------------------------------------------ rows and vectors
 
-    def _remember(self, rows: list[dict]) -> None:
-        """Keep the passages' sentence counts: a question reads its candidates' rows, then their
-        vectors, then their sentence vectors, which are addressed through the counts (one call fewer)."""
-        if len(self._sentence_counts) > COUNTS_KEPT:
-            self._sentence_counts.clear()
-        self._sentence_counts.update((int(r["id"]), int(r["sentences"])) for r in rows)
-
     @milvus_call
     def passage_vectors(self, ids: Sequence[int]) -> np.ndarray:
         wanted = [int(i) for i in ids]
-        found = get_rows(self.client, self._names[schema.PASSAGES], sorted(set(wanted)), ["id", "vector", "sentences"])
-        self._remember(found)
-        rows = {int(r["id"]): r["vector"] for r in found}
-        missing = [i for i in wanted if i not in rows]
+        known = self._vectors.known(wanted)
+        unknown = sorted(set(wanted) - set(known))
+        if unknown:
+            rows = get_rows(self.client, self._names[schema.PASSAGES], unknown, ["id", "vector", "sentences"])
+            known.update(self._keep_vectors(rows))
+        missing = [i for i in wanted if i not in known]
         if missing:
             raise self._damaged(f"passage {missing[0]} has no vector")
-        return vectors_of((rows[i] for i in wanted), self.manifest.dimension)
+        return vectors_of((known[i] for i in wanted), self.manifest.dimension)
+
+    def _keep_vectors(self, rows: list[dict]) -> dict[int, np.ndarray]:
+        vectors = {int(r["id"]): np.asarray(r["vector"], dtype=np.float32) for r in rows}
+        self._vectors.keep(vectors)
+        self._counts.keep({int(r["id"]): int(r["sentences"]) for r in rows})
+        return vectors
 
     @milvus_call
     def sentence_vectors(self, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         wanted = np.asarray([int(i) for i in ids], dtype=np.int64)
-        shared = self._sentence_counts  # another thread may clear it meanwhile: .get, and a local copy
-        known = {i: n for i in {int(i) for i in wanted} if (n := shared.get(i)) is not None}
+        known = self._counts.known({int(i) for i in wanted})
         unknown = sorted({int(i) for i in wanted} - set(known))
         if unknown:
-            fetched = get_rows(self.client, self._names[schema.PASSAGES], unknown, ["id", "sentences"])
-            known.update((int(r["id"]), int(r["sentences"])) for r in fetched)
-            self._remember(fetched)
+            fetched = {int(r["id"]): int(r["sentences"])
+                       for r in get_rows(self.client, self._names[schema.PASSAGES], unknown, ["id", "sentences"])}
+            known.update(fetched)
+            self._counts.keep(fetched)
         counts = np.array([known.get(int(i), 0) for i in wanted], dtype=np.int64)
         sentence = all_sentence_ids(wanted, counts)
         unique = sorted(set(sentence.tolist()))
@@ -171,8 +196,12 @@ class MilvusReader:
 
     @milvus_call
     def chunks(self, ids: Sequence[int]) -> dict[int, ChunkRow]:
-        rows = get_rows(self.client, self._names[schema.PASSAGES], sorted({int(i) for i in ids}), [*PASSAGE_ROW, "sentences"])
-        self._remember(rows)
+        """The passages' rows; their vectors and sentence counts come along and are kept: a question
+        reads its candidates' rows, then their vectors and sentence vectors (two calls fewer)."""
+        rows = get_rows(
+            self.client, self._names[schema.PASSAGES], sorted({int(i) for i in ids}), [*PASSAGE_ROW, "sentences", "vector"],
+        )
+        self._keep_vectors(rows)
         meta = self.article_meta([r["article_id"] for r in rows])
         found = {}
         for r in rows:
@@ -192,8 +221,13 @@ class MilvusReader:
 
     @milvus_call
     def article_meta(self, article_ids: Sequence[str]) -> dict[str, ArticleRow]:
-        rows = get_rows(self.client, self._names[schema.ARTICLES], sorted(set(article_ids)), ARTICLE_META)
-        return {r["id"]: article_row(r) for r in rows}
+        known = self._articles.known(set(article_ids))
+        unknown = sorted(set(article_ids) - set(known))
+        if unknown:
+            fetched = {r["id"]: article_row(r) for r in get_rows(self.client, self._names[schema.ARTICLES], unknown, ARTICLE_META)}
+            known.update(fetched)
+            self._articles.keep(fetched)
+        return known
 
     @milvus_call
     def group_members(self, group_ids: Sequence[str]) -> dict[str, list[ArticleRow]]:
