@@ -90,7 +90,7 @@ def test_a_staged_generation_the_reader_refuses_is_not_published(small, encoder,
         manifest.articles += 1
         real(staging, manifest)
 
-    monkeypatch.setattr(store, "write_manifest", miscounting)
+    monkeypatch.setattr(store.local, "write_manifest", miscounting)
     (small / "corpus" / LIBRARY_ID).write_text(LIBRARY, encoding="utf-8")
     with pytest.raises(BuildError, match="failed the reader's checks.*nothing was published"):
         Builder(settings_of(small), encoder).run()

@@ -208,12 +208,14 @@ def test_ivfpq_search_parameters_are_applied_and_full_probing_is_exact(workdir):
     narrow_scores, narrow = snap.search_vectors(queries, 10, narrow_settings)
     assert not np.allclose(narrow_scores, exact_scores, atol=1e-5)  # one list of 16, codes only: not exact
     assert np.allclose(exact_cosines(snap, queries, narrow), narrow_scores, atol=1e-5)  # re-scored exactly
-    # Retrieval passes its search parameters: its dense candidates are the narrow search's, with
-    # its cosines. (Their dense_rank also weighs each passage's best sentence: another order.)
+    # The backend passes [index]'s search parameters to its readers: retrieval's dense candidates
+    # are the narrow search's, with its cosines. (Their dense_rank also weighs each passage's best
+    # sentence: another order.)
     _, default = snap.search_vectors(queries, 10, VectorIndexSettings())
     row = next(r for r in range(len(queries)) if set(narrow[r]) != set(default[r]))
-    retriever = Retriever(HashVectors(), RetrievalSettings(candidates=10), narrow_settings)
-    ranking = retriever.rank(snap, "no shared words", query_vector=queries[row])
+    reader = store.LocalBackend(settings.index_dir, HashVectors.name, narrow_settings).open_reader()
+    retriever = Retriever(HashVectors(), RetrievalSettings(candidates=10))
+    ranking = retriever.rank(reader, "no shared words", query_vector=queries[row])
     assert all(h.lexical_rank is None for h in ranking.hits)  # every candidate is a dense one
     found = {h.chunk.id: h.dense for h in ranking.hits}
     assert set(found) == set(narrow[row].tolist())

@@ -281,7 +281,6 @@ class LocalReader:
         self.rows.close()
 
 
-
 Snapshot = LocalReader  # the name readers and tests knew it by
 
 
@@ -365,6 +364,13 @@ class LocalWriter:
         self.staging = generations.new_staging(backend.index_dir)
         self._removed = np.zeros(0, dtype=np.int64)
         self._added: list[tuple[int, np.ndarray]] = []
+        try:
+            self._start(previous, dimension)
+        except BaseException:  # e.g. the disk filled while copying the rows: no half-made staging left
+            shutil.rmtree(self.staging, ignore_errors=True)
+            raise
+
+    def _start(self, previous: LocalReader | None, dimension: int) -> None:
         if previous is not None:
             shutil.copyfile(previous.directory / ROWS, self.staging / ROWS)
             self.db = sqlite3.connect(self.staging / ROWS)
