@@ -118,3 +118,18 @@ def test_a_bad_question_line_names_its_line(workdir):  # noqa: F811
     result = rawi("eval", str(bad), cwd=workdir)
     assert result.returncode == 1
     assert "bad.jsonl:2: not a question record" in result.stderr
+
+
+def test_on_milvus_an_evaluation_keeps_its_index_apart_from_the_users(corpus_settings, squad_file):
+    from dataclasses import replace
+
+    from index.settings import StoreSettings
+
+    lite = replace(corpus_settings, store=StoreSettings(backend="milvus", uri=str(corpus_settings.index_dir.parent / "news.db")))
+    run = evaluation.prepare(lite, squad_file, None, split=None)
+    assert run.settings.store.uri == str(run.settings.index_dir.parent / "milvus.db") and run.settings.store.name == "rawi"
+    server = replace(corpus_settings, store=StoreSettings(backend="milvus", uri="http://milvus.example:19530"))
+    run = evaluation.prepare(server, squad_file, None, split=None)
+    assert run.settings.store.uri == "http://milvus.example:19530"
+    assert run.settings.store.name == f"rawi_eval_{run.settings.index_dir.parent.name}"
+    assert evaluation.prepare(corpus_settings, squad_file, None, split=None).settings.store == corpus_settings.store
