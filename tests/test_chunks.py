@@ -1,6 +1,6 @@
 """Chunks: whole sentences, sized in encoder tokens, spans that map back to the text exactly."""
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from index.articles import Article
 from index.chunks import Chunker
@@ -80,16 +80,24 @@ def library_pieces(text: str, settings: ChunkSettings, count) -> list[str]:
 _RUNS = st.lists(st.sampled_from(["x", "xx", "-", "na ", "na", " ", "\n", ". ", "؟ ", "كوريا ", "Korea. ", "\n\n"]), max_size=400)
 
 
+def collapsed(pieces: list[str]) -> list[str]:
+    """Runs of one text as one: the library may emit a piece twice in a row where rawi, knowing
+    the spans, drops the repeat of the same span."""
+    return [p for n, p in enumerate(pieces) if n == 0 or p != pieces[n - 1]]
+
+
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(_RUNS.map("".join), st.text(alphabet=st.characters(codec="utf-8"), max_size=600)),
        st.integers(2, 30), st.integers(0, 10))
+@example("\nكوريا \n\n", 8, 7)  # the library emits "كوريا" twice: one passage, not two
 def test_the_pieces_are_the_librarys_and_the_spans_exact(text, max_tokens, overlap):
     chunk_settings = ChunkSettings(max_tokens=max_tokens, overlap_tokens=min(overlap, max_tokens - 1))
     chunks = Chunker(chunk_settings, len).split(article(text))
-    assert [c.text for c in chunks] == library_pieces(text, chunk_settings, len)
+    assert collapsed([c.text for c in chunks]) == collapsed(library_pieces(text, chunk_settings, len))
     for seq, chunk in enumerate(chunks):
         assert (chunk.seq, text[chunk.start : chunk.end]) == (seq, chunk.text)
-        # in text order (with an overlap close to the budget the library may start two chunks together)
+        # in text order, never the same span twice (with an overlap close to the budget two
+        # chunks may start together)
         assert seq == 0 or (chunk.start, chunk.end) > (chunks[seq - 1].start, chunks[seq - 1].end)
 
 
