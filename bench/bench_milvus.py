@@ -148,7 +148,7 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -160,7 +160,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_scale import DIM, recall, synthetic  # noqa: E402
 
-from index import ann, restrict  # noqa: E402
+from index import ann  # noqa: E402
+from index.store import restrict  # noqa: E402
 from index.settings import VectorIndexSettings  # noqa: E402
 
 TOP = 10  # recall@10: the top 10 returned against the exact top 10
@@ -173,9 +174,9 @@ MILVUS_INDEXES = ("HNSW", "IVF_SQ8")  # rawi's hnsw and ivfpq on Milvus Lite (no
 
 @dataclass(frozen=True)
 class MilvusIndex:
-    """How the milvus backend (branch ``milvus``, ``index/store/milvus_schema.py``: ``index_record``,
-    ``index_params``, ``search_params``; ``milvus_reader.py``: ``search``) indexes and searches the
-    passages for one rawi ``[index]`` type, mirrored here: the branch is not merged."""
+    """How the milvus backend indexes and searches the passages for one rawi ``[index]`` type:
+    ``index/store/milvus_schema.py``'s ``index_record`` / ``index_params``, and the search
+    parameters of ``milvus_reader.py``."""
 
     kind: str
     build: dict
@@ -184,10 +185,12 @@ class MilvusIndex:
 
     @classmethod
     def of(cls, kind: str, passages: int, settings: VectorIndexSettings = VectorIndexSettings()) -> MilvusIndex:
-        if kind == "HNSW":
-            return cls(kind, {"M": settings.hnsw_m, "efConstruction": settings.hnsw_ef_construction}, 1)
-        nlist = settings.ivf_nlist or ann.auto_nlist(passages)
-        return cls(kind, {"nlist": nlist}, settings.pq_rescore, nlist)
+        from index.store import milvus_schema
+
+        wanted = replace(settings, type="hnsw" if kind == "HNSW" else "ivfpq")
+        record = milvus_schema.index_record(wanted, passages, server=False)
+        name, build = milvus_schema.index_params(record)
+        return cls(name, build, 1 if name == "HNSW" else settings.pq_rescore, record.get("nlist", 0))
 
     def search_params(self, wide: int, settings: VectorIndexSettings = VectorIndexSettings()) -> dict:
         if self.kind == "HNSW":
