@@ -121,14 +121,24 @@ channel got GOAWAY (too_many_pings) meanwhile and retried the call, which answer
 exists" (code 35) once the first had built it: the bench logs and absorbs that (the build time is
 the whole wait). An earlier 1M attempt without that catch died there after 1,511 s (heavier load).
 
+After the merge, with the backend's own parameters (IVF lists sized for a Milvus Lite segment:
+nlist 1,264 instead of 4,000), ``--passages 1000000 --queries 100 --k 10,50 --only milvus
+--milvus-index IVF_SQ8``, beside a full test run::
+
+  k store                 build s  disk MB   p50 ms   p95 ms   R@10  filt p50  filt p95 filt R@10  parameters
+ 10 milvus-lite IVF_SQ8     223.4     1871   505.41  1285.43  0.955    468.35    703.45     0.937  nlist=1264,nprobe=32,rescore=4 (insert 208s + index 15s)
+ 50 milvus-lite IVF_SQ8     223.4     1871   480.38   519.69  0.955    511.90    554.04     0.937  nlist=1264,nprobe=32,rescore=4 (insert 208s + index 15s)
+
+The same recall as with 4,000 lists: the list size is not what costs IVF_SQ8 its 4.5 points at
+1M (not found; HNSW holds 1.000).
+
 Findings. Milvus Lite 3.2.2 answers one query in 43-52 ms at 100,000 passages, 122-167 ms at
 300,000 and 448-483 ms at 1,000,000, where rawi's IVF-PQ takes 0.2-0.6 ms (730-990x at 1M) and
 exact flat search 70 ms. Its time grows with the corpus whatever the index: every query walks
 every row of every segment in Python (the dedup and tombstone masks of
 ``milvus_lite/search/executor_indexed.py``: 98% of a profiled query, FAISS's own search 1%).
 Recall@10 is not the problem: HNSW 1.000; IVF_SQ8 with nlist = 4 sqrt(corpus) 1.000 at 100,000
-but 0.955 at 1,000,000 (Milvus Lite trains the lists per ~83,000-row segment: 4,000 lists of ~21
-rows each, probed 32 at a time); rawi's IVF-PQ 0.998-1.000 at k=50, as rawi asks (0.79-0.80 at
+but 0.955 at 1,000,000 (with 4,000 lists or 1,264: not the list size); rawi's IVF-PQ 0.998-1.000 at k=50, as rawi asks (0.79-0.80 at
 k=10, where only 40 PQ candidates are re-scored). Building 1,000,000: inserting 200 s (5,000
 rows/s), then HNSW 822 s or IVF_SQ8 14 s, against 97 s for rawi's exact store + IVF-PQ; on disk
 3.1 GB (HNSW) or 1.9 GB (IVF_SQ8) against 1.5 GB. A filter (since: + lang:, 10% of the passages)

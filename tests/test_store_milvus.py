@@ -235,8 +235,8 @@ def test_damage_is_refused_in_one_line_with_the_way_out(built):
 
 
 def test_ivf_lists_are_sized_for_a_milvus_lite_segment_not_the_whole_corpus():
-    """Milvus trains IVF per segment; Lite's hold 100,000 rows: 4,000 lists over 1M passages
-    left ~21 rows a list and recall@10 fell to 0.955 (bench/bench_milvus.py)."""
+    """Milvus trains IVF per segment; Lite's hold 100,000 rows: 4,000 lists for 1M passages
+    would be trained on ~21 rows each."""
     from index.ann import auto_nlist
 
     ivf = VectorIndexSettings(type="ivfpq")
