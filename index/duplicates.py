@@ -92,26 +92,8 @@ def regroup(db: sqlite3.Connection) -> int:
         "SELECT DISTINCT a.article_id, b.article_id FROM sketch_bands a JOIN sketch_bands b "
         "ON a.band = b.band AND a.key = b.key AND a.article_id < b.article_id"
     ).fetchall()
-    parent: dict[str, str] = {}
-
-    def root(x: str) -> str:
-        while parent.get(x, x) != x:
-            parent[x] = parent.get(parent[x], parent[x])
-            x = parent[x]
-        return x
-
-    if pairs:
-        involved = sorted({i for pair in pairs for i in pair})
-        sigs = _signatures(db, involved)
-        for a, b in pairs:
-            if a in sigs and b in sigs and similarity(sigs[a], sigs[b]) >= THRESHOLD:
-                parent.setdefault(a, a)
-                parent.setdefault(b, b)
-                parent[root(a)] = root(b)
-    members: dict[str, list[str]] = {}
-    for article_id in parent:
-        members.setdefault(root(article_id), []).append(article_id)
-    groups = [m for m in members.values() if len(m) > 1]
+    sigs = _signatures(db, sorted({i for pair in pairs for i in pair})) if pairs else {}
+    groups = _copies(pairs, sigs)
     wanted = {article_id: _earliest(db, group) for group in groups for article_id in group}
     current = dict(db.execute("SELECT id, group_id FROM articles WHERE group_id <> ''").fetchall())
     changes = [(g, i) for i, g in wanted.items() if current.get(i) != g]
@@ -148,6 +130,19 @@ def group(signatures: dict[str, np.ndarray], published_at: dict[str, str]) -> di
     for article_id in sorted(signatures):
         for band, key in enumerate(band_keys(signatures[article_id])):
             by_key.setdefault((band, key), []).append(article_id)
+    pairs = sorted({(a, b) for ids in by_key.values() for n, a in enumerate(ids) for b in ids[n + 1 :]})
+    groups = _copies(pairs, signatures)
+
+    def order(article_id: str) -> tuple[bool, str, str]:
+        when = published_at.get(article_id, "")
+        return when == "", when, article_id
+
+    return {article_id: min(ids, key=order) for ids in groups for article_id in ids}
+
+
+def _copies(pairs: Iterable[tuple[str, str]], sigs: dict[str, np.ndarray]) -> list[list[str]]:
+    """The groups of two or more that candidate pairs confirmed as copies form (union-find):
+    copies of copies are one group."""
     parent: dict[str, str] = {}
 
     def root(x: str) -> str:
@@ -156,26 +151,12 @@ def group(signatures: dict[str, np.ndarray], published_at: dict[str, str]) -> di
             x = parent[x]
         return x
 
-    checked: set[tuple[str, str]] = set()
-    for ids in by_key.values():
-        for n, a in enumerate(ids):
-            for b in ids[n + 1 :]:
-                if (a, b) in checked:
-                    continue
-                checked.add((a, b))
-                if similarity(signatures[a], signatures[b]) >= THRESHOLD:
-                    parent.setdefault(a, a)
-                    parent.setdefault(b, b)
-                    parent[root(a)] = root(b)
+    for a, b in pairs:
+        if a in sigs and b in sigs and similarity(sigs[a], sigs[b]) >= THRESHOLD:
+            parent.setdefault(a, a)
+            parent.setdefault(b, b)
+            parent[root(a)] = root(b)
     members: dict[str, list[str]] = {}
     for article_id in parent:
         members.setdefault(root(article_id), []).append(article_id)
-
-    def order(article_id: str) -> tuple[bool, str, str]:
-        when = published_at.get(article_id, "")
-        return when == "", when, article_id
-
-    return {
-        article_id: min(ids, key=order)
-        for ids in members.values() if len(ids) > 1 for article_id in ids
-    }
+    return [m for m in members.values() if len(m) > 1]
