@@ -28,8 +28,7 @@ from .articles import Article, CorpusError, CorpusScan, Skipped, scan
 from .chunks import Chunk, Chunker
 from .encoder import Encoder
 from .languages import LanguageMeans, reference_direction
-from .published import sortable
-from .question import article_language
+from .question import stored_meta
 from .sentences import sentences
 from .settings import IndexSettings
 
@@ -237,7 +236,7 @@ class Builder:
 
 
 def _article_row(article: Article) -> store.ArticleRow:
-    language, published_at = _meta(article.language, article.text, article.published)
+    language, published_at = stored_meta(article.language, article.text, article.published)
     return store.ArticleRow(
         article.id, article.title, article.url, article.published, article.source, article.sha256, article.text,
         time.time(), language, published_at,
@@ -250,11 +249,6 @@ def _write_failure(exc: OSError | sqlite3.Error) -> str:
         return f"{reason}: {Path(exc.filename).name}" if exc.filename else reason
     name = getattr(exc, "sqlite_errorname", "")  # e.g. SQLITE_FULL, SQLITE_IOERR_WRITE
     return f"{exc or type(exc).__name__}{f' ({name})' if name else ''}: {store.ROWS}"
-
-
-def _meta(language: str, text: str, published: str) -> tuple[str, str]:
-    """The stored language (as given, else detected from the text) and sortable publication time."""
-    return article_language(language, text), sortable(published)
 
 
 def _skipped_hint(skipped: list[Skipped]) -> str:

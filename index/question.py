@@ -100,6 +100,14 @@ def article_language(given: str, text: str) -> str:
     return language_of(text[:4000])
 
 
+def stored_meta(language: str, text: str, published: str) -> tuple[str, str]:
+    """What the store keeps of an article besides its front matter: its language (as given, else
+    detected from the text) and its sortable publication time."""
+    from .published import sortable
+
+    return article_language(language, text), sortable(published)
+
+
 def clean(text: str) -> str:
     """Collapse whitespace and drop control characters; keep the words as typed."""
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cc" or ch in "\n\t")

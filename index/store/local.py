@@ -37,8 +37,7 @@ from .. import ann as ann_module
 from .. import duplicates
 from ..languages import LanguageMeans
 from ..lexical import LexicalIndex
-from ..published import sortable
-from ..question import article_language
+from ..question import stored_meta
 from ..sentences import all_sentence_ids, sentence_ids, sentences, sentences_per_chunk
 from ..settings import VectorIndexSettings
 from . import generations, restrict
@@ -374,7 +373,7 @@ class LocalWriter:
         if previous is not None:
             shutil.copyfile(previous.directory / ROWS, self.staging / ROWS)
             self.db = sqlite3.connect(self.staging / ROWS)
-            migrate_rows(self.db, _describe)
+            migrate_rows(self.db, lambda text, published: stored_meta("", text, published))
             self.vectors = Vectors.read(previous.directory)
             self.next_chunk_id = previous.manifest.next_chunk_id
         else:
@@ -460,12 +459,6 @@ class LocalWriter:
     def discard(self) -> None:
         self.db.close()
         shutil.rmtree(self.staging, ignore_errors=True)
-
-
-def _describe(text: str, published: str) -> tuple[str, str]:
-    """An article's detected language and sortable publication time, for rows copied from an
-    index older than ROWS_SCHEMA 1 (``migrate_rows``)."""
-    return article_language("", text), sortable(published)
 
 
 def write_vectors(vectors: Any, path: Path) -> None:
