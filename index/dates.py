@@ -87,6 +87,27 @@ def find_date(sentence: str) -> DateMention | None:
     return None
 
 
+# Month names that are not also common words ("march", "may") nor abbreviations ("mar", "آب" =
+# father is three letters folded): these name a month wherever they stand; "March" and "May"
+# when capitalised; the others only beside a day or a year.
+_FREE_MONTHS = {name: number for name, number in _MONTHS.items() if len(name) > 3 and name != "march"}
+_MONTH_WORD = re.compile(rf"{_B}[وب]?(?P<month>" + "|".join(sorted(map(re.escape, _FREE_MONTHS), key=len, reverse=True)) + rf"){_E}")
+_CAPITALISED = re.compile(r"\b(?P<month>March|May)\b")  # the month, not "march on", "may go"
+
+
+def date_names(text: str) -> frozenset[str]:
+    """The weekdays and months ``text`` names, in either language, as language-free terms
+    ("Wednesday" and "الأربعاء" are both ``weekday:2``; "March 2024" and "آذار" ``month:3``):
+    what an English question and an Arabic sentence can share word for word."""
+    folded = fold(text)[0]
+    found = {f"weekday:{_WEEKDAYS[m['weekday']]}" for m in _WEEKDAY.finditer(folded)}
+    found |= {f"month:{_FREE_MONTHS[m['month']]}" for m in _MONTH_WORD.finditer(folded)}
+    found |= {f"month:{_MONTHS[m['month'].lower()]}" for m in _CAPITALISED.finditer(text)}
+    for pattern in _PATTERNS[1:]:
+        found |= {f"month:{_MONTHS[m['month'].rstrip('.')]}" for m in pattern.finditer(folded)}
+    return frozenset(found)
+
+
 def format_date(date: DateMention, lang: str) -> str:
     ar = lang == "ar"
     if date.relative:

@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 
+from .dates import date_names
 from .normalize import normalize, tokens
 
 MAX_QUESTION_CHARS = 1000
@@ -80,6 +81,7 @@ class Question:
     terms: frozenset[str]
     kind: str | None
     expects: re.Pattern | None
+    date_names: frozenset[str] = frozenset()  # the weekdays and months it names (dates.date_names)
 
 
 def language_of(text: str) -> str:
@@ -128,4 +130,4 @@ def parse_question(text: str) -> Question:
         raise NoContent(greeting=is_small_talk(cleaned))
     folded = normalize(cleaned)
     kind, expects = next(((name, pattern) for test, name, pattern in _KINDS if test.search(folded)), (None, None))
-    return Question(cleaned, language_of(cleaned), frozenset(tokens(cleaned)), kind, expects)
+    return Question(cleaned, language_of(cleaned), frozenset(tokens(cleaned)), kind, expects, date_names(cleaned))
