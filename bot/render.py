@@ -260,7 +260,10 @@ class _Stripped:
 
 
 def _stripped(passage) -> _Stripped:
-    """The passage without leading/trailing whitespace, the sentence offsets moved to match."""
+    """The passage as shown under its title (``Passage.shown``: no first line repeating the
+    title), without leading/trailing whitespace, the sentence offsets moved to match."""
+    if hasattr(passage, "shown"):
+        passage = passage.shown()
     raw = passage.text or ""
     lead = len(raw) - len(raw.lstrip())
     text_ = raw.strip()

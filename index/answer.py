@@ -53,6 +53,18 @@ class Passage:
     source: str = ""
     also_in: tuple[tuple[str, str, str], ...] = ()  # other copies of the article: (source, published, url)
 
+    def shown(self) -> Passage:
+        """The passage as a reader is shown it under its title: without a first line that only
+        repeats the title (an article's first passage starts with its headline), the answering
+        sentence's offsets moved to match; unchanged when that line is the answer."""
+        first, newline, rest = self.text.partition("\n")
+        cut = len(first) + len(newline)
+        if not newline or " ".join(first.split()) != " ".join(self.title.split()) or self.sentence_start < cut:
+            return self
+        lead = len(rest) - len(rest.lstrip())
+        cut += lead
+        return replace(self, text=rest[lead:], sentence_start=self.sentence_start - cut, sentence_end=self.sentence_end - cut)
+
 
 @dataclass(frozen=True)
 class Answer:

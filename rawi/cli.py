@@ -396,6 +396,7 @@ def _passage_lines(p, number: int, tty: bool) -> list[str]:
     also = "; ".join(" · ".join(x for x in (source, date) if x) for source, date, _ in p.also_in)
     if also:  # syndicated copies of the cited article
         lines.append(f"    also in: {isolate(safe(also, lines=False))}")
+    p = p.shown()
     offset = 0
     for line in p.text.split("\n"):
         start, end = max(p.sentence_start - offset, 0), min(p.sentence_end - offset, len(line))
