@@ -16,7 +16,8 @@ FAISS side, rawi's own code: the exact store ``IndexIDMap2(IndexFlatIP)`` (``vec
 and ``ann.derive`` / ``ann.search`` with the ``[index]`` defaults (IVF-PQ, nlist 4 sqrt(n),
 pq_m 48, nprobe 32, the top ``pq_rescore`` x k re-scored with exact vectors), both written
 with ``faiss.write_index`` as an index build does; filtered search is ``restrict.search`` (an
-``IDSelectorBatch`` of the allowed ids inside FAISS, as ``rawi ask`` with since:/lang:) with
+``IDSelectorBitmap`` of the allowed ids inside FAISS, as ``rawi ask`` with since:/lang:; the
+``IDSelectorBatch`` it used before is timed beside it, row ``...,IDSelectorBatch``) with
 the allowed ids given (rawi reads them from rows.sqlite: not timed here). Flat search is shown
 as the exact reference.
 
@@ -339,9 +340,28 @@ def run_faiss(data: np.ndarray, queries: np.ndarray, allowed: np.ndarray, exact_
                 k, f"faiss {kind}", label, build, disk, p50, p95, recall(found, plain), f_p50, f_p95, recall(f_found, filtered),
             ))
             measured(rows[-1])
+            if kind == "ivfpq":  # the selector restrict.py used before its bitmap, in the same run
+                b_p50, b_p95, b_found = timed(lambda q: batch_selector_search(shim, q[None, :], k, settings, allowed), queries)
+                rows.append(Row(
+                    k, "faiss ivfpq", label + ",IDSelectorBatch", build, disk, p50, p95, recall(found, plain),
+                    b_p50, b_p95, recall(b_found, filtered),
+                ))
+                measured(rows[-1])
     faiss.omp_set_num_threads(saved)
     log(f"faiss: resident {rss_mb():.0f} MB")
     return rows
+
+
+def batch_selector_search(shim, queries: np.ndarray, k: int, settings, allowed: np.ndarray) -> np.ndarray:
+    """Filtered IVF-PQ search as restrict.py did it before its bitmap (commit eb230bd): the
+    allowed ids sorted (np.unique) into an IDSelectorBatch, for every question."""
+    import faiss
+
+    selector = faiss.IDSelectorBatch(np.ascontiguousarray(np.unique(allowed)))
+    wide = min(k * settings.pq_rescore, shim.ann.ntotal)
+    params = faiss.SearchParametersIVF(sel=selector, nprobe=settings.ivf_nprobe)
+    _, candidates = shim.ann.search(queries, wide, params=params)
+    return ann.rescore(shim.vectors, queries, candidates, k)[1][0]
 
 
 def run_milvus(
