@@ -46,9 +46,9 @@ def search(
 def bitmap(allowed: np.ndarray) -> np.ndarray:
     """The allowed ids as FAISS's ``IDSelectorBitmap`` reads them: bit ``i % 8`` of byte ``i // 8``.
 
-    Built in well under a millisecond for a million ids, where sorting them for an
-    ``IDSelectorBatch`` (and its hash set) took ~35 ms at 100,000 allowed of 1,000,000
-    (bench/bench_milvus.py's filtered IVF-PQ search: 29 ms at a million passages)."""
+    Built in 0.4 ms for 100,000 allowed ids of 1,000,000, where sorting them into an
+    ``IDSelectorBatch`` (and its hash set) took ~35 ms on every question: bench/bench_milvus.py's
+    filtered IVF-PQ search at a million passages, 0.69 ms against 30.9 ms at k=10."""
     mask = np.zeros(int(allowed.max()) + 1, dtype=bool)
     mask[allowed] = True
     return np.packbits(mask, bitorder="little")
