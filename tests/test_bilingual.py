@@ -49,6 +49,14 @@ def test_a_cross_lingual_answer_beats_a_same_language_article_on_the_same_story(
     assert "سيرجي شويغو" in answer.passages[0].text
 
 
+def test_an_arabic_question_naming_the_weekday_finds_the_arabic_passage_that_names_it(story):
+    # Language balance lifts the English "Shoigu leaves Pyongyang" (cosine 0.75) over the seed's
+    # arrival passage (0.80) for this Arabic question: the shared weekday settles it.
+    answer = story.ask("من وصل إلى بيونغ يانغ يوم الأربعاء؟", k=3)
+    assert answer.answered and answer.passages[0].article_id.startswith("000_")
+    assert "سيرجي شويغو" in answer.passages[0].sentence and "وصل" in answer.passages[0].sentence
+
+
 def test_same_language_answers_still_come_first(story):
     assert story.ask("When did Shoigu leave Pyongyang?", k=1).passages[0].article_id == "shoigu-leaves.md"
     assert story.ask("What did China's foreign ministry say?", k=1).passages[0].article_id == "china-reaction.md"

@@ -22,6 +22,8 @@ from index.articles import parse
 from index.build import Builder
 from index.dates import date_names
 from index.question import NoContent, parse_question
+from index.retrieval import Hit, named_dates_first
+from index.store import ChunkRow
 from index.sentences import sentences, split
 from index.service import open_answerer
 from tests.botapi import BOT_USERNAME, parse_html
@@ -145,6 +147,17 @@ def test_a_sentence_naming_the_questions_weekday_or_month_in_the_other_language_
     asked = parse_question(question)
     assert sentence_score(0.789, sentence, asked) > sentence_score(0.791, other, asked)
     assert sentence_score(0.789, other, asked) < sentence_score(0.791, other, asked) + 0.001
+
+
+def test_passages_naming_the_questions_weekday_move_up_within_the_head_of_the_ranking():
+    def hit(i: int, fused: float, text: str) -> Hit:
+        return Hit(ChunkRow(i, f"{i}.txt", 0, 0, len(text), text, "", ""), fused, 0.8, 0.8, (0.8,), i, 0.0, None)
+
+    hits = [hit(1, 0.81, "Shoigu left Pyongyang on Friday."), hit(2, 0.80, "وصل شويغو الأربعاء إلى بيونج يانج."),
+            hit(3, 0.70, "Kim met him.")]
+    ranked = named_dates_first(hits, "من وصل إلى بيونغ يانغ يوم الأربعاء؟")
+    assert [h.chunk.id for h in ranked] == [2, 1, 3] and ranked[0].fused == pytest.approx(0.82)
+    assert named_dates_first(hits, "Who arrived in Pyongyang?") == hits  # no date named: untouched
 
 
 @pytest.mark.parametrize("text, names", [
