@@ -100,7 +100,7 @@ def date_names(text: str, kinds: Collection[str] = ("weekday", "month")) -> froz
     """The weekdays and months ``text`` names, in either language, as language-free terms
     ("Wednesday" and "الأربعاء" are both ``weekday:2``; "March 2024" and "آذار" ``month:3``):
     what an English question and an Arabic sentence can share word for word. ``kinds``: only
-    these are looked for (each kind's patterns cost ~0.1 ms a passage)."""
+    these are looked for (each kind's patterns cost a few tenths of a millisecond a passage)."""
     folded = fold_text(text)
     found = set()
     if "weekday" in kinds:

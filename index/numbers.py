@@ -45,8 +45,8 @@ _TABLE = str.maketrans({**{ch: None for ch in _DIACRITICS}, **_FOLD, **_DIGITS, 
 
 
 def fold_text(text: str) -> str:
-    """``fold(text)[0]`` without the positions, at C speed (a passage in ~0.05 ms, not ~3 ms):
-    for matching words when where they stand is not needed."""
+    """``fold(text)[0]`` without the positions, in one ``str.translate`` (several times faster
+    than ``fold``'s loop over characters): for matching words when where they stand is not needed."""
     return text.translate(_TABLE).lower()
 
 
