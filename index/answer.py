@@ -56,10 +56,10 @@ class Passage:
     def shown(self) -> Passage:
         """The passage as a reader is shown it under its title: without a first line that only
         repeats the title (an article's first passage starts with its headline), the answering
-        sentence's offsets moved to match; unchanged when that line is the answer."""
+        sentence's offsets moved to match; unchanged when that line is the answer or all there is."""
         first, newline, rest = self.text.partition("\n")
         cut = len(first) + len(newline)
-        if not newline or " ".join(first.split()) != " ".join(self.title.split()) or self.sentence_start < cut:
+        if not rest.strip() or " ".join(first.split()) != " ".join(self.title.split()) or self.sentence_start < cut:
             return self
         lead = len(rest) - len(rest.lstrip())
         cut += lead

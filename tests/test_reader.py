@@ -297,6 +297,8 @@ def test_passage_shown_drops_only_a_first_line_repeating_the_title():
     assert other.shown() == other
     alone = _passage("Shoigu visits Pyongyang\nx", "Shoigu visits Pyongyang", "Shoigu visits Pyongyang")
     assert alone.shown() == alone  # the title line is the answer: kept
+    only = _passage("Shoigu visits Pyongyang\n", "Shoigu visits Pyongyang", "")
+    assert only.shown() == only  # nothing but the title: kept, not shown empty
 
 
 def test_an_arabic_title_is_isolated_so_the_parentheses_keep_their_place(corpus):
