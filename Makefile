@@ -39,10 +39,10 @@ test: lint
 # Answer quality on the development data: retrieval over XQuAD paragraphs in one language, across
 # languages, and in a bilingual corpus (both languages, figures per pair), then the abstention
 # split (every other article indexed) whose evidence calibrates [answer].
-X := ../shared/eval/xquad
+X := eval/xquad
 CAL := var/cal
 eval: setup
-	$(BIN)/rawi eval ../shared/eval/seed_questions.jsonl
+	$(BIN)/rawi eval eval/seed_questions.jsonl
 	$(BIN)/rawi eval $(X)/dev.en.json --paragraphs $(X)/dev.ar.json
 	$(BIN)/rawi eval $(X)/dev.ar.json
 	$(BIN)/rawi eval $(X)/dev.en.json

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_duplicates.py [--seed 0]
 
-The set is built from ../shared/eval/xquad/ dev paragraphs, Arabic and English. A positive
+The set is built from eval/xquad/ dev paragraphs, Arabic and English. A positive
 pair is a paragraph and a lightly edited copy of it, as a second outlet would run it: two or
 three of (its sentences reordered, a byline added, a different headline line on top, an
 agency tag at the end, one word changed). A negative pair is two distinct paragraphs of the
@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from index import duplicates  # noqa: E402
 
-XQUAD = ROOT.parent / "shared" / "eval" / "xquad"
+XQUAD = ROOT / "eval" / "xquad"
 SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+")
 BYLINES = {"en": ["By Sarah Klein, Reuters", "By Omar Haddad | AFP", "Staff and agencies"],
            "ar": ["بقلم سارة كلاين - رويترز", "عمر حداد | فرانس برس", "وكالات"]}

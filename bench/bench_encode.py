@@ -34,7 +34,7 @@ from index.encoder import BACKENDS, Encoder  # noqa: E402
 from index.model_build import bundled_model_dir  # noqa: E402
 from index.settings import ChunkSettings, EncoderSettings  # noqa: E402
 
-XQUAD = ROOT.parent / "shared" / "eval" / "xquad"
+XQUAD = ROOT / "eval" / "xquad"
 CACHE = ROOT / ".cache" / "models"
 
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_index_speed.py [--against main] [--articles 200] [--rounds 2]
 
-Both revisions index the same corpus of .txt articles made from ../shared/eval/xquad/ paragraphs
+Both revisions index the same corpus of .txt articles made from eval/xquad/ paragraphs
 (as bench_reindex.py makes them) into fresh index folders, each in a child process of its own
 with the same interpreter and model cache; the other revision's code is taken with
 ``git archive`` into a temporary folder. Model loading is excluded. Builds alternate (before,

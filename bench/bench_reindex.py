@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_reindex.py [--articles 1000] [--updates 3] [--keep DIR]
 
-The corpus is the seeds plus articles made from ../shared/eval/xquad/ paragraphs (Arabic and
+The corpus is the seeds plus articles made from eval/xquad/ paragraphs (Arabic and
 English, one paragraph per article). XQuAD's development half holds 240 distinct paragraphs, so
 after each paragraph has been used once, further articles are the same paragraphs with their
 sentences rotated (a rotation starting at the second sentence, then the third, ...): every
@@ -35,7 +35,7 @@ from index.chunks import Chunker  # noqa: E402
 from index.encoder import Encoder  # noqa: E402
 from index.settings import EncoderSettings, IndexSettings  # noqa: E402
 
-XQUAD = ROOT.parent / "shared" / "eval" / "xquad"
+XQUAD = ROOT / "eval" / "xquad"
 SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+")
 
 

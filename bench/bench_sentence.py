@@ -33,7 +33,7 @@ from index.service import open_answerer  # noqa: E402
 from index.store import writer_lock  # noqa: E402
 from rawi.config import load  # noqa: E402
 
-X = ROOT.parent / "shared" / "eval" / "xquad"
+X = ROOT / "eval" / "xquad"
 ROUTES = {  # name: (questions, paragraphs, bilingual), as in the Makefile's eval target
     "en->ar": (X / "dev.en.json", X / "dev.ar.json", None),
     "ar->ar": (X / "dev.ar.json", None, None),

@@ -2,7 +2,7 @@
 
 Two formats are read:
 
-* the seed JSONL of ``shared/eval/`` (``question``, ``article``, ``passage_contains_any``,
+* the seed JSONL of ``eval/`` (``question``, ``article``, ``passage_contains_any``,
   ``abstain``), asked over an existing corpus folder;
 * SQuAD-format JSON (XQuAD): its paragraphs become the corpus, one article per paragraph, and
   each question's own paragraph is the one to cite. ``paragraphs`` may name a parallel file

@@ -234,11 +234,11 @@ def evaluate(obj: Context, file: Path, corpus: Path | None, paragraphs: Path | N
     all questions and per language pair (question -> paragraph; "->none": not in the corpus).
     \b
     Examples:
-      rawi eval ../shared/eval/seed_questions.jsonl
-      rawi eval ../shared/eval/xquad/dev.en.json --paragraphs ../shared/eval/xquad/dev.ar.json
-      rawi eval ../shared/eval/xquad/dev.ar.json --split --features ar.jsonl
-      rawi eval ../shared/eval/xquad/dev.ar.json --split odd --features ar-held-out.jsonl
-      rawi eval ../shared/eval/xquad/dev.en.json --bilingual ../shared/eval/xquad/dev.ar.json
+      rawi eval eval/seed_questions.jsonl
+      rawi eval eval/xquad/dev.en.json --paragraphs eval/xquad/dev.ar.json
+      rawi eval eval/xquad/dev.ar.json --split --features ar.jsonl
+      rawi eval eval/xquad/dev.ar.json --split odd --features ar-held-out.jsonl
+      rawi eval eval/xquad/dev.en.json --bilingual eval/xquad/dev.ar.json
     """
     from index import evaluation
 

@@ -28,7 +28,7 @@ from index.settings import EncoderSettings, IndexSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
-SHARED = ROOT.parent / "shared"
+EVAL = ROOT / "eval"  # the evaluation sets shipped with the project
 MODEL_CACHE = ROOT / ".cache" / "models"
 
 # Property tests: no deadline (a shared 2-core machine is noisy), 100 examples unless a test says

@@ -107,8 +107,6 @@ def test_grouping_is_precise_and_complete_on_the_measured_set():
         import bench_duplicates as bench
     finally:
         sys.path.pop(0)
-    if not bench.XQUAD.is_dir():
-        pytest.skip("../shared/eval/xquad is not here")
     positives, negatives = bench.pairs(seed=0)
     db = sqlite3.connect(":memory:")
     db.executescript(store.SCHEMA)

@@ -8,7 +8,7 @@ import pytest
 
 from index import evaluation
 from index.evaluation import QuestionResult, report, roc_auc
-from tests.conftest import SHARED
+from tests.conftest import EVAL
 from tests.test_cli import rawi, workdir  # noqa: F401  (the fixture)
 
 
@@ -72,7 +72,7 @@ def test_cross_lingual_answers_come_from_the_paragraphs_file(tmp_path, squad_fil
 
 
 def test_seed_questions_are_read_with_abstentions():
-    questions = evaluation.read_seed_questions(SHARED / "eval" / "seed_questions.jsonl")
+    questions = evaluation.read_seed_questions(EVAL / "seed_questions.jsonl")
     assert any(not q.answerable for q in questions) and any(q.answerable for q in questions)
     assert all(q.rank_by_passage for q in questions)
 

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from tests.conftest import SHARED
+from tests.conftest import EVAL
 
-QUESTIONS = [json.loads(line) for line in (SHARED / "eval" / "seed_questions.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+QUESTIONS = [json.loads(line) for line in (EVAL / "seed_questions.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 @pytest.mark.parametrize("case", [q for q in QUESTIONS if not q["abstain"]], ids=lambda q: q["id"])
