@@ -25,6 +25,9 @@ from index.build import Builder
 from index.encoder import Encoder
 from index.service import open_answerer
 from index.settings import EncoderSettings, IndexSettings
+from tests import perturb
+
+perturb.install_from_env()  # `make fragile`: the encoder as another CPU or backend gives it (tests/perturb.py)
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -43,6 +46,11 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" i
 
 
 REAL_MODEL_FIXTURES = {"encoder", "torch_encoder"}
+
+
+def pytest_report_header(config) -> str | None:
+    changed = perturb.active()
+    return f"make fragile: {changed}" if changed else None
 
 
 def pytest_collection_modifyitems(config, items) -> None:
