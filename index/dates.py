@@ -64,28 +64,41 @@ class DateMention:
 
 def find_date(sentence: str) -> DateMention | None:
     """The most precise date the sentence states, or None."""
+    found = find_dates(sentence)
+    return found[0] if found else None
+
+
+def find_dates(sentence: str) -> list[DateMention]:
+    """Every date the sentence states, most precise kind first (full dates, month and year,
+    weekdays, years, relative days), none overlapping another: a sentence can name the day of
+    the event and the day it was reported, and a number inside a date is no count."""
     folded, where = fold(sentence)
+    found: list[DateMention] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(m: re.Match) -> bool:
+        return all(m.end() <= a or m.start() >= b for a, b in taken)
 
     def span(m: re.Match) -> dict:
         return {"start": where[m.start()], "end": where[m.end() - 1] + 1}
 
     for pattern in _PATTERNS:
-        m = pattern.search(folded)
-        if m:
+        for m in pattern.finditer(folded):
             groups = m.groupdict()
             month = int(groups["mnum"]) if groups.get("mnum") else _MONTHS[m["month"].rstrip(".")]
             day = int(groups["day"]) if groups.get("day") else None
             year = int(groups["year"]) if groups.get("year") else None
-            if 1 <= month <= 12 and (day is None or 1 <= day <= 31):
-                return DateMention(day, month, year, **span(m))
+            if 1 <= month <= 12 and (day is None or 1 <= day <= 31) and free(m):
+                found.append(DateMention(day, month, year, **span(m)))
+                taken.append(m.span())
     for pattern, make in ((_WEEKDAY, lambda m: DateMention(weekday=_WEEKDAYS[m["weekday"]])),
                           (_YEAR, lambda m: DateMention(year=int(m["year"]))),
                           (_RELATIVE, lambda m: DateMention(relative=m["rel"]))):
-        m = pattern.search(folded)
-        if m:
-            mention = make(m)
-            return DateMention(**{**mention.__dict__, **span(m)})
-    return None
+        for m in pattern.finditer(folded):
+            if free(m):
+                found.append(DateMention(**{**make(m).__dict__, **span(m)}))
+                taken.append(m.span())
+    return found
 
 
 # Month names that are not also common words ("march", "may") nor abbreviations ("mar", "آب" =

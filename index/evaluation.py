@@ -31,7 +31,9 @@ from pathlib import Path
 from .answer import Answerer
 from .build import Builder
 from .encoder import Encoder
+from .extract import extract
 from .normalize import normalize
+from .numbers import find_numbers
 from .question import language_of
 from .service import open_answerer
 from .settings import IndexSettings, StoreSettings
@@ -46,6 +48,8 @@ class EvalQuestion:
     contains_any: tuple[str, ...]  # a correct passage contains one of these
     rank_by_passage: bool = False  # rank the first passage holding contains_any, not just the article
     pair: str = ""  # "en->ar": question language -> language of the paragraph that answers ("en->none": none)
+    answers_known: bool = False  # contains_any are the gold answer's texts (SQuAD), not passage snippets
+
 
     @property
     def answerable(self) -> bool:
@@ -63,6 +67,9 @@ class QuestionResult:
     evidence: dict = field(default_factory=dict)
     pair: str = ""
     sentence_has_answer: bool | None = None  # rank 1 only: does the chosen sentence hold the answer?
+    short_answer: str | None = None  # the rules-made short answer shown above the passages, if any
+    short_right: bool | None = None  # None: no short answer shown, or no gold answer text to judge it by
+    answers_known: bool = False  # the question came with gold answer texts (SQuAD)
 
 
 @dataclass
@@ -76,6 +83,8 @@ class Report:
     answered_share: float | None  # of answerable questions
     sentence_at_1: float | None  # of questions whose first passage is right: the chosen sentence holds the answer
     abstention_accuracy: float | None  # declined share of unanswerable questions
+    short_answer_precision: float | None  # of the short answers shown (and judged), the share that are right
+    short_answer_coverage: float | None  # of answerable questions with gold answer texts, the share shown one
     latency_p50_ms: float
     latency_p95_ms: float
 
@@ -204,7 +213,8 @@ def _questions(data: list[dict], split: str | None, source) -> list[EvalQuestion
             gold = frozenset() if out else frozenset([paragraph_id(i, j)])
             pair = f"{asked}->{'none' if out else language}"
             for qa in paragraph["qas"]:
-                found.append(EvalQuestion(qa["id"], qa["question"], gold, answers.get(qa["id"], ()), pair=pair))
+                found.append(EvalQuestion(qa["id"], qa["question"], gold, answers.get(qa["id"], ()), pair=pair,
+                                          answers_known=True))
     return found
 
 
@@ -223,10 +233,21 @@ def _contains(text: str, needles: tuple[str, ...]) -> bool:
     return any(normalize(n) in folded for n in needles if n.strip())
 
 
+def short_is_right(short: str, gold: tuple[str, ...]) -> bool:
+    """A short answer is right when it states one of the gold answers' numbers, or holds the
+    text of one of them (compared normalized: "20 ألف" states 20,000, so does "more than 20,000")."""
+    stated = {n.value for n in find_numbers(short)}
+    if any(stated & {n.value for n in find_numbers(g)} for g in gold):
+        return True
+    return _contains(short, gold)
+
+
 def ask_one(answerer: Answerer, question: EvalQuestion) -> QuestionResult:
     started = time.perf_counter()
     answer = answerer.ask(question.question, k=10)
     seconds = time.perf_counter() - started
+    shown = extract(answer)
+    short = shown.text if shown else None
     hits = [p.article_id in question.gold_articles and _contains(p.text, question.contains_any) for p in answer.passages]
     ranked = hits if question.rank_by_passage else [p.article_id in question.gold_articles for p in answer.passages]
     rank = next((n for n, hit in enumerate(ranked, 1) if hit), None)
@@ -237,7 +258,10 @@ def ask_one(answerer: Answerer, question: EvalQuestion) -> QuestionResult:
     return QuestionResult(
         question.id, question.answerable, answer.answered, rank, in_top5, seconds,
         evidence=answer.evidence.features() if answer.evidence else {},
-        pair=question.pair, sentence_has_answer=sentence,
+        pair=question.pair, sentence_has_answer=sentence, short_answer=short,
+        # A short answer where the corpus holds none is wrong, whatever it says.
+        short_right=(question.answerable and short_is_right(short, question.contains_any))
+        if short and question.answers_known else None, answers_known=question.answers_known,
     )
 
 
@@ -256,6 +280,8 @@ def report(results: list[QuestionResult]) -> Report:
         answered_share=_share([r.answered for r in answerable]),
         sentence_at_1=_share([r.sentence_has_answer for r in answerable if r.sentence_has_answer is not None]),
         abstention_accuracy=_share([not r.answered for r in unanswerable]),
+        short_answer_precision=_share([r.short_right for r in results if r.short_right is not None]),
+        short_answer_coverage=_share([r.short_answer is not None for r in answerable if r.answers_known]),
         latency_p50_ms=_percentile(latencies, 0.50),
         latency_p95_ms=_percentile(latencies, 0.95),
     )

@@ -1,20 +1,27 @@
-"""The short answer without a model: the number or date of the answering sentence, by rules.
+"""The short answer without a model: the number or date of the answering sentence, by rules,
+shown only when the rules are sure.
 
-For "how many / how much / كم" questions, the number of the top passage's answering sentence,
-with the words around it that qualify it ("تجاوزت" -> "more than") and its unit (%, dollars),
-written for the asker: "تجاوزت 20 ألف حاوية" answers an English question "more than 20,000".
-For "when / متى" questions, its date ("الأربعاء" -> "Wednesday"). Nothing else is attempted:
-the sentence itself stays the answer, and this line only lifts its key figure out.
+For "how many / how much / كم" questions, the number in the top passage's answering sentence
+that counts what the question counts: the noun after it is the question's own ("how many
+people" -> "27 people"), or a word of the question stands beside it ("killing 27"). A number
+inside a date or a dateline, a year, a time, an identifier ("Line 4", "Terminal 3", "رقم 5"), a
+share when none was asked for, or a number tied to another noun ("4 gunmen" for "how many people
+were killed") is never the answer. It is written with the words around it that qualify it
+("تجاوزت" -> "more than") and its unit (%, dollars): "تجاوزت 20 ألف حاوية" answers an English
+question "more than 20,000".
+For "when / متى" questions, the date of the event: not the dateline's, not the day a source
+"said" it; when the sentence names two dates and the question's words do not pick one, none.
+When the rules are not sure, there is no short answer: the cited sentence stays the answer.
 """
 
 from __future__ import annotations
 
 import re
 
-from .dates import find_date, format_date
+from .dates import DateMention, find_dates, format_date
 from .normalize import tokens
 from .numbers import Number, find_numbers, fold, format_number
-from .question import Question, parse_question
+from .question import Question, language_of, parse_question
 from .short import EXTRACTED, ShortAnswer
 
 # Qualifiers just before a number, matched on folded text: (English, Arabic) as written for the asker.
@@ -45,15 +52,162 @@ def _is_year(number: Number, sentence: str) -> bool:
     return digits.isdigit() and len(digits) == 4 and 1800 <= number.value <= 2100
 
 
+def _stems(words: str) -> frozenset[str]:
+    """Index terms, plus each Arabic one without its accusative alif ("قتيلا" -> "قتيل", "شخصا" ->
+    "شخص"), which the stemmer keeps: a count's noun is accusative after most numbers."""
+    found = set(tokens(words))
+    found |= {t[:-1] for t in found if len(t) > 3 and t.endswith("ا") and "\u0600" <= t[0] <= "\u06ff"}
+    return frozenset(found)
+
+
+# What "how many X" counts: the one or two words after it (English), the word after كم / كم عدد /
+# ما عدد (Arabic); "of the", "more" skipped. Matched on the question as typed (case kept).
+_COUNTED = [
+    re.compile(r"\bhow\s+(?:many|much)\s+(?:more\s+)?(?:of\s+(?:the\s+)?)?([^\W\d_]+)(?:\s+([^\W\d_]+))?", re.I),
+    re.compile(r"\bwhat\s+(?:number|amount|percentage|share|proportion)\s+of\s+(?:the\s+)?([^\W\d_]+)(?:\s+([^\W\d_]+))?", re.I),
+    re.compile(r"(?:^|\s)(?:كم|بكم|ما)\s+(?:عدد\s+|نسبة\s+|نسبه\s+)?([^\W\d_]+)"),
+]
+# Nouns that count persons in general: the noun after a number may then name which ones
+# ("140 passengers" for "how many people"), so it does not count something else.
+_PERSONS = _stems("people persons individuals residents شخص اشخاص أشخاص شخصا نسمة مواطن")
+# Words a question about victims may use for the same thing as the sentence ("killed" / "toll").
+_SAME_THING = [
+    _stems("killed killing kill died die dead deaths death toll fatalities lives perished "
+           "قتل قتلى قتيل مقتل توفي وفاة وفيات ضحايا مصرع مصرعهم حصيلة لقي لقوا حتف حتفهم"),
+    _stems("injured injuring injuries wounded wounding hurt جرحى جريح إصابة إصابات مصابين أصيب جرح"),
+]
+# Before a number, words that make it an identifier or a time, not a count.
+_LABELS = _stems("no number line route terminal gate platform flight article resolution phase stage level "
+                 "chapter section room highway version model grade page bus train road exit "
+                 "رقم خط الخط مرحلة المرحلة بوابة البوابة منصة المنصة مادة المادة فقرة الفقرة قرار "
+                 "الساعة ساعة صالة الصالة رحلة الرحلة مبنى المبنى طريق")
+_TIME_AFTER = re.compile(r"^\s*(?::\d|[.:]?\s*(?:a\.?m\b|p\.?m\b|gmt\b|utc\b|صباحا|مساء|ظهرا|بتوقيت))", re.I)
+_PERCENT_ASKED = re.compile(r"percent|percentage|proportion|share|%|٪|نسبة|نسبه|بالمئة|بالمائة", re.I)
+_MONEY_ASKED = re.compile(r"\bhow\s+much\b|\bcost|\bprice|\bworth\b|\bpaid\b|\bspen[dt]\b|بكم|تكلف|سعر|ثمن|قيمة", re.I)
+_CHANGE_ASKED = re.compile(r"\bhow\s+much\b.*\b(?:rise|rose|risen|fall|fell|fallen|grow|grew|grown|increase|decrease|drop|climb|"
+                           r"decline|jump|shrink|shrank|gain|lose|lost)|(?:كم|بكم|ما\s+مقدار).*(?:ارتفع|انخفض|زاد|زياده|تراجع|"
+                           r"نما|نمو|هبط|ارتفاع|انخفاض)", re.I)
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def counted_nouns(question: Question) -> frozenset[str]:
+    """The stems of what the question counts ("how many people" -> {"peopl"}), or none."""
+    for pattern in _COUNTED:
+        m = pattern.search(question.text)
+        if m:
+            return _stems(" ".join(g for g in m.groups() if g))
+    return frozenset()
+
+
+def _near_terms(sentence: str, number: Number, before: int, after: int) -> frozenset[str]:
+    """Terms of the ``before`` words before the number and the ``after`` words after it."""
+    words = _WORD.findall(sentence[max(0, number.start - 15 * before) : number.start])[-before:]
+    words += _WORD.findall(sentence[number.end : number.end + 15 * after])[:after]
+    return _stems(" ".join(words))
+
+
+def _noun_after(sentence: str, number: Number) -> frozenset[str]:
+    """The stem of the word the number counts (the first word after it that is not a filler,
+    unit or stopword), or none: "two more bodies" -> {"bodi"}, "19 on Tuesday" -> none."""
+    for word in _WORD.findall(sentence[number.end : number.end + 40])[:2]:
+        if word.lower() in ("more", "other", "additional", "extra", "further", "new"):
+            continue
+        return _stems(word)
+    return frozenset()
+
+
+def _is_label(sentence: str, number: Number) -> bool:
+    """An identifier, an ordinal or a time ("Line 4", "Terminal 3", "3rd", "10:30", "الساعة 3")."""
+    before = _WORD.findall(sentence[max(0, number.start - 30) : number.start])
+    text_before = sentence[: number.start].rstrip()
+    if before and text_before.endswith(before[-1]):
+        word = before[-1]
+        capitalised = word[0].isupper() and len(text_before) > len(word)  # not the sentence's first word
+        if capitalised or _stems(word) & _LABELS or word.lower() in ("no", "nr"):
+            return True
+    if text_before.endswith(("#", "No.", "no.")):
+        return True
+    after = sentence[number.end : number.end + 12]
+    return bool(re.match(r"(?:st|nd|rd|th)\b", after)) or bool(_TIME_AFTER.match(after))
+
+
+def _in_dates(number: Number, dates: list[DateMention]) -> bool:
+    return any(d.start <= number.start < d.end or d.start < number.end <= d.end for d in dates)
+
+
+def _score(sentence: str, number: Number, question: Question, counted: frozenset[str]) -> float | None:
+    """How surely this number is the count asked for (None: never it)."""
+    unit = _unit(sentence, number, "en").strip()
+    if _PERCENT_ASKED.search(question.text):
+        return 3.0 if unit == "%" else None
+    if unit == "%":  # a share only where the question asks how much something changed
+        return 3.0 if _CHANGE_ASKED.search(question.text) else None
+    if unit and _MONEY_ASKED.search(question.text):
+        return 3.0
+    if language_of(sentence) != question.language:
+        return 1.0  # the question's words cannot be matched across languages: only a lone number is sure
+    noun = _noun_after(sentence, number)
+    terms = _stems(question.text)
+    # A word of the question right beside the number ("killing 27"), or, a little further, a word
+    # for the same thing ("died" ... "the death toll ... rose to 19").
+    beside = _near_terms(sentence, number, 2, 2) & (terms - counted)
+    wide = _near_terms(sentence, number, 8, 3)
+    same = any(group & terms and group & wide for group in _SAME_THING)
+    cue = bool(beside) or same
+    if noun and noun & counted:
+        return 3.0 + cue
+    if noun and not (counted & _PERSONS) and not any(group & noun and group & terms for group in _SAME_THING):
+        return None  # it counts something else ("4 gunmen", "two more bodies")
+    return 2.0 if cue else None
+
+
+_RANGE = re.compile(r"^\s*(?:to|and|-|–|و|الى|إلى|حتى)\s*$", re.I)
+_RANGE_START = re.compile(r"(?:\bfrom|\bbetween|من|بين)\s*$", re.I)
+
+
+def _not_a_count(sentence: str, number: Number, numbers: list[Number], dates: list[DateMention],
+                 asked: set) -> bool:
+    """A number that cannot be the count asked for: a year, inside a date, a label or time, one
+    the question itself states, a conversion in brackets after another number ("(550 km)"), or an
+    end of a range ("from 415,000 to 587,000": which one is asked is not for rules to say)."""
+    if number.value in asked or _in_dates(number, dates) or _is_label(sentence, number):
+        return True
+    digits = sentence[number.start : number.end]
+    if digits.isdigit() and len(digits) == 4 and 1000 <= number.value <= 2100:
+        return True  # a year, in any century
+    if sentence[: number.start].rstrip().endswith("(") and any(
+            0 <= number.start - other.end <= 3 for other in numbers if other is not number):
+        return True
+    for other in numbers:
+        if other is not number:
+            first, second = (other, number) if other.start < number.start else (number, other)
+            if _RANGE.match(sentence[first.end : second.start]) and _RANGE_START.search(sentence[: first.start]):
+                return True
+    return False
+
+
 def _best_number(sentence: str, question: Question) -> Number | None:
-    """The number most likely to be the count asked for: near the question's terms, not a year."""
-    best, best_score = None, -1e9
-    for number in find_numbers(sentence):
-        after = set(tokens(sentence[number.end : number.end + 40]))
-        score = 2.0 * bool(after & question.terms) + (number.value >= 1000) - 3.0 * _is_year(number, sentence)
-        if score > best_score:
-            best, best_score = number, score
-    return best
+    """The number the question asks for, or None when no number surely is: none fits, two fit
+    equally, or two count the very thing asked ("7,000,000 km2, of which 5,500,000 km2 ...")."""
+    counted = counted_nouns(question)
+    dates = find_dates(sentence)
+    numbers = find_numbers(sentence)
+    asked = {n.value for n in find_numbers(question.text)}
+    scored: list[tuple[float, Number]] = []
+    for number in numbers:
+        if _not_a_count(sentence, number, numbers, dates, asked):
+            continue
+        score = _score(sentence, number, question, counted)
+        if score is not None:
+            scored.append((score, number))
+    if not scored:
+        return None
+    top = max(score for score, _ in scored)
+    best = {n.value: n for score, n in scored if score == top}
+    counting = {n.value for score, n in scored if score >= 3.0}
+    if len(best) != 1 or len(counting) > 1:
+        return None
+    return next(iter(best.values()))
 
 
 def _qualifier(sentence: str, number: Number, lang: str) -> str:
@@ -73,15 +227,43 @@ def _unit(sentence: str, number: Number, lang: str) -> str:
 
 def number_answer(sentence: str, question: Question) -> str | None:
     number = _best_number(sentence, question)
-    if number is None or _is_year(number, sentence):
+    if number is None:
         return None
     lang = question.language
     return f"{_qualifier(sentence, number, lang)}{format_number(number.value, lang)}{_unit(sentence, number, lang)}"
 
 
+# A date right after these is the day a source spoke, not the day of the event.
+_REPORTING = _stems("said says told announced reported stated added confirmed according "
+                    "قال قالت أعلن أعلنت ذكر ذكرت أفاد أفادت صرح أكد أكدت أضاف أضافت")
+_DATELINE = re.compile(r"^\s*(?:[A-Z][A-Z .'-]+|\S+(?:\s\S+)?)\s*[,،]\s*$")
+
+
+def _event_dates(sentence: str, question: Question) -> list[DateMention]:
+    """The sentence's dates less the dateline's and those of a source speaking."""
+    kept = []
+    for mention in find_dates(sentence):
+        before = sentence[: mention.start]
+        if _DATELINE.match(before) and "(" in sentence[mention.end : mention.end + 4]:
+            continue
+        spoke = _stems(" ".join(_WORD.findall(before)[-3:])) & _REPORTING
+        if spoke and not spoke & question.terms:  # unless the speaking is what is asked about
+            continue
+        kept.append(mention)
+    return kept
+
+
 def date_answer(sentence: str, question: Question) -> str | None:
-    date = find_date(sentence)
-    return format_date(date, question.language) if date else None
+    """The date of the event asked about, or None when the sentence's words do not settle it."""
+    mentions = _event_dates(sentence, question)
+    if re.search(r"\bwhat\s+year\b|\bwhich\s+year\b|في\s+اي\s+عام|في\s+أي\s+عام|في\s+أي\s+سنة", question.text, re.I):
+        mentions = [m for m in mentions if m.year] or mentions
+    written = {format_date(m, question.language): m for m in mentions}
+    if len(written) > 1:  # keep those the question's own words stand beside
+        near = {text: m for text, m in written.items()
+                if _stems(" ".join(_WORD.findall(sentence[max(0, m.start - 60) : m.end + 40]))) & question.terms}
+        written = near
+    return next(iter(written)) if len(written) == 1 else None
 
 
 def extract(answer) -> ShortAnswer | None:
