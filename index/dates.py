@@ -138,3 +138,29 @@ def format_date(date: DateMention, lang: str) -> str:
     if date.year:
         parts.append(str(date.year))
     return " ".join(parts)
+
+
+_NUMERIC_DATE = re.compile(
+    r"(?<![\d.,/-])(?:\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|\d{4}[/.-]\d{1,2}[/.-]\d{1,2})(?![\d/-])"
+)  # 4/6/2025, 04-06-2025, 4.6.25, 2025/06/04
+_CLOCK = re.compile(r"(?<![\d:])\d{1,2}:\d{2}(?::\d{2})?(?![\d:])")  # 10:30, 14:05:09
+_YEAR_AFTER = re.compile(
+    r"(?:\b(?:in|since|until|by|from|to|of|during|year)|(?<![^\W\d_])[وبل]?(?:عام|العام|سنه|السنه|منذ|في|حتي|خلال))"
+    r"\s+(?P<year>1[89]\d\d|20\d\d)(?![\d,.]\d)"
+)
+_COMMON_WORDS = {"may", "march", "mar"}  # month names that are also words: a month only capitalised
+
+
+def date_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` writes a date or a clock time (spans in ``text``): "2025-06-04", "4/6/2025",
+    "June 4", "4 يونيو 2025", "in 2025", "عام 2014", "10:30". The digits inside are a date's,
+    not quantities: "6 containers" is not grounded by a passage dated 2025-06-04."""
+    folded, where = fold(text)
+    spans = []
+    for pattern in (*_PATTERNS, _NUMERIC_DATE, _CLOCK, _YEAR_AFTER):
+        for m in pattern.finditer(folded):
+            if "month" in m.re.groupindex and m["month"] and m["month"].rstrip(".") in _COMMON_WORDS:
+                if not text[where[m.start("month")]].isupper():
+                    continue
+            spans.append((where[m.start()], where[m.end() - 1] + 1))
+    return spans

@@ -5,21 +5,40 @@ changed. Each article's text (headline left out, folded by ``normalize``) is cut
 ``SHINGLE``-grams, sketched with a MinHash of ``PERMUTATIONS`` values (datasketch), and stored
 with its locality-sensitive band keys, so the articles that may be copies of a new one are
 found by an indexed lookup rather than by comparing every pair. Two articles whose estimated
-Jaccard similarity is at least ``THRESHOLD`` are copies; copies of copies form one group, named
-by its earliest published member (the original outlet): an answer cites that copy and lists the
-others. The threshold was measured on XQuAD dev paragraphs with light edits against distinct
-paragraphs of the same article (``bench/bench_duplicates.py``; figures in README.md).
+Jaccard similarity is at least ``THRESHOLD`` are copies if their facts also agree (``agree``);
+copies of copies form one group, named by its earliest published member (the original outlet):
+an answer cites that copy and lists the others. The threshold was measured on XQuAD dev
+paragraphs with light edits against distinct paragraphs of the same article
+(``bench/bench_duplicates.py``; figures in README.md).
+
+Similar is not the same: a back-dated copy with "12,000" for "1,200", or two templated quake
+bulletins (5.1 near Alpha on Sunday, 6.3 near Beta on Tuesday), share most of their shingles.
+Grouped, the answer would cite one for the other's figure. So a candidate pair is confirmed only
+when the numbers the two texts state (``numbers.find_numbers``: digits of any script, number
+words, dates' digits too) are the same multiset, and no name is swapped for another: capitalised
+words not opening a sentence, weekdays and months in either language (``dates.date_names``),
+counted with repeats. A name only one side has (an added sentence) is an addition, not a
+contradiction; names in bylines, headlines and brackets are the outlet's and are not compared. Facts
+are read from the texts of candidate pairs only, when the groups are recomputed.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import re
 import sqlite3
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 
+from .dates import date_names
 from .normalize import normalize
+from .numbers import find_numbers
+from .sentences import is_heading
 
 SHINGLE = 3  # words per shingle
 PERMUTATIONS = 128
@@ -64,6 +83,36 @@ def band_keys(sig: np.ndarray) -> list[int]:
     ]
 
 
+_CAPITALISED = re.compile(r"(?<![\w'’-])[A-Z][^\W\d_]*(?:['’-][^\W\d_]+)*")
+_BRACKETS = re.compile(r"\([^()\n]*\)")
+_OPENS = set(".!?؟:;\"“«(['‘—–-|")  # a capitalised word after these (or a line's start) opens a sentence
+
+
+@dataclass(frozen=True)
+class Facts:
+    numbers: Counter[Decimal]  # every number the text states, with repeats
+    names: Counter[str]  # capitalised words not opening a sentence; "weekday:6", "month:3"
+
+
+def facts(text: str) -> Facts:
+    """What a copy must state alike: its numbers and names (see the module's docstring). Names in
+    a byline or headline line (``sentences.is_heading``) or in brackets ("(Reuters)", "(Reporting
+    by ...)") are an outlet's, not the story's: left out."""
+    story = _BRACKETS.sub(" ", "\n".join(line for line in text.splitlines() if not is_heading(line)))
+    names = Counter(m.group() for m in _CAPITALISED.finditer(story) if not _opens_sentence(story, m.start()))
+    return Facts(Counter(n.value for n in find_numbers(text)), names + Counter(date_names(story)))
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    before = text[:start].rstrip(" \t")
+    return not before or before[-1] == "\n" or before[-1] in _OPENS
+
+
+def agree(a: Facts, b: Facts) -> bool:
+    """Two similar texts are copies: the same numbers, and no name of one replaced by another."""
+    return a.numbers == b.numbers and not (a.names - b.names and b.names - a.names)  # Counter: with repeats
+
+
 def add(db: sqlite3.Connection, articles: Iterable[tuple[str, str]]) -> None:
     """Store the sketches and band keys of these (article id, text)."""
     store(db, {article_id: signature(text) for article_id, text in articles})
@@ -93,7 +142,12 @@ def regroup(db: sqlite3.Connection) -> int:
         "ON a.band = b.band AND a.key = b.key AND a.article_id < b.article_id"
     ).fetchall()
     sigs = _signatures(db, sorted({i for pair in pairs for i in pair})) if pairs else {}
-    groups = _copies(pairs, sigs)
+
+    def text_of(article_id: str) -> str:
+        row = db.execute("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return row[0] if row else ""
+
+    groups = _copies(pairs, sigs, text_of)
     wanted = {article_id: _earliest(db, group) for group in groups for article_id in group}
     current = dict(db.execute("SELECT id, group_id FROM articles WHERE group_id <> ''").fetchall())
     changes = [(g, i) for i, g in wanted.items() if current.get(i) != g]
@@ -118,11 +172,13 @@ def _earliest(db: sqlite3.Connection, group: list[str]) -> str:
     return db.execute(sql, group).fetchone()[0]
 
 
-def group(signatures: dict[str, np.ndarray], published_at: dict[str, str]) -> dict[str, str]:
+def group(
+    signatures: dict[str, np.ndarray], published_at: dict[str, str], text_of: Callable[[str], str]
+) -> dict[str, str]:
     """The copy groups of these articles, in memory (a store without SQL: the Milvus backend).
 
     The same rule as ``regroup``: candidates share a band key, copies are confirmed by their
-    estimated similarity, copies of copies form one group, named by its earliest published
+    estimated similarity and their facts (``text_of(article id)``: its text), copies of copies form one group, named by its earliest published
     member (undated ones last, then by id). Returns article id -> group id for the articles in
     a group of two or more; an article alone is absent.
     """
@@ -131,7 +187,7 @@ def group(signatures: dict[str, np.ndarray], published_at: dict[str, str]) -> di
         for band, key in enumerate(band_keys(signatures[article_id])):
             by_key.setdefault((band, key), []).append(article_id)
     pairs = sorted({(a, b) for ids in by_key.values() for n, a in enumerate(ids) for b in ids[n + 1 :]})
-    groups = _copies(pairs, signatures)
+    groups = _copies(pairs, signatures, text_of)
 
     def order(article_id: str) -> tuple[bool, str, str]:
         when = published_at.get(article_id, "")
@@ -140,10 +196,13 @@ def group(signatures: dict[str, np.ndarray], published_at: dict[str, str]) -> di
     return {article_id: min(ids, key=order) for ids in groups for article_id in ids}
 
 
-def _copies(pairs: Iterable[tuple[str, str]], sigs: dict[str, np.ndarray]) -> list[list[str]]:
+def _copies(
+    pairs: Iterable[tuple[str, str]], sigs: dict[str, np.ndarray], text_of: Callable[[str], str]
+) -> list[list[str]]:
     """The groups of two or more that candidate pairs confirmed as copies form (union-find):
-    copies of copies are one group."""
+    copies of copies are one group. Facts are read only for pairs similar enough."""
     parent: dict[str, str] = {}
+    facts_of = functools.cache(lambda article_id: facts(text_of(article_id)))
 
     def root(x: str) -> str:
         while parent.get(x, x) != x:
@@ -152,7 +211,7 @@ def _copies(pairs: Iterable[tuple[str, str]], sigs: dict[str, np.ndarray]) -> li
         return x
 
     for a, b in pairs:
-        if a in sigs and b in sigs and similarity(sigs[a], sigs[b]) >= THRESHOLD:
+        if a in sigs and b in sigs and similarity(sigs[a], sigs[b]) >= THRESHOLD and agree(facts_of(a), facts_of(b)):
             parent.setdefault(a, a)
             parent.setdefault(b, b)
             parent[root(a)] = root(b)

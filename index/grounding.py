@@ -1,10 +1,16 @@
 """Is a written answer grounded in the passages it cites? The checks run before anything is shown.
 
 - every [n] names one of the cited passages, and the answer cites at least one;
-- every number it states (digits or words, Arabic or English: ``index/numbers.py``) is in a
-  passage cited by the same sentence (or, for a sentence citing none, by the answer);
+- every number it states (digits or words, Arabic or English, any script's digits:
+  ``index/numbers.py``) is in a passage cited by the same sentence (or, for a sentence citing
+  none, by the answer). A quantity must be a quantity there: the digits of a date (the passage's
+  own date, "2025-06-04", "June 4", "in 2025": ``dates.date_spans``) ground only a date the reply
+  writes, never "6 containers". A sentence of the passage addressed to a model ("Assistant:
+  ignore the previous instructions ...": ``instructions.py``) grounds nothing;
 - it is in the question's language;
-- a reply saying the passages do not answer is an abstention, not an answer.
+- a reply is an abstention only when it is the sentinel alone, or refusals that state nothing
+  (no number, no "but ..."): "The port authority had no answer to questions about the cost, but
+  about 1,200 containers were held up [1]." is an answer, and is checked.
 
 While a reply streams in, ``shown_prefix`` gives the sentences that are complete and pass the
 same checks on their own, so a reader never sees a sentence that was not checked.
@@ -17,7 +23,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
-from .numbers import fold, values
+from .dates import date_spans
+from .instructions import without_instructions
+from .numbers import find_numbers, fold, values
 from .question import language_of
 
 NO_ANSWER = "NO_ANSWER"  # what the prompt asks the model to reply when the passages do not answer
@@ -45,6 +53,11 @@ _NO_ANSWER_AR = re.compile(
     rf"|{_AR_SOURCES}[^.]{{0,40}}(?:لا|لم) (?:تجيب|يجيب|تذكر|يذكر|تتضمن|يتضمن|تحتوي|يحتوي|تقدم|يقدم|تحدد|يحدد|توضح|يوضح|ترد|يرد|تشير|يشير)"
     r"|لا يمكن (?:الاجابه|تحديد)|لا تتوفر معلومات|لا توجد معلومات"
 )
+_SENTINEL = re.compile(rf"[\W_]*{NO_ANSWER.replace('_', '[ _]?')}[\W_]*", re.IGNORECASE)
+_GOES_ON = re.compile(  # on folded text
+    r"\b(?:but|however|although|though|yet|while|whereas|instead|except|only that|apart from)\b"
+    r"|(?<![^\W\d_])(?:و?لكن|غير ان|الا ان|بيد ان|بينما|سوي|عدا|باستثناء)(?![^\W\d_])"
+)
 
 
 @dataclass(frozen=True)
@@ -57,8 +70,27 @@ class Source:
     text: str
 
     @cached_property
-    def numbers(self) -> set[Decimal]:
-        return values(self.title) | values(self.date) | values(self.text)
+    def evidence(self) -> tuple[set[Decimal], set[Decimal]]:
+        """(quantities, date parts) the passage states, leaving out sentences addressed to a model;
+        the date it was published gives date parts only."""
+        quantities: set[Decimal] = set()
+        dates = values(self.date)
+        for text in (self.title, self.text):
+            found, in_dates = numbers_and_dates(without_instructions(text))
+            quantities |= found
+            dates |= in_dates
+        return quantities, dates
+
+
+def numbers_and_dates(text: str) -> tuple[set[Decimal], set[Decimal]]:
+    """The values ``text`` states as quantities, and those inside the dates and times it writes."""
+    spans = date_spans(text)
+    quantities: set[Decimal] = set()
+    dates: set[Decimal] = set()
+    for number in find_numbers(text):
+        in_date = any(start <= number.start and number.end <= end for start, end in spans)
+        (dates if in_date else quantities).add(number.value)
+    return quantities, dates
 
 
 @dataclass(frozen=True)
@@ -81,14 +113,23 @@ def cited(text: str) -> list[int]:
 
 
 def says_no_answer(text: str) -> bool:
-    """The sentinel the prompt asks for, or a phrase saying the passages do not answer in a reply
-    that gives nothing else: no citation, or one sentence without a number. ("The articles do not
-    mention China, but North Korea sent 20,000 containers [1]." is an answer, and is checked.)"""
-    if NO_ANSWER in text.upper().replace(" ", "_"):
+    """The reply is the sentinel the prompt asks for, or refusals that state nothing: each of its
+    sentences is one (``states_nothing``). "The port authority had no answer to questions about
+    the cost, but about 1,200 containers were held up [1]." is an answer, and is checked."""
+    parts = sentences(text)
+    return bool(parts) and all(states_nothing(part) for part in parts)
+
+
+def states_nothing(sentence: str) -> bool:
+    """The sentinel alone, or a sentence saying the passages do not answer that states nothing
+    else: no number, and no "but ...", "only that ..." going on to say something."""
+    bare = MARKER.sub(" ", sentence)
+    if _SENTINEL.fullmatch(bare):
         return True
-    if not (_NO_ANSWER_EN.search(text) or _NO_ANSWER_AR.search(fold(text)[0])):
+    folded = fold(bare)[0]
+    if not (_NO_ANSWER_EN.search(bare) or _NO_ANSWER_AR.search(folded)):
         return False
-    return not cited(text) or (len(sentences(text)) == 1 and not values(MARKER.sub(" ", text)))
+    return not values(bare) and not _GOES_ON.search(folded)
 
 
 def sentences(text: str) -> list[str]:
@@ -113,11 +154,14 @@ def _sentence_problem(sentence: str, sources: list[Source], lang: str, answer_ci
     bare = MARKER.sub(" ", sentence)
     if any(ch.isalpha() for ch in bare) and language_of(bare) != lang:
         return f"not in the question's language ({lang})"
-    allowed: set[Decimal] = set()
+    quantities: set[Decimal] = set()
+    dates: set[Decimal] = set()
     for n in set(own or answer_cites):
         if 1 <= n <= len(sources):
-            allowed |= sources[n - 1].numbers
-    invented = [v for v in values(bare) if v not in allowed]
+            quantities |= sources[n - 1].evidence[0]
+            dates |= sources[n - 1].evidence[1]
+    stated, stated_dates = numbers_and_dates(bare)
+    invented = [v for v in stated if v not in quantities] + [v for v in stated_dates if v not in quantities | dates]
     if invented:
         return f"the number {invented[0]:f} is in no passage it cites"
     return None
@@ -162,7 +206,7 @@ def shown_prefix(partial: str, sources: list[Source], lang: str) -> str:
     complete = parts[:-1]
     shown: list[str] = []
     for sentence in complete[:MAX_SENTENCES]:
-        if not cited(sentence) or _sentence_problem(sentence, sources, lang, []):
+        if not cited(sentence) or states_nothing(sentence) or _sentence_problem(sentence, sources, lang, []):
             break
         shown.append(sentence)
     return " ".join(shown)

@@ -3,28 +3,48 @@
 Used to check that a written answer invents no number (every number it states must be in a
 passage it cites) and to write a number for the asker (``format_number``). Read here:
 
-- digits, Western or Arabic-Indic (and Persian), with thousands separators (``,`` ``٬``, or
+- digits of any script (Western, Arabic-Indic, Persian, fullwidth, and superscript or subscript
+  ones: ``unicodedata.digit``), with thousands separators (``,`` ``٬``, or
   ``.`` in groups of three when there are at least two groups) and a decimal part (``.`` ``٫``);
 - a scale word after them: thousand / million / billion / trillion (k, m, bn), ألف / آلاف /
   مليون / ملايين / مليار / مليارات / بليون / تريليون;
 - number words: English (one ... ninety-nine, hundred, a thousand, two million) and Arabic
   (واحد ... عشرة in both genders, the tens, مئة / مائة / مئتان, ألف / ألفان / آلاف, مليون ...),
-  with the prefixes و ب ل ف ك.
+  with the prefixes و ب ل ف ك; the Arabic duals in every case and in construct (ألفي، ألفا
+  جندي، مئتا، مئتي، مليوني، ملياري), "أحد عشر" / "اثنا عشر"; "a dozen", "two dozen", "a score of",
+  "half a million" / "نصف مليون".
 
-Plural scale words on their own ("thousands", "آلاف", "ملايين") say "many", not a number, and
+Plural scale words on their own ("thousands", "آلاف", "ملايين", "dozens") say "many", not a number, and
 are not read. Ordinals ("first", "الأول") are not numbers either.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 _DIACRITICS = {chr(c) for c in range(0x064B, 0x0653)} | {"\u0670", "\u0640"}
 _FOLD = {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي"}
-_DIGITS = {chr(zero + d): str(d) for zero in (0x0660, 0x06F0) for d in range(10)}
-_SEPARATORS = {"٬": ",", "٫": "."}
+_SEPARATORS = {"٬": ",", "٫": ".", "，": ",", "．": "."}
+
+
+class _FoldTable(dict[int, str | None]):
+    """code point -> its folded form, for ``str.translate``: filled as characters are met, since
+    the digits alone are hundreds of code points (any script's decimal digits, and superscript,
+    subscript, circled and fullwidth ones: a reply's "⁶" is the number 6, not a sign)."""
+
+    def __missing__(self, code: int) -> str | None:
+        ch = chr(code)
+        digit = unicodedata.digit(ch, None) if code > 127 else None
+        folded = None if ch in _DIACRITICS else _FOLD.get(ch) or _SEPARATORS.get(ch) or (
+            str(digit) if digit is not None else ch.lower())
+        self[code] = folded
+        return folded
+
+
+_TABLE = _FoldTable()
 
 
 def fold(text: str) -> tuple[str, list[int]]:
@@ -33,21 +53,18 @@ def fold(text: str) -> tuple[str, list[int]]:
     out: list[str] = []
     where: list[int] = []
     for i, ch in enumerate(text):
-        if ch in _DIACRITICS:
+        folded = _TABLE[ord(ch)]
+        if folded is None:
             continue
-        ch = _FOLD.get(ch) or _DIGITS.get(ch) or _SEPARATORS.get(ch) or ch.lower()
-        out.append(ch[:1])
+        out.append(folded[:1])
         where.append(i)
     return "".join(out), where
-
-
-_TABLE = str.maketrans({**{ch: None for ch in _DIACRITICS}, **_FOLD, **_DIGITS, **_SEPARATORS})
 
 
 def fold_text(text: str) -> str:
     """``fold(text)[0]`` without the positions, in one ``str.translate`` (several times faster
     than ``fold``'s loop over characters): for matching words when where they stand is not needed."""
-    return text.translate(_TABLE).lower()
+    return text.translate(_TABLE)
 
 
 SCALES = {
@@ -71,15 +88,24 @@ _EN_UNITS = {
 }
 _AR_UNITS = {
     "واحد": 1, "واحده": 1, "اثنان": 2, "اثنين": 2, "اثنتان": 2, "اثنتين": 2,
+    "اثنا": 2, "اثني": 2,  # "اثنا عشر"
     "ثلاث": 3, "ثلاثه": 3, "اربع": 4, "اربعه": 4, "خمس": 5, "خمسه": 5, "ست": 6, "سته": 6,
     "سبع": 7, "سبعه": 7, "ثمان": 8, "ثماني": 8, "ثمانيه": 8, "تسع": 9, "تسعه": 9, "عشر": 10, "عشره": 10,
     "عشرون": 20, "عشرين": 20, "ثلاثون": 30, "ثلاثين": 30, "اربعون": 40, "اربعين": 40,
     "خمسون": 50, "خمسين": 50, "ستون": 60, "ستين": 60, "سبعون": 70, "سبعين": 70,
     "ثمانون": 80, "ثمانين": 80, "تسعون": 90, "تسعين": 90,
 }
-_HUNDREDS = {"hundred": 100, "مئه": 100, "مائه": 100, "ماءه": 100, "مئتان": 200, "مئتين": 200, "مائتان": 200, "مائتين": 200}
-# Arabic duals: a scale word that is a number by itself.
-_AR_DUALS = {"الفان": 2000, "الفين": 2000, "مليونان": 2 * 10**6, "مليونين": 2 * 10**6, "ملياران": 2 * 10**9, "مليارين": 2 * 10**9}
+_HUNDREDS = {"hundred": 100, "مئه": 100, "مائه": 100, "ماءه": 100}
+# Arabic duals, in every case and in construct ("مئتا جندي", "بألفي حاوية"): a number by itself.
+_AR_DUALS = {
+    f"{stem}{ending}": value
+    for stem, value in (("مئت", 200), ("مائت", 200), ("الف", 2000), ("مليون", 2 * 10**6), ("مليار", 2 * 10**9))
+    for ending in ("ان", "ين", "ا", "ي")
+}
+# "ألفا", "مليونا", "مليارا" after a number are the singular ("عشرون ألفا" = 20,000); alone, the dual.
+_DUAL_ALONE = {"الفا", "مليونا", "مليارا"}
+# "a dozen", "two dozen", "a score of", "four score and seven": multipliers like "hundred".
+_MULTIPLIERS = {"dozen": 12, "score": 20}
 # "ثلاثمائة" .. "تسعمائة" in one word.
 _HUNDREDS.update({f"{unit}{h}": value * 100 for unit, value in (("ثلاث", 3), ("اربع", 4), ("خمس", 5), ("ست", 6),
                   ("سبع", 7), ("ثمان", 8), ("تسع", 9)) for h in ("مئه", "مائه")})
@@ -89,8 +115,12 @@ _PLURAL_SCALES = {"الاف", "الوف", "ملايين", "مليارات", "ت�
 _LONE_ONE = {"one", "واحد", "واحده"}
 
 _HUNDRED = {"hundred", "مئه", "مائه", "ماءه"}
+# "احد عشر", "إحدى عشرة": eleven; alone "أحد" is "one of" or Sunday, not read.
+_TEEN_ONE = {"احد", "احدي"}
+_TEN = {"عشر", "عشره"}
+_HALF = {"half", "نصف"}  # "half a million", "نصف مليون": only before a scale word
 _WORD_SCALES = {w: v for w, v in SCALES.items() if v and len(w) > 2}  # not "k", "m", "bn" among words
-_NUMBER_WORDS = {**_EN_UNITS, **_AR_UNITS, **_HUNDREDS, **_AR_DUALS, **_WORD_SCALES}
+_NUMBER_WORDS = {**_EN_UNITS, **_AR_UNITS, **_HUNDREDS, **_WORD_SCALES, **_AR_DUALS, **_MULTIPLIERS, **dict.fromkeys(_TEEN_ONE, 1)}
 
 _DIGIT_RUN = re.compile(
     r"(?<![\d.,A-Za-z_])(?P<int>\d{1,3}(?:,\d{3})+|\d{1,3}(?:\.\d{3}){2,}|\d+)(?:\.(?P<frac>\d+))?(?![\d])"
@@ -135,32 +165,52 @@ class _Run:
 
     def __init__(self, start: int) -> None:
         self.start = self.end = start
-        self.total = self.current = 0
+        self.total = self.current = Decimal(0)
+        self.half = False  # "half a million", "نصف مليون"
         self.words: list[str] = []
 
     def add(self, value: int, word: str, end: int) -> None:
         self.end = end
+        if word in _DUAL_ALONE and self.words:  # "عشرون ألفا": the singular after a number
+            value = SCALES[word] or 1
         self.words.append(word)
-        if word in _HUNDRED:  # "three hundred", "ثلاث مئة"
-            self.current = max(self.current, 1) * 100
-        elif word in _WORD_SCALES:  # "twenty thousand", "عشرون ألفا"
-            self.total += max(self.current, 1) * value
-            self.current = 0
-        elif word in _AR_DUALS:  # "ألفان"
+        if word in _HUNDRED or word in _MULTIPLIERS:  # "three hundred", "ثلاث مئة", "two dozen"
+            self.current = max(self.current, Decimal(1)) * value
+        elif word in _WORD_SCALES or (word in _DUAL_ALONE and len(self.words) > 1):  # "twenty thousand"
+            self.total += (Decimal("0.5") if self.half and not self.current else max(self.current, Decimal(1))) * value
+            self.current = Decimal(0)
+            self.half = False
+        elif word in _AR_DUALS:  # "ألفان", "مئتا"
             self.total += value
-        else:  # units, tens, "مئتان", "ثلاثمائة"
+        else:  # units, tens, "ثلاثمائة"
             self.current += value
 
-    def value(self) -> int | None:
+    def value(self) -> Decimal | None:
         """The run's value, or None when it says "many" or is a lone "one" (not worth checking)."""
+        if self.half:
+            return None  # "half" with no scale word after it: "half of the residents"
         if len(self.words) == 1 and (self.words[0] in _PLURAL_SCALES or self.words[0] in _LONE_ONE):
             return None
         return self.total + self.current
 
 
-def _word_numbers(folded: str, taken: list[bool]) -> list[tuple[int, int, int]]:
+_SCORE_OF_DIGITS = re.compile(r"\s+of\s+\d")  # "a score of 2-1" is a result, not twenty
+
+
+def _counts_here(word: str, folded: str, match: re.Match, run: _Run | None) -> bool:
+    """Words that are numbers only in context: "score" after "a" or a number (not "the score",
+    nor "a score of 2-1"), "أحد" only in "أحد عشر" (alone it is "one of", or Sunday)."""
+    if word == "score":
+        before = folded[: match.start()].split()[-1:]
+        return (run is not None or before == ["a"]) and not _SCORE_OF_DIGITS.match(folded, match.end())
+    if word in _TEEN_ONE:
+        return folded[match.end() :].split(maxsplit=1)[:1] in [[w] for w in _TEN]
+    return True
+
+
+def _word_numbers(folded: str, taken: list[bool]) -> list[tuple[Decimal, int, int]]:
     """(value, start, end) of each run of number words in folded text, outside spans `taken`."""
-    found: list[tuple[int, int, int]] = []
+    found: list[tuple[Decimal, int, int]] = []
     run: _Run | None = None
 
     def close() -> None:
@@ -171,12 +221,22 @@ def _word_numbers(folded: str, taken: list[bool]) -> list[tuple[int, int, int]]:
 
     for match in _WORD.finditer(folded):
         word = match.group()
-        value, bare = (None, word) if any(taken[match.start() : match.end()]) else _word_value(word)
+        if any(taken[match.start() : match.end()]):
+            value, bare = None, word
+        elif word in _HALF or _AR_PREFIX.sub("", word) in _HALF:
+            close()
+            run = _Run(match.start())
+            run.half, run.end = True, match.end()
+            continue
+        else:
+            value, bare = _word_value(word)
+            if value is not None and not _counts_here(bare, folded, match, run):
+                value = None
         if value is None:
-            if not (word == "and" and run is not None):
+            if not ((word == "and" and run is not None) or (word == "a" and run is not None and run.half)):
                 close()
             continue
-        if run is not None and folded[run.end : match.start()].strip() not in ("", "and", "-"):
+        if run is not None and folded[run.end : match.start()].strip() not in ("", "and", "-", "a"):
             close()
         if run is None:
             run = _Run(match.start())
@@ -195,7 +255,7 @@ def find_numbers(text: str) -> list[Number]:
         if value is not None:
             spans.append((value, match.start(), match.end()))
             taken[match.start() : match.end()] = [True] * (match.end() - match.start())
-    spans += [(Decimal(v), s, e) for v, s, e in _word_numbers(folded, taken)]
+    spans += _word_numbers(folded, taken)
     spans.sort(key=lambda item: item[1])
     return [Number(v.normalize(), where[s], _past_marks(text, where[e - 1] + 1)) for v, s, e in spans]
 

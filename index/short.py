@@ -15,7 +15,13 @@ class ShortAnswer:
     citations: tuple[int, ...]  # passage numbers, 1-based, as shown
     kind: str  # GENERATED | EXTRACTED | ABSTAINED
     model: str | None = None  # None for EXTRACTED
-    checked: bool = True  # only checked answers are ever made; kept explicit for --json readers
+
+    @property
+    def checked(self) -> bool:
+        """Verified against the cited passages by a check that can fail: only a GENERATED answer
+        (``grounding.check``). Rules take their text from the passage, which no check can refute,
+        and an abstention states nothing."""
+        return self.kind == GENERATED
 
     def to_json(self) -> dict:
         return {"text": self.text, "citations": list(self.citations), "model": self.model, "checked": self.checked,

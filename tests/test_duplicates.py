@@ -123,3 +123,77 @@ def test_grouping_is_precise_and_complete_on_the_measured_set():
     tp = sum(same(a, b) for a, b in positives)
     fp = sum(same(a, b) for a, b in negatives)
     assert tp / len(positives) >= 0.95 and tp / (tp + fp) >= 0.95
+
+
+PORT = ("About {n} containers were held up at the port of Jebel Ali on Tuesday after a customs system failed, "
+        "the port authority said. Shipping lines warned that delays could last several days. The authority said "
+        "engineers were working to restore the system and that perishable goods would be cleared first. Traders "
+        "said the backlog would push up freight costs in the coming weeks.")
+PORT_AR = ("احتجزت {n} حاوية في ميناء جبل علي يوم الثلاثاء بعد تعطل نظام الجمارك، بحسب سلطة الميناء. وحذرت شركات "
+           "الشحن من أن التأخير قد يستمر عدة أيام. وقالت السلطة إن المهندسين يعملون على إصلاح النظام وإن البضائع "
+           "القابلة للتلف ستخلص أولا. وقال تجار إن التكدس سيرفع تكاليف الشحن في الأسابيع المقبلة.")
+QUAKE = ("A magnitude {m} earthquake struck near the town of {town} on {day}, the national seismological centre "
+         "said. The quake hit at a depth of 10 kilometres. There were no immediate reports of casualties or damage, "
+         "and residents said the shaking lasted a few seconds. Aftershocks are possible in the coming days, the "
+         "centre said, urging people to stay away from damaged buildings.")
+DISAGREEING = [  # (id, source, published, text): each pair is as similar as copies, but states other facts
+    ("port-fake", "Gulf Echo", "2025-06-01", PORT.format(n="12,000")),  # back-dated, the figure tampered
+    ("port", "Reuters", "2025-06-02", PORT.format(n="1,200")),
+    ("port-ar-fake", "صدى الخليج", "2025-06-01", PORT_AR.format(n="12 ألف")),
+    ("port-ar", "رويترز", "2025-06-02", PORT_AR.format(n="1200")),
+    ("alpha", "Quake Wire", "2025-06-01", QUAKE.format(m="5.1", town="Alpha", day="Sunday")),
+    ("beta", "Quake Wire", "2025-06-03", QUAKE.format(m="6.3", town="Beta", day="Tuesday")),
+    ("gamma", "Quake Wire", "2025-06-05", QUAKE.format(m="5.1", town="Gamma", day="Sunday")),  # only the town differs
+    ("alpha-copy", "Daily Echo", "2025-06-02", "By Omar Haddad, AFP\n\n" + QUAKE.format(m="5.1", town="Alpha", day="Sunday")
+     + "\n\n(Reporting by Omar Haddad; Editing by Sarah Klein)"),  # a copy that agrees: grouped
+]
+
+
+def regrouped(records) -> dict[str, str]:
+    db = sqlite3.connect(":memory:")
+    db.executescript(store.SCHEMA)
+    db.executemany("INSERT INTO articles (id, title, url, published, source, sha256, text, indexed_at, published_at) "
+                   "VALUES (?, '', '', ?, ?, '', ?, 0, ?)", [(i, p, s, t, p) for i, s, p, t in records])
+    duplicates.add(db, [(i, t) for i, _, _, t in records])
+    duplicates.regroup(db)
+    return dict(db.execute("SELECT id, group_id FROM articles").fetchall())
+
+
+def test_similar_texts_that_state_other_numbers_or_names_are_not_copies():
+    texts = {i: t for i, _, _, t in DISAGREEING}
+    for a, b in (("port", "port-fake"), ("port-ar", "port-ar-fake"), ("alpha", "beta"), ("alpha", "gamma")):
+        sa, sb = duplicates.signature(texts[a]), duplicates.signature(texts[b])
+        assert duplicates.similarity(sa, sb) >= duplicates.THRESHOLD + 0.2  # similar by a margin: facts decide
+    assert regrouped(DISAGREEING) == {i: "alpha" if i in ("alpha", "alpha-copy") else "" for i, _, _, _ in DISAGREEING}
+
+
+@pytest.fixture(scope="module")
+def disagreeing(tmp_path_factory, encoder):
+    base = tmp_path_factory.mktemp("disagreeing")
+    corpus = base / "corpus"
+    corpus.mkdir()
+    records = [{"id": i, "title": f"{source} report", "text": text, "published": published, "source": source}
+               for i, source, published, text in DISAGREEING]
+    (corpus / "wire.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
+    settings = make_settings(corpus, base / "index")
+    stats = Builder(settings, encoder).run()
+    return open_answerer(settings, encoder), stats
+
+
+@pytest.mark.parametrize(
+    ("question", "holder", "figure"),
+    [
+        ("How many containers were held up at the port of Jebel Ali?", "port", "1,200"),
+        ("كم حاوية احتجزت في ميناء جبل علي؟", "port-ar", "1200"),
+        ("How strong was the earthquake near Beta?", "beta", "6.3"),
+        ("How strong was the earthquake near Gamma?", "gamma", "5.1"),
+    ],
+)
+def test_an_outlets_figure_is_cited_from_its_own_article_never_credited_to_another(disagreeing, question, holder, figure):
+    answerer, stats = disagreeing
+    assert stats.groups == 1  # only the copy that agrees
+    answer = answerer.ask(question, k=5)
+    cited = {p.article_id: p for p in answer.passages}
+    assert f"wire.jsonl#{holder}" in cited and figure in cited[f"wire.jsonl#{holder}"].text
+    for passage in answer.passages:  # "also in" lists only copies stating the same facts
+        assert {source for source, _, _ in passage.also_in} <= ({"Daily Echo"} if passage.article_id.endswith("#alpha") else set())

@@ -119,6 +119,22 @@ def test_a_model_saying_the_passages_do_not_answer_turns_the_reply_into_the_hone
     assert deleted == {m.result["message_id"] for m in sent[1:]}
 
 
+@pytest.mark.parametrize(
+    "reply",
+    ["The port authority had no answer to questions about the cost, but more than 20,000 containers were sent [1].",
+     "No answer was given by the minister, but more than 20,000 containers were sent [1]."],
+)
+def test_no_answer_inside_a_real_answer_keeps_the_passages_and_shows_the_answer(seed_answerer, llm, reply):
+    with running_bot(seed_answerer, llm, passages=5) as api:
+        chat, sent, final = ask(api, llm, Reply(reply))
+        calls = api.calls(None, chat)
+        assert len(api.sent(chat)) > 1  # five passages take two messages: both stay
+    assert final.plain.startswith(reply + "\n" + WRITTEN)
+    assert final.plain.split(WRITTEN, 1)[1] == sent[0].plain.split(WRITING, 1)[1]  # the same passages
+    assert not [c for c in calls if c.method == "deleteMessage"]
+    assert all(TEXT["en"]["no_answer"] not in c.plain for c in calls)
+
+
 def test_more_passages_never_asks_the_model_again(api, llm):
     chat, sent, final = ask(api, llm, Reply(RIGHT))
     asked = len(llm.requests)

@@ -109,7 +109,7 @@ def test_a_reply_that_fails_shows_the_passages_alone_and_logs_one_line(workdir, 
 def test_a_failed_reply_in_json_falls_back_to_the_extracted_answer(workdir, llm):
     result, _ = ask(workdir, llm, Reply(status=500), "--json", CONTAINERS)
     record = json.loads(result.stdout)
-    assert record["answer"] == {"text": "more than 20,000", "citations": [1], "model": None, "checked": True,
+    assert record["answer"] == {"text": "more than 20,000", "citations": [1], "model": None, "checked": False,
                                 "kind": "extracted"}
 
 

@@ -114,3 +114,30 @@ def test_any_text_reads_without_error_and_spans_stay_inside(text, question):
     parsed = parse_question(question)
     for answer in (number_answer(text, parsed), date_answer(text, parsed)):
         assert answer is None or answer.strip()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a dozen containers", [12]),
+        ("two dozen ships and dozens of boats", [24]),  # "dozens": many
+        ("a score of fishermen", [20]),
+        ("four score and seven years", [87]),
+        ("the score was level; a score of 2-1", [2, 1]),  # a result, not twenty
+        ("half a million people", [500000]),
+        ("نصف مليون لاجئ", [500000]),
+        ("بألفي حاوية", [2000]),
+        ("ألفا جندي", [2000]),  # the dual in construct
+        ("عشرون ألفا", [20000]),  # after a number: the singular
+        ("مئتي شخص ومئتا جندي ومائتي سفينة", [200, 200, 200]),
+        ("مليوني دولار و ملياري يورو", [2000000, 2000000000]),
+        ("ثلاثمئة حاوية", [300]),
+        ("اثنا عشر لاعبا وأحد عشر حكما", [12, 11]),
+        ("يوم الأحد قال أحد المسؤولين", []),  # Sunday, "one of"
+        ("About ⁶ containers", [6]),  # superscript
+        ("１２ ships", [12]),  # fullwidth
+        ("۱۲۰۰ and ১২", [1200, 12]),  # Persian, Bengali
+    ],
+)
+def test_every_way_a_number_is_written_is_read(text, expected):
+    assert [int(n.value) for n in find_numbers(text)] == expected

@@ -140,7 +140,10 @@ def test_group_rule_matches_duplicates_regroup():
     sigs = {"a": np.arange(128, dtype=np.uint64), "b": np.arange(128, dtype=np.uint64), "c": np.arange(128, 256, dtype=np.uint64)}
     sigs["d"] = sigs["a"].copy()
     sigs["d"][:64] += 1000  # half equal: similarity 0.5 >= THRESHOLD
-    groups = duplicates.group(sigs, {"a": "2025-02-01", "b": "", "c": "2025-01-01", "d": "2025-01-15"})
+    sigs["e"] = sigs["a"].copy()  # as similar, but it states another figure: not a copy
+    texts = {"e": "About 12,000 containers were held up."}
+    groups = duplicates.group(sigs, {"a": "2025-02-01", "b": "", "c": "2025-01-01", "d": "2025-01-15", "e": "2025-01-01"},
+                              lambda i: texts.get(i, "About 1,200 containers were held up."))
     assert groups == {"a": "d", "b": "d", "d": "d"}
 
 

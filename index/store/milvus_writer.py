@@ -145,8 +145,14 @@ class MilvusWriter:
         for article in self._articles:
             signatures[article.id] = np.asarray(self._signatures[article.id], dtype=np.uint64)
             published[article.id] = article.published_at
-        self._groups = duplicates.group(signatures, published)
+        texts = {a.id: a.text for a in self._articles}
+        self._groups = duplicates.group(signatures, published, lambda i: texts[i] if i in texts else self._old_text(i))
         return len(set(self._groups.values()))
+
+    def _old_text(self, article_id: str) -> str:
+        """The previous generation's text of an article (for the facts of a candidate copy)."""
+        row = self.previous.article(article_id) if self.previous is not None else None
+        return row.text if row is not None else ""
 
     # ------------------------------------------------ finishing
 
