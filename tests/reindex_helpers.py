@@ -24,7 +24,7 @@ from tests.conftest import MODEL_CACHE, SEEDS, make_settings
 
 RAWI = Path(sys.executable).parent / "rawi"
 SEED_ID = "000_7bfe1c75e114bc62.txt"
-SEED_QUESTION = "How many containers did the DPRK send?"
+SEED_QUESTION = "How many containers of ammunition did North Korea send to Russia?"
 SEED_ANSWER = "20 ألف حاوية"
 
 LIBRARY_ID = "floating-library.txt"

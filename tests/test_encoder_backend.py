@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 
 import numpy as np
@@ -11,7 +10,6 @@ import pytest
 
 from index.encoder import Encoder, EncoderError, onnx_model_dir
 from index.settings import EncoderSettings
-from tests import perturb
 from tests.conftest import MODEL_CACHE
 
 TEXTS = [
@@ -24,11 +22,10 @@ TEXTS = [
 ]
 
 
+@pytest.mark.exact_vectors
 @pytest.mark.parametrize("kind", ["query", "passage"])
 def test_onnx_int8_agrees_with_torch_fp32(encoder, torch_encoder, kind):
     """The fast backend's vectors stay within cosine 0.995 of the reference, both languages."""
-    if os.environ.get(perturb.BACKEND):
-        pytest.skip(f"make fragile's {perturb.BACKEND} run replaces the onnx-int8 backend this test is about")
     assert encoder.settings.backend == "onnx-int8"
     encode = {"query": lambda e: e.encode_queries(TEXTS), "passage": lambda e: e.encode_passages(TEXTS)}[kind]
     fast, reference = encode(encoder), encode(torch_encoder)

@@ -44,6 +44,7 @@ DESK = Path(__file__).parent / "data" / "desk"
     ("The basin covers 7,000,000 square kilometres, of which 5,500,000 square kilometres are rainforest.",
      "How many square kilometres of rainforest are there?", None),
     ("The area lost rose from 415,000 to 587,000 square kilometres.", "How many square kilometres were lost?", None),
+    ("Algiers lost 30 to 50 thousand people to the plague.", "How many people did Algiers lose to the plague?", None),
     ("Perhaps 40,000 people died of the plague in Paris in 1466.", "How many people died of the plague in 1466?",
      "40,000"),
     ("Officials said 140 families were moved on Wednesday.", "How many people died?", None),
@@ -65,6 +66,8 @@ def test_a_number_is_shown_only_when_it_counts_what_is_asked(sentence, question,
     ("It was announced on 2024-03-05.", "When was it announced?", "5 March 2024"),
     # Not the dateline's.
     ("JEDDAH, Nov 24 (Gulf Wire) - Flash floods killed at least 14 people.", "When did the floods hit Jeddah?", None),
+    # A range's end is no date of the event.
+    ("كان الطاعون موجودا في العالم الإسلامي كل عام تقريبا بين 1500 و 1850.", "متى كان آخر اندلاع للطاعون؟", None),
     # Two dates the question's words do not choose between: none.
     ("The dam was planned in 1950 and the city grew after 1960.", "When was it finished?", None),
 ])

@@ -12,10 +12,10 @@ from tests.conftest import MODEL_CACHE
 from tests.llmapi import FakeLLM, Reply
 from tests.test_cli import rawi
 
-CONTAINERS = "How many containers did the DPRK send?"
+CONTAINERS = "How many containers of ammunition did North Korea send to Russia?"
+CONTAINERS_AR = "كم حاوية ذخيرة أرسلت كوريا الشمالية إلى روسيا؟"
 CONTAINERS_AR = "كم حاوية ذخيرة أرسلت كوريا الشمالية إلى روسيا؟"
 RIGHT = "More than 20,000 containers of ammunition [1]."
-EXTRACTED_LINE = "Answer (extracted from [1], by rules): more than 20,000"
 
 
 @pytest.fixture(scope="module")
@@ -99,18 +99,20 @@ def test_a_reply_that_fails_shows_the_passages_alone_and_logs_one_line(workdir, 
     result, requests = ask(workdir, llm, reply, CONTAINERS)
     assert len(requests) == 1
     lines = result.stdout.splitlines()
-    assert lines[0] == EXTRACTED_LINE  # the rule-extracted answer, as without a server
-    assert lines[2].startswith("[1] ")
+    assert lines[0].startswith("[1] ")  # as without a server: no answer by rules across languages
+    assert "Answer" not in lines[0]
     assert "25,000" not in result.stdout and "[7]" not in result.stdout and "test-model" not in result.stdout
     errors = result.stderr.strip().splitlines()
     assert len(errors) == 1 and "short answer not shown" in errors[0] and logged in errors[0]
 
 
 def test_a_failed_reply_in_json_falls_back_to_the_extracted_answer(workdir, llm):
-    result, _ = ask(workdir, llm, Reply(status=500), "--json", CONTAINERS)
+    result, _ = ask(workdir, llm, Reply(status=500), "--json", CONTAINERS_AR)
     record = json.loads(result.stdout)
-    assert record["answer"] == {"text": "more than 20,000", "citations": [1], "model": None, "checked": False,
+    assert record["answer"] == {"text": "أكثر من 20 ألف", "citations": [1], "model": None, "checked": False,
                                 "kind": "extracted"}
+    result, _ = ask(workdir, llm, Reply(status=500), "--json", CONTAINERS)
+    assert "answer" not in json.loads(result.stdout)  # none by rules across languages
 
 
 def test_a_model_saying_the_passages_do_not_answer_declines(workdir, llm):
@@ -135,7 +137,7 @@ def test_ask_stdin_still_writes_one_json_line_per_question(workdir, llm):
     assert [r.get("error") is not None for r in records] == [False, True, False, False]
     assert records[0]["answer"]["kind"] == "generated" and records[0]["answer"]["text"] == RIGHT
     assert "answer" not in records[2] and records[2]["answered"] is False
-    assert records[3]["answer"]["kind"] == "extracted"
+    assert "answer" not in records[3]  # the server failed; across languages rules give no short answer
     assert len(requests) == 2
 
 

@@ -68,13 +68,16 @@ def test_a_written_number_reads_back_as_the_same_value(value, lang):
 @pytest.mark.parametrize(
     ("sentence", "question", "expected"),
     [
-        (SEED_SENTENCE, "How many containers did the DPRK send?", "more than 20,000"),
         (SEED_SENTENCE, "كم حاوية ذخيرة أرسلت كوريا الشمالية إلى روسيا؟", "أكثر من 20 ألف"),
         ("Prices rose by about 5 percent in 2023.", "How much did prices rise?", "about 5%"),
-        ("The deal is worth $5bn, officials said in 2021.", "كم قيمة الصفقة؟", "5 مليار دولار"),
-        ("بلغت قيمة الصفقة نحو 1.5 مليار دولار", "How much was the deal worth?", "about 1.5 billion dollars"),
+        ("The deal is worth $5bn, officials said in 2021.", "How much was the deal worth?", "5 billion dollars"),
+        ("بلغت قيمة الصفقة نحو 1.5 مليار دولار", "كم بلغت قيمة الصفقة؟", "نحو 1.5 مليار دولار"),
         ("In 2019, at least 300 people died in 12 towns.", "How many people died?", "at least 300"),
         ("It happened in 2019.", "How many people died?", None),  # a year is not a count
+        # Across languages the question's words cannot be matched to the sentence's: no answer
+        # by rules (a lone number there was the one asked in 6 of 10 XQuAD cases).
+        (SEED_SENTENCE, "How many containers did the DPRK send?", None),
+        ("بلغت قيمة الصفقة نحو 1.5 مليار دولار", "How much was the deal worth?", None),
     ],
 )
 def test_the_number_of_the_answering_sentence_written_for_the_asker(sentence, question, expected):
@@ -84,14 +87,15 @@ def test_the_number_of_the_answering_sentence_written_for_the_asker(sentence, qu
 @pytest.mark.parametrize(
     ("sentence", "question", "expected"),
     [
-        ("وصل سكرتير مجلس الأمن الروسي، سيرجي شويغو، الأربعاء، إلى بيونج يانج", "When did Shoigu arrive?", "Wednesday"),
-        ("The treaty was signed on June 19, 2024 in Pyongyang.", "متى وقعت المعاهدة؟", "19 يونيو 2024"),
-        ("وقعت المعاهدة في 19 حزيران 2024", "When was the treaty signed?", "19 June 2024"),
-        ("وقعت الاتفاقية في آذار 2023", "When was it signed?", "March 2023"),
-        ("The plant opened in 1998.", "متى افتتح المصنع؟", "1998"),
+        ("وصل سكرتير مجلس الأمن الروسي، سيرجي شويغو، الأربعاء، إلى بيونج يانج", "متى وصل شويغو؟", "الأربعاء"),
+        ("The treaty was signed on June 19, 2024 in Pyongyang.", "When was the treaty signed?", "19 June 2024"),
+        ("وقعت المعاهدة في 19 حزيران 2024", "متى وقعت المعاهدة؟", "19 يونيو 2024"),
+        ("وقعت الاتفاقية في آذار 2023", "متى وقعت الاتفاقية؟", "مارس 2023"),
+        ("The plant opened in 1998.", "When did the plant open?", "1998"),
         ("It was announced on 2024-03-05.", "When was it announced?", "5 March 2024"),
-        ("وصل أمس إلى موسكو", "When did he arrive?", "yesterday"),
+        ("وصل أمس إلى موسكو", "متى وصل إلى موسكو؟", "أمس"),
         ("He arrived in Moscow.", "When did he arrive?", None),
+        ("وصل سكرتير مجلس الأمن الروسي، سيرجي شويغو، الأربعاء، إلى بيونج يانج", "When did Shoigu arrive?", None),
     ],
 )
 def test_the_date_of_the_answering_sentence_written_for_the_asker(sentence, question, expected):

@@ -376,7 +376,7 @@ def test_the_bot_names_itself_its_index_and_its_articles_at_start(corpus, caplog
 
 def test_passages_of_one_article_are_grouped_under_one_title_with_date_and_source(api, corpus):
     chat = new_id()
-    reply = api.wait_reply(api.message(chat, "How many containers did the DPRK send?"))
+    reply = api.wait_reply(api.message(chat, "How many containers of ammunition did North Korea send to Russia?"))
     text = "\n".join(html_ok(c) for c in reply)
     assert text.count(HEADLINE) == 1 and "[1]" in text and "[2]" in text
     arrival = api.wait_reply(api.message(chat, "Who arrived in Pyongyang on Wednesday?"))
@@ -389,7 +389,7 @@ def test_passages_of_one_article_are_grouped_under_one_title_with_date_and_sourc
 
 def test_full_article_shows_its_title_once(api):
     chat = new_id()
-    reply = api.wait_reply(api.message(chat, "How many containers did the DPRK send?"))
+    reply = api.wait_reply(api.message(chat, "How many containers of ammunition did North Korea send to Russia?"))
     button = next(b for b in reply[-1].buttons if b["text"].startswith(TEXT["en"]["full"]))
     before = len(api.sent(chat))
     api.press(reply[-1], button["callback_data"])

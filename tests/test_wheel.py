@@ -67,7 +67,7 @@ def test_the_installed_rawi_answers_the_seed_question_from_another_folder(instal
         encoding="utf-8")
     indexed = _run([installed / "rawi", "index"], cwd=tmp_path)
     assert indexed.returncode == 0, indexed.stderr
-    asked = _run([installed / "rawi", "ask", "--json", "How many containers did the DPRK send?"], cwd=tmp_path)
+    asked = _run([installed / "rawi", "ask", "--json", "How many containers of ammunition did North Korea send to Russia?"], cwd=tmp_path)
     assert asked.returncode == 0, asked.stderr
     answer = json.loads(asked.stdout)
     assert answer["answered"]
