@@ -44,7 +44,7 @@ def not_public(address: str) -> str | None:
     ip = ipaddress.ip_address(address.split("%", 1)[0])  # an IPv6 scope (fe80::1%eth0) is not part of it
     mapped = getattr(ip, "ipv4_mapped", None)
     ip = mapped or ip
-    for kind in ("loopback", "unspecified", "link_local", "multicast", "private", "reserved"):
+    for kind in ("loopback", "unspecified", "link_local", "multicast", "reserved", "private"):
         if getattr(ip, f"is_{kind}"):
             return kind.replace("_", "-")
     return None if ip.is_global else "not global"
