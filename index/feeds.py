@@ -134,7 +134,7 @@ class Fetcher:
         """Adds the feed's entries not fetched yet to ``pending``; a link that cannot be fetched is skipped."""
         import feedparser
 
-        parsed = feedparser.parse(reply.body, response_headers={"content-location": reply.url})  # the base of relative links
+        parsed = feedparser.parse(reply.body)  # no base given: a malformed link stays as written, to be named below
         if not parsed.entries:
             reason = parsed.get("bozo_exception") or "no entries"
             raise FetchError(f"not a readable RSS/Atom feed ({reason})")
@@ -146,10 +146,12 @@ class Fetcher:
         listed = set()
         for entry in parsed.entries[: self.settings.max_entries]:
             fields = _entry_fields(entry, source, language)
+            if not fields["url"]:  # nothing to fetch (a text-only entry)
+                continue
             try:
-                fields["url"] = checked_link(fields["url"], reply.url)
+                fields["url"] = checked_link(fields["url"], reply.url)  # relative: against where the feed was found
             except FetchError as exc:
-                self._skipped(result, fields["url"] or f"an entry of {url}", str(exc))
+                self._skipped(result, fields["url"], str(exc))
                 continue
             listed.add(fields["url"])
             if fields["url"] not in given_up and not self._article_path(fields["url"]).exists():

@@ -96,10 +96,10 @@ class GuardedBackend(httpcore.NetworkBackend):
             return addresses
         public = [a for a in addresses if not_public(a) is None]
         if not public:
-            reason = not_public(addresses[0]) if addresses else "no address"
+            first = addresses[0] if addresses else "-"
             raise AddressRefused(
-                f"{host} is a {reason} address ({addresses[0] if addresses else '-'}), not a public one: refused "
-                "(a feed's own host is allowed; [feeds] allow_private_networks = true allows every address)"
+                f"refused: {host} is not a public address ({first}: {not_public(first) if addresses else 'none'}); "
+                "a feed's own host is allowed, [feeds] allow_private_networks = true allows every address"
             )
         return public
 
