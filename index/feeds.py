@@ -142,7 +142,7 @@ class Fetcher:
             self._failed(result, url, f"broken XML ({parsed.bozo_exception}); read {len(parsed.entries)} entries anyway")
         source = (parsed.feed.get("title") or urlsplit(url).hostname or "").strip()
         language = (parsed.feed.get("language") or "").split("-")[0].lower()
-        given_up = set(feed_state.get("given_up") or [])
+        given_up = _given_up(feed_state)
         listed = set()
         for entry in parsed.entries[: self.settings.max_entries]:
             fields = _entry_fields(entry, source, language)
@@ -170,12 +170,12 @@ class Fetcher:
                 self.report(f"could not write the article of {link}: {exc}")
                 still[link] = fields
             except FetchError as exc:
-                tries = int(fields.get("tries") or 0) + 1
+                tries = fields.get("tries", 0) + 1
                 if tries < self.settings.max_tries:
                     self._failed(result, link, str(exc))
                     still[link] = {**fields, "tries": tries}
                 else:
-                    feed_state["given_up"] = sorted({*feed_state.get("given_up", []), link})
+                    feed_state["given_up"] = sorted(_given_up(feed_state) | {link})
                     self._skipped(result, link, f"{exc}; given up after {tries} tries ([feeds] max_tries)")
         return still
 
@@ -252,8 +252,15 @@ def _pending(feed_state: dict) -> dict[str, dict]:
     pending = feed_state.get("pending")
     if not isinstance(pending, dict):
         return {}
-    return {link: dict(fields) for link, fields in pending.items()
+    return {link: {**fields, "tries": fields["tries"] if isinstance(fields.get("tries"), int) else 0}
+            for link, fields in pending.items()
             if isinstance(fields, dict) and isinstance(fields.get("url"), str) and fields["url"]}
+
+
+def _given_up(feed_state: dict) -> set[str]:
+    """The links of a feed given up (after max_tries), as the state holds them."""
+    links = feed_state.get("given_up")
+    return {link for link in links if isinstance(link, str)} if isinstance(links, list) else set()
 
 
 def _os_reason(exc: OSError) -> str:

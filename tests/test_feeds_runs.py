@@ -68,6 +68,25 @@ def test_pages_of_an_unchanged_feed_are_given_up_too(tmp_path):
     assert json.loads(state_of(tmp_path))[site.base + "/feed.xml"]["pending"] == {}
 
 
+def test_a_state_of_the_wrong_shape_is_read_as_far_as_it_goes(tmp_path):
+    """Pending pages and given-up links of the wrong types in state.json (edited by hand, an
+    older rawi): dropped or counted from 0, never a crash."""
+    from index.feeds import FeedSettings, Fetcher
+
+    with Site() as site:
+        site.routes["/feed.xml"] = xml(rss([site.base + "/dead"]))
+        feed = site.base + "/feed.xml"
+        state = {feed: {"given_up": 5, "pending": {"a": "text", "b": {"url": 7},
+                                                   site.base + "/dead": {"url": site.base + "/dead", "tries": "x"}}}}
+        (tmp_path / ".rawi-feeds").mkdir()
+        (tmp_path / ".rawi-feeds" / "state.json").write_text(json.dumps(state), encoding="utf-8")
+        settings = FeedSettings(urls=[feed], timeout_seconds=1.0, host_delay_seconds=0.0)
+        report = Fetcher(settings, tmp_path, report=lambda m: None).run()
+    assert [url for url, _ in report.failed] == [site.base + "/dead"]
+    saved = json.loads((tmp_path / ".rawi-feeds" / "state.json").read_text(encoding="utf-8"))[feed]
+    assert saved["pending"][site.base + "/dead"]["tries"] == 1 and saved["given_up"] == []
+
+
 # ---------------------------------------------------------------- 6. relative links
 
 def test_relative_entry_links_are_resolved_against_the_feed(tmp_path):
