@@ -5,34 +5,39 @@ so an unchanged feed costs a 304), feedparser reads it, and each entry whose art
 not exist yet has its page fetched, its main text extracted (trafilatura, ``formats/html.py``)
 and written as ``<corpus>/<folder>/<host>/<hash of the link>.md`` with front matter (title,
 url, published, source, language). Indexing then works as for any article (``rawi index`` or
-``rawi watch``). Every request has a timeout and a size cap, and requests to one host are
-spaced by ``host_delay_seconds``. A feed or page that fails (unreachable, 404, broken XML, too
-slow, too big, no text) is reported and never stops the others; a failed page is kept in the
-state and tried again on the next run even if its feed has not changed. Nothing is ever
-deleted. The state (validators, pages to retry) is ``<corpus>/.rawi-feeds/state.json``: hidden,
-so neither indexing nor watching reads it.
+``rawi watch``). HTTP, with its limits (time, size, encodings, addresses), is web.py's.
+An entry's link is made absolute against the feed's address; one that cannot be fetched (not
+http(s), malformed) is skipped with its reason. A feed or page that fails (unreachable, 404,
+broken XML, too slow, too big, no text) is reported and never stops the others; a failed page
+is kept in the state and tried again on the next runs, even if its feed has not changed, up to
+``max_tries`` times, then given up (and not taken up again while the feed lists it). A file the
+disk refuses (full, a size limit) is reported and leaves nothing half-written; the pass goes on.
+Nothing is ever deleted. The state (validators, pages to retry, pages given up) is
+``<corpus>/.rawi-feeds/state.json``: hidden, so neither indexing nor watching reads it.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
 import os
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 from urllib.parse import urlsplit
 
+from .web import FetchError, Reply, checked_link
+
 if TYPE_CHECKING:
-    import httpx
+    from .web import Web
 
 log = logging.getLogger(__name__)
 
 STATE_DIR = ".rawi-feeds"
-USER_AGENT = "rawi-fetch/0.1 (+news question answering)"
+__all__ = ["FeedSettings", "FetchError", "FetchReport", "Fetcher", "fetch_every"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,8 @@ class FeedSettings:
     max_bytes: int = 5_000_000
     host_delay_seconds: float = 1.0
     max_entries: int = 50
+    max_tries: int = 5  # a page that failed this many passes is given up
+    allow_private_networks: bool = False  # entry links may lead to loopback, private, link-local addresses
 
     def __post_init__(self) -> None:
         if not isinstance(self.urls, list) or not all(isinstance(u, str) and u.strip() for u in self.urls):
@@ -55,8 +62,8 @@ class FeedSettings:
             raise TypeError(f"urls must be http(s) addresses (got {bad[0]!r})")
         if not self.folder or Path(self.folder).is_absolute() or ".." in Path(self.folder).parts:
             raise TypeError("folder must be a folder name inside the corpus folder")
-        if min(self.interval_minutes, self.timeout_seconds, self.max_bytes, self.max_entries) <= 0:
-            raise TypeError("interval_minutes, timeout_seconds, max_bytes and max_entries must be positive")
+        if min(self.interval_minutes, self.timeout_seconds, self.max_bytes, self.max_entries, self.max_tries) <= 0:
+            raise TypeError("interval_minutes, timeout_seconds, max_bytes, max_entries and max_tries must be positive")
         if self.host_delay_seconds < 0:
             raise TypeError("host_delay_seconds must be >= 0")
 
@@ -66,15 +73,19 @@ class FetchReport:
     feeds: int = 0
     unchanged: int = 0  # answered 304 Not Modified
     written: list[str] = field(default_factory=list)  # article files, relative to the corpus folder
-    failed: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (url, reason): tried again next time
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (url, reason): a bad link, or given up
+    unwritten: list[tuple[str, str]] = field(default_factory=list)  # (file, reason): the disk refused a write
 
     def to_json(self) -> dict:
+        pairs = lambda items, key: [{key: u, "reason": r} for u, r in items]  # noqa: E731
         return {"feeds": self.feeds, "unchanged": self.unchanged, "written": self.written,
-                "failed": [{"url": u, "reason": r} for u, r in self.failed]}
+                "failed": pairs(self.failed, "url"), "skipped": pairs(self.skipped, "url"),
+                "unwritten": pairs(self.unwritten, "file")}
 
 
-class FetchError(Exception):
-    """One feed or page could not be fetched; the message is the reason."""
+class NotWritten(Exception):
+    """A file could not be written (a full disk, a file-size limit): nothing of it was left."""
 
 
 class Fetcher:
@@ -84,121 +95,111 @@ class Fetcher:
         self.settings = settings
         self.corpus = Path(corpus_dir)
         self.report = report
-        self._last_request: dict[str, float] = {}  # host -> monotonic time of the last request
 
     def run(self) -> FetchReport:
-        import httpx
+        from .web import Web
 
         result = FetchReport()
         state = self._load_state()
-        timeout = httpx.Timeout(self.settings.timeout_seconds)
-        headers = {"User-Agent": USER_AGENT}
-        with httpx.Client(follow_redirects=True, max_redirects=5, timeout=timeout, headers=headers) as client:
+        with Web(self.settings, trusted=self.settings.urls) as web:
             for url in self.settings.urls:
                 result.feeds += 1
                 feed_state = state.setdefault(url, {})
                 try:
-                    self._one_feed(client, url, feed_state, result)
+                    self._one_feed(web, url, feed_state, result)
                 except FetchError as exc:
                     self._failed(result, url, str(exc))
-                self._save_state(state)  # after each feed: an interrupted run keeps what it learned
+                self._save_state(state, result)  # after each feed: an interrupted run keeps what it learned
         return result
 
     # ---------------------------------------------------------------- one feed
 
-    def _one_feed(self, client: httpx.Client, url: str, feed_state: dict, result: FetchReport) -> None:
-        import feedparser
-
+    def _one_feed(self, web: Web, url: str, feed_state: dict, result: FetchReport) -> None:
         conditional = {}
         if feed_state.get("etag"):
             conditional["If-None-Match"] = feed_state["etag"]
         if feed_state.get("last_modified"):
             conditional["If-Modified-Since"] = feed_state["last_modified"]
-        pending = dict(feed_state.get("pending", {}))  # link -> entry fields, pages that failed before
-        response = self._get(client, url, conditional)
-        if response is None:
+        pending = _pending(feed_state)  # link -> entry fields and "tries": pages that failed before
+        reply = web.get(url, conditional)
+        if reply is None:
             result.unchanged += 1
         else:
-            body, headers = response
-            parsed = feedparser.parse(body)
-            if not parsed.entries:
-                reason = parsed.get("bozo_exception") or "no entries"
-                raise FetchError(f"not a readable RSS/Atom feed ({reason})")
-            if _broken_xml(parsed):  # feedparser read what it could: use it, but say so
-                self._failed(result, url, f"broken XML ({parsed.bozo_exception}); read {len(parsed.entries)} entries anyway")
-            source = (parsed.feed.get("title") or urlsplit(url).hostname or "").strip()
-            language = (parsed.feed.get("language") or "").split("-")[0].lower()
-            for entry in parsed.entries[: self.settings.max_entries]:
-                fields = _entry_fields(entry, source, language)
-                if fields["url"] and not self._article_path(fields["url"]).exists():
-                    pending.setdefault(fields["url"], fields)
-            feed_state["etag"] = headers.get("etag", "")
-            feed_state["last_modified"] = headers.get("last-modified", "")
+            self._new_entries(reply, url, feed_state, pending, result)
+            feed_state["etag"] = reply.headers.get("etag", "")
+            feed_state["last_modified"] = reply.headers.get("last-modified", "")
+        feed_state["pending"] = self._fetch_pending(web, pending, feed_state, result)
+
+    def _new_entries(self, reply: Reply, url: str, feed_state: dict, pending: dict, result: FetchReport) -> None:
+        """Adds the feed's entries not fetched yet to ``pending``; a link that cannot be fetched is skipped."""
+        import feedparser
+
+        parsed = feedparser.parse(reply.body)  # no base given: a malformed link stays as written, to be named below
+        if not parsed.entries:
+            reason = parsed.get("bozo_exception") or "no entries"
+            raise FetchError(f"not a readable RSS/Atom feed ({reason})")
+        if _broken_xml(parsed):  # feedparser read what it could: use it, but say so
+            self._failed(result, url, f"broken XML ({parsed.bozo_exception}); read {len(parsed.entries)} entries anyway")
+        source = (parsed.feed.get("title") or urlsplit(url).hostname or "").strip()
+        language = (parsed.feed.get("language") or "").split("-")[0].lower()
+        given_up = _given_up(feed_state)
+        listed = set()
+        for entry in parsed.entries[: self.settings.max_entries]:
+            fields = _entry_fields(entry, source, language)
+            if not fields["url"]:  # nothing to fetch (a text-only entry)
+                continue
+            try:
+                fields["url"] = checked_link(fields["url"], reply.url)  # relative: against where the feed was found
+            except FetchError as exc:
+                self._skipped(result, fields["url"], str(exc))
+                continue
+            listed.add(fields["url"])
+            if fields["url"] not in given_up and not self._article_path(fields["url"]).exists():
+                pending.setdefault(fields["url"], fields)
+        feed_state["given_up"] = sorted(given_up & listed)  # remembered while the feed lists them
+
+    def _fetch_pending(self, web: Web, pending: dict, feed_state: dict, result: FetchReport) -> dict:
+        """Fetches each pending page; returns those to try again (a page is given up after
+        ``max_tries`` failed tries, and a page the disk refused is kept without counting a try)."""
         still = {}
         for link, fields in pending.items():
             try:
-                result.written.append(self._fetch_article(client, fields))
-            except FetchError as exc:
-                self._failed(result, link, str(exc))
+                result.written.append(self._fetch_article(web, fields))
+            except NotWritten as exc:
+                result.unwritten.append((self._relative(self._article_path(link)), str(exc)))
+                self.report(f"could not write the article of {link}: {exc}")
                 still[link] = fields
-        feed_state["pending"] = still
+            except FetchError as exc:
+                tries = fields.get("tries", 0) + 1
+                if tries < self.settings.max_tries:
+                    self._failed(result, link, str(exc))
+                    still[link] = {**fields, "tries": tries}
+                else:
+                    feed_state["given_up"] = sorted(_given_up(feed_state) | {link})
+                    self._skipped(result, link, f"{exc}; given up after {tries} tries ([feeds] max_tries)")
+        return still
 
-    def _fetch_article(self, client: httpx.Client, fields: dict) -> str:
+    def _fetch_article(self, web: Web, fields: dict) -> str:
         from .formats.html import extract
 
-        path = self._article_path(fields["url"])
+        link = checked_link(fields["url"], fields["url"])  # a link kept in the state is checked again
+        path = self._article_path(link)
         if path.exists():
-            return path.relative_to(self.corpus).as_posix()
-        got = self._get(client, fields["url"], {})
+            return self._relative(path)
+        got = web.get(link, {})
         if got is None:  # a 304 to a request that was not conditional
             raise FetchError("HTTP 304 Not Modified to an unconditional request")
-        page = extract(_decoded(*got))
+        page = extract(_decoded(got.body, got.headers))
         if page is None:
             raise FetchError("the page has no main text")
-        merged = {**page, **{k: v for k, v in fields.items() if v and k != "text"}}
+        merged = {**page, **{k: v for k, v in fields.items() if v and k not in ("text", "tries")}}
         merged["text"] = page["text"]
-        _write_atomically(path, _article_file(merged))
-        relative = path.relative_to(self.corpus).as_posix()
-        self.report(f"fetched {fields['url']} -> {relative}")
-        return relative
-
-    # ---------------------------------------------------------------- HTTP
-
-    def _get(self, client: httpx.Client, url: str, headers: dict) -> tuple[bytes, dict] | None:
-        """The body and headers of a 200, None for a 304; FetchError otherwise. Size-capped, paced."""
-        import httpx
-
-        self._pace(url)
-        cap = self.settings.max_bytes
-        deadline = time.monotonic() + 3 * self.settings.timeout_seconds  # a page trickled byte by byte
         try:
-            with client.stream("GET", url, headers=headers) as response:
-                if response.status_code == 304:
-                    return None
-                if response.status_code != 200:
-                    raise FetchError(f"HTTP {response.status_code} {response.reason_phrase}".strip())
-                if int(response.headers.get("content-length") or 0) > cap:
-                    raise FetchError(f"larger than the {cap:,}-byte limit ([feeds] max_bytes)")
-                chunks, size = [], 0
-                for chunk in response.iter_bytes():
-                    size += len(chunk)
-                    if size > cap:
-                        raise FetchError(f"larger than the {cap:,}-byte limit ([feeds] max_bytes)")
-                    if time.monotonic() > deadline:
-                        raise FetchError("too slow (the whole answer took longer than 3 x [feeds] timeout_seconds)")
-                    chunks.append(chunk)
-                return b"".join(chunks), {k.lower(): v for k, v in response.headers.items()}
-        except httpx.TimeoutException:
-            raise FetchError(f"no answer within {self.settings.timeout_seconds:g} s ([feeds] timeout_seconds)") from None
-        except httpx.HTTPError as exc:
-            raise FetchError(f"{type(exc).__name__}: {exc}"[:200]) from None
-
-    def _pace(self, url: str) -> None:
-        host = urlsplit(url).netloc
-        wait = self._last_request.get(host, -1e9) + self.settings.host_delay_seconds - time.monotonic()
-        if wait > 0:
-            time.sleep(wait)
-        self._last_request[host] = time.monotonic()
+            _write_atomically(path, _article_file(merged))
+        except OSError as exc:
+            raise NotWritten(_os_reason(exc)) from None
+        self.report(f"fetched {link} -> {self._relative(path)}")
+        return self._relative(path)
 
     # ---------------------------------------------------------------- files
 
@@ -206,6 +207,9 @@ class Fetcher:
         host = (urlsplit(link).hostname or "unknown").replace(":", "_")
         name = hashlib.sha256(link.encode("utf-8")).hexdigest()[:20]
         return self.corpus / self.settings.folder / host / f"{name}.md"
+
+    def _relative(self, path: Path) -> str:
+        return path.relative_to(self.corpus).as_posix()
 
     def _state_path(self) -> Path:
         return self.corpus / STATE_DIR / "state.json"
@@ -220,18 +224,49 @@ class Fetcher:
             return {}
         return data if isinstance(data, dict) else {}
 
-    def _save_state(self, state: dict) -> None:
-        _write_atomically(self._state_path(), json.dumps(state, ensure_ascii=False, indent=1))
+    def _save_state(self, state: dict, result: FetchReport) -> None:
+        try:
+            _write_atomically(self._state_path(), json.dumps(state, ensure_ascii=False, indent=1))
+        except OSError as exc:
+            reason = f"{_os_reason(exc)}; the previous state is kept whole"
+            result.unwritten.append((self._relative(self._state_path()), reason))
+            self.report(f"could not save the feed state: {reason}")
 
     def _failed(self, result: FetchReport, url: str, reason: str) -> None:
         result.failed.append((url, reason))
         self.report(f"could not fetch {url}: {reason} (tried again next time)")
+
+    def _skipped(self, result: FetchReport, url: str, reason: str) -> None:
+        result.skipped.append((url, reason))
+        self.report(f"skipped {url}: {reason}")
 
 
 def _broken_xml(parsed) -> bool:
     from xml.sax import SAXException
 
     return bool(parsed.get("bozo")) and isinstance(parsed.get("bozo_exception"), SAXException)
+
+
+def _pending(feed_state: dict) -> dict[str, dict]:
+    """The pages of a feed to try again, as the state holds them (anything malformed dropped)."""
+    pending = feed_state.get("pending")
+    if not isinstance(pending, dict):
+        return {}
+    return {link: {**fields, "tries": fields["tries"] if isinstance(fields.get("tries"), int) else 0}
+            for link, fields in pending.items()
+            if isinstance(fields, dict) and isinstance(fields.get("url"), str) and fields["url"]}
+
+
+def _given_up(feed_state: dict) -> set[str]:
+    """The links of a feed given up (after max_tries), as the state holds them."""
+    links = feed_state.get("given_up")
+    return {link for link in links if isinstance(link, str)} if isinstance(links, list) else set()
+
+
+def _os_reason(exc: OSError) -> str:
+    """An OSError in a few words: "File too large", "No space left on device"..."""
+    return f"{exc.strerror or exc}: the disk is full or a file-size limit was reached" if exc.errno in (
+        errno.ENOSPC, errno.EFBIG, errno.EDQUOT) else str(exc.strerror or exc)
 
 
 def _entry_fields(entry, source: str, language: str) -> dict[str, str]:
@@ -283,7 +318,8 @@ def fetch_every(fetcher: Fetcher, minutes: float, stop) -> None:
     while not stop.is_set():
         try:
             found = fetcher.run()
-            fetcher.report(f"feeds: {len(found.written)} new article(s), {len(found.failed)} failure(s)")
+            fetcher.report(f"feeds: {len(found.written)} new article(s), {len(found.failed)} failure(s), "
+                           f"{len(found.skipped)} skipped, {len(found.unwritten)} not written")
         except Exception as exc:  # noqa: BLE001 -- the loop must outlive any one pass
             fetcher.report(f"feeds not fetched: {exc}")
         stop.wait(minutes * 60)

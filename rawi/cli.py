@@ -461,7 +461,7 @@ def watch(obj: Context, corpus: Path | None, index_dir: Path | None) -> None:
     settings = obj.settings(corpus, index_dir)
 
     def say(message: str) -> None:
-        click.echo(f"{time.strftime('%H:%M:%S')} {message}", err=True)
+        click.echo(f"{time.strftime('%H:%M:%S')} {safe(message)}", err=True)  # feeds and file names: outside text
 
     def terminate(signum, frame):
         raise KeyboardInterrupt
@@ -490,7 +490,7 @@ def watch(obj: Context, corpus: Path | None, index_dir: Path | None) -> None:
 
 @main.command()
 @click.option("--corpus", type=click.Path(path_type=Path), help="Folder of articles [config: corpus.dir].")
-@click.option("--json", "json_output", is_flag=True, help="One line of JSON: feeds, unchanged, written, failed.")
+@click.option("--json", "json_output", is_flag=True, help="One line of JSON: feeds, unchanged, written, failed, skipped, unwritten.")
 @click.pass_obj
 def fetch(obj: Context, corpus: Path | None, json_output: bool) -> None:
     """Fetch the feeds of [feeds] urls: each new entry's page becomes an article file.
@@ -498,8 +498,9 @@ def fetch(obj: Context, corpus: Path | None, json_output: bool) -> None:
     \b
     Files are written under the corpus folder ([feeds] folder), so `rawi index` (or a running
     `rawi watch`, which also fetches every [feeds] interval_minutes) indexes them. A feed or
-    page that fails is reported on standard error and tried again next time; it never stops
-    the others, and nothing is deleted.
+    page that fails is reported on standard error and tried again next time ([feeds]
+    max_tries passes at most); it never stops the others, and nothing is deleted. A file the
+    disk refuses makes the exit status 1.
     """
     settings = obj.settings(corpus)
     if not settings.feeds.urls:
@@ -507,9 +508,13 @@ def fetch(obj: Context, corpus: Path | None, json_output: bool) -> None:
     from index.feeds import Fetcher
 
     with user_errors():
-        report = Fetcher(settings.feeds, settings.index.corpus_dir, report=lambda m: click.echo(m, err=True)).run()
+        report = Fetcher(settings.feeds, settings.index.corpus_dir,
+                         report=lambda m: click.echo(safe(m, lines=False), err=True)).run()  # feed text: sanitized
     if json_output:
-        click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+        click.echo(json_line(report.to_json()))
     else:
         click.echo(f"{report.feeds} feed(s): {len(report.written)} new article(s), {report.unchanged} unchanged, "
-                   f"{len(report.failed)} failure(s) (tried again next time)")
+                   f"{len(report.failed)} failure(s) (tried again next time), {len(report.skipped)} skipped")
+    if report.unwritten:  # the local disk, not a feed: the run did not do its job
+        where, why = report.unwritten[0]
+        raise click.ClickException(f"{len(report.unwritten)} file(s) not written, e.g. {where}: {why}")

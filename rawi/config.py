@@ -235,6 +235,8 @@ class FeedsSection(Section):
     max_bytes: int = Field(FeedSettings.max_bytes, ge=1)
     host_delay_seconds: float = Field(FeedSettings.host_delay_seconds, ge=0)
     max_entries: int = Field(FeedSettings.max_entries, ge=1)
+    max_tries: int = Field(FeedSettings.max_tries, ge=1, le=100)
+    allow_private_networks: bool = FeedSettings.allow_private_networks
 
     @field_validator("urls")
     @classmethod

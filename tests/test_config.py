@@ -148,6 +148,8 @@ BAD = [
     ("[feeds]\nfolder = '../out'", '[feeds] folder = "../out": must be a folder name inside the corpus folder'),
     ("[feeds]\ntimeout_seconds = 0", "[feeds] timeout_seconds = 0: must be a number above 0, at most 600"),
     ("[feeds]\nmax_entries = 0", "[feeds] max_entries = 0: must be an integer of at least 1"),
+    ("[feeds]\nmax_tries = 0", "[feeds] max_tries = 0: must be an integer from 1 to 100"),
+    ("[feeds]\nallow_private_networks = 'yes'", '[feeds] allow_private_networks = "yes": must be true or false'),
     ("[store]\nbackend = 'redis'", '[store] backend = "redis": must be one of "local", "milvus"'),
     ("[store]\nuri = 'milvus.example:19530'",
      '[store] uri = "milvus.example:19530": must be a Milvus Lite file ending in .db, or a server address (http://host:19530, https://...)'),

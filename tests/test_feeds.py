@@ -159,7 +159,7 @@ def test_the_next_pass_is_conditional_and_retries_only_the_failed_pages(site, tm
 
 def test_requests_to_one_host_are_spaced_by_the_delay(site, tmp_path, monkeypatch):
     """A clock of the test's own: every wait the fetcher asks for is seen, none is slept."""
-    import index.feeds as feeds
+    import index.web as web
 
     class Clock:
         now = 1000.0
@@ -173,7 +173,7 @@ def test_requests_to_one_host_are_spaced_by_the_delay(site, tmp_path, monkeypatc
             self.now += seconds
 
     clock = Clock()
-    monkeypatch.setattr(feeds, "time", clock)
+    monkeypatch.setattr(web, "time", clock)
     settings = FeedSettings(urls=[site.base + "/feed.xml"], timeout_seconds=1.0, max_bytes=200_000,
                             host_delay_seconds=5.0, max_entries=3)
     Fetcher(settings, tmp_path / "corpus", report=lambda m: None).run()
