@@ -23,7 +23,7 @@ from .encoder import Encoder
 from .filters import ArticleFilter, parse_inline
 from .normalize import normalize, tokens
 from .question import Question, language_of, parse_question
-from .recency import named_source, narrowed, read_time, window
+from .recency import TIME_WORDS, named_source, narrowed, read_time, window
 from .retrieval import Hit, Retriever
 from .settings import AnswerSettings
 from .store import ArticleRow, LiveIndex
@@ -119,7 +119,8 @@ class Answerer:
             hits, answered = newest_first(one_per_article(hits), meta, margin=None), bool(hits)
         else:
             margin = self.settings.recency_margin if timing.by_date else self.settings.date_tie
-            hits = newest_first(hits, meta, margin, undated_last=timing.by_date)
+            on_topic = about_the_topic(parsed, meta) if timing.by_date else None
+            hits = newest_first(hits, meta, margin, undated_last=timing.by_date, on_topic=on_topic)
         page = range(offset, min(offset + k, len(hits)))
         cited = (meta.get(hits[n].chunk.article_id) for n in page)
         groups = snapshot.group_members([m.group_id for m in cited if m is not None and m.group_id])
@@ -203,16 +204,36 @@ def one_per_article(hits: list[Hit]) -> list[Hit]:
     return kept
 
 
-def newest_first(hits: list[Hit], meta: dict[str, ArticleRow], margin: float | None, undated_last: bool = True) -> list[Hit]:
+def about_the_topic(question: Question, meta: dict[str, ArticleRow]):
+    """For "the latest ..." questions: does a hit share a word of the question's topic (its terms
+    less the words about time and news)? A newer article that does not is no answer to "the latest
+    death toll in Jeddah", however close its score (e5's cosines crowd). Passages in the other
+    language cannot share words: they are judged by score alone (True)."""
+    topic = question.terms - TIME_WORDS
+
+    def judge(hit: Hit) -> bool:
+        row = meta.get(hit.chunk.article_id)
+        language = (row.language if row is not None else "") or language_of(hit.chunk.text)
+        if not topic or language != question.language:
+            return True
+        return bool(topic & frozenset(tokens(f"{hit.chunk.title}\n{hit.chunk.text}")))
+
+    return judge
+
+
+def newest_first(hits: list[Hit], meta: dict[str, ArticleRow], margin: float | None, undated_last: bool = True,
+                 on_topic=None) -> list[Hit]:
     """Hits whose score is within ``margin`` of the best (all of them for None) ordered newest
     first; the rest stay in score order after them. When articles of different dates answer
     alike, the newest comes first. ``undated_last``: a question about time puts undated
-    articles after the dated; otherwise they keep their places and only the dated ones swap."""
+    articles after the dated; otherwise they keep their places and only the dated ones swap.
+    ``on_topic`` (a test of a hit): only hits on the question's topic are moved up by date; the
+    others keep their score order behind them, so an unrelated newer article never leads."""
     if not hits:
         return hits
     top = hits[0].fused
-    near = [h for h in hits if margin is None or h.fused >= top - margin]
-    rest = [h for h in hits if margin is not None and h.fused < top - margin]
+    near = [h for h in hits if (margin is None or h.fused >= top - margin) and (on_topic is None or on_topic(h))]
+    rest = [h for h in hits if h not in near]
 
     def stamp(hit: Hit) -> str:
         row = meta.get(hit.chunk.article_id)

@@ -37,6 +37,9 @@ _GENERIC = frozenset(tokens(
 ))
 
 
+TIME_WORDS = _GENERIC  # the terms of a question that are about time and news, not its topic
+
+
 @dataclass(frozen=True)
 class TimeQuestion:
     kind: str | None  # "today", "yesterday", "week", "latest" or None
