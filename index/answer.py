@@ -114,7 +114,8 @@ class Answerer:
         timing = read_time(parsed.text, named)
         where = replace(where, source=where.source or named)
         note = unmatched(where, snapshot)
-        days = window(timing.kind, snapshot.newest_published(horizon(self.clock())))
+        real = horizon(self.clock())
+        days = window(timing.kind, snapshot.newest_published(real))
         narrowed_to = narrowed(where, *days)
         if narrowed_to is None or note is not None:  # e.g. --until before "this week": no day left
             return Answer(question, False, [], snapshot.generation, where=where, note=note)
@@ -128,11 +129,12 @@ class Answerer:
         found = evidence(hits, parsed, null)
         confidence = probability(found, self.settings)
         answered = confidence >= self.settings.threshold
+        dated = as_of(meta, real)
         if timing.topicless:  # "what happened yesterday?": the newest articles of the window
-            hits, answered = newest_first(one_per_article(hits), meta, margin=None), bool(hits)
+            hits, answered = newest_first(one_per_article(hits), dated, margin=None), bool(hits)
         else:
             margin = self.settings.recency_margin if timing.by_date else self.settings.date_tie
-            hits = newest_first(hits, meta, margin, undated_last=timing.by_date)
+            hits = newest_first(hits, dated, margin, undated_last=timing.by_date)
         page = range(offset, min(offset + k, len(hits)))
         cited = (meta.get(hits[n].chunk.article_id) for n in page)
         groups = snapshot.group_members([m.group_id for m in cited if m is not None and m.group_id])
@@ -206,6 +208,12 @@ def original_copies(hits: list[Hit], meta: dict[str, ArticleRow]) -> list[Hit]:
         h for h in hits
         if not (row := meta.get(h.chunk.article_id)) or not row.group_id or chosen[row.group_id] == row.id
     ]
+
+
+def as_of(meta: dict[str, ArticleRow], horizon: str) -> dict[str, ArticleRow]:
+    """The articles as dates order them: one dated after ``horizon`` (recency.horizon: the real
+    day and a day's slack) is a typo or a placeholder, and is never "the latest": undated."""
+    return {i: replace(row, published_at="") if row.published_at > horizon else row for i, row in meta.items()}
 
 
 def one_per_article(hits: list[Hit]) -> list[Hit]:

@@ -66,7 +66,7 @@ def test_ask_json_shape_and_the_cited_passage(indexed):
     assert answer["answered"] is True and len(answer["passages"]) == 2
     first = answer["passages"][0]
     assert list(first) == [
-        "article", "title", "url", "published", "source", "text", "sentence", "score", "cosine", "weak", "also_in",
+        "article", "title", "url", "published", "published_as_written", "source", "text", "sentence", "score", "cosine", "weak", "also_in",
     ]
     assert first["article"] == "000_7bfe1c75e114bc62.txt" and "20 ألف حاوية" in first["text"]
     assert first["sentence"] in first["text"] and "20 ألف حاوية" in first["sentence"]
