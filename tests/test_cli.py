@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import MODEL_CACHE, ROOT, SEEDS
 
 RAWI = Path(sys.executable).parent / "rawi"
-INDEX_KEYS = ["articles", "added", "updated", "removed", "unchanged", "chunks", "chunks_embedded", "groups", "skipped", "seconds"]
+INDEX_KEYS = ["articles", "added", "updated", "removed", "unchanged", "chunks", "chunks_embedded", "groups", "skipped", "undated", "seconds"]
 
 
 @pytest.fixture(params=["local", "milvus"])

@@ -311,3 +311,19 @@ def test_rawi_reports_undated_articles_explains_empty_filters_and_survives_the_c
     records = [json.loads(line) for line in lines.stdout.splitlines()]
     assert len(records) == 2 and not any("error" in r for r in records), records
     assert {p["source"] for p in records[1]["passages"]} == {"Reuters", "Reu\u200bters"}
+
+
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+def test_the_bot_explains_an_empty_filter_and_lists_the_sources(answerer):
+    from tests.botapi import parse_html
+    from tests.test_bot import running_bot
+
+    with running_bot(answerer) as api:
+        reply = api.wait_reply(api.message(7101, 'source:"Al Jazeera"? What did the port authority say?'))
+        plain = parse_html(reply[0].text)[0]
+        assert "I have no article from “Al Jazeera”" in plain and "Reuters" in plain
+        arabic = api.wait_reply(api.message(7102, "until:2000-01-01 ماذا قالت سلطة الميناء؟"))
+        assert "ليس لديّ أي مقال منشور" in parse_html(arabic[0].text)[0]
+        api.message(7103, "/sources")
+        listing = parse_html(api.wait_sent(7103)[0].text)[0]
+        assert "• USA Today: 1, 26 Nov 2026 – 26 Nov 2026" in listing and "• Blog: 3" in listing
