@@ -51,9 +51,9 @@ _MONTH_DAY_YEAR = re.compile(rf"(?<![^\W\d_]){_MONTH}\.?\s+(\d{{1,2}})(?:st|nd|r
 _YMD = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 _DMY = re.compile(r"(?<!\d)(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})(?!\d)")
 _YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
-# RFC 822 as feeds write it: [weekday,] day month year [time [zone]]; its year as written (not a
+# RFC 822 as feeds write it: [weekday,] day month year time [zone]; its year as written (not a
 # zone like +0300)
-_RFC822 = re.compile(r"(?:[A-Za-z]{3},?\s*)?\d{1,2}\s+[A-Za-z]{3}\s+(\d{2,4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s+\S+)?)?")
+_RFC822 = re.compile(r"(?:[A-Za-z]{3},?\s*)?\d{1,2}\s+[A-Za-z]{3}\s+(\d{2,4})\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s+\S+)?")
 
 
 @lru_cache(maxsize=8192)
@@ -65,7 +65,7 @@ def sortable(value: str) -> str:
         return ""
     for parse in (_iso, _rfc822):
         found = parse(value)
-        if found:
+        if found is not None:  # its shape: read, or decided undated (RFC 822's year 0001)
             return found
     folded = normalize(value)
     return _numbers(folded) or _named(folded) or _by_dateparser(value)
@@ -79,18 +79,20 @@ def _plausible(moment: date | datetime | None, with_time: bool = False) -> str:
     return (moment.date() if isinstance(moment, datetime) else moment).isoformat()
 
 
-def _iso(value: str) -> str:
+def _iso(value: str) -> str | None:
+    """ISO 8601; None when the value is not in that shape."""
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        return ""
+        return None
     return _plausible(moment, with_time=len(value) > 10)
 
 
-def _rfc822(value: str) -> str:
+def _rfc822(value: str) -> str | None:
+    """RFC 822 as feeds write it; None when the value is not in that shape."""
     shape = _RFC822.fullmatch(value)
     if not shape:
-        return ""
+        return None
     try:
         moment = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
@@ -176,9 +178,11 @@ def parse_day(value: str) -> date:
     """A ``--since`` / ``--until`` argument (``YYYY-MM-DD``) -> a date; ValueError with the reason."""
     match = _YMD.fullmatch(value.strip())
     try:
-        return date(*(int(g) for g in match.groups())) if match else date.fromisoformat("")
+        if match:
+            return date(*(int(g) for g in match.groups()))
     except ValueError:
-        raise ValueError(f"not a date: {value!r} (use YYYY-MM-DD)") from None
+        pass
+    raise ValueError(f"not a date: {value!r} (use YYYY-MM-DD)")
 
 
 def day_of(stamp: str) -> date | None:

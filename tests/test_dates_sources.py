@@ -95,6 +95,18 @@ def test_a_date_that_cannot_be_read_is_never_guessed(written):
     assert sortable(written) == ""
 
 
+def test_dateparser_is_loaded_only_for_the_shapes_the_fast_paths_miss():
+    code = (
+        "import sys; from index.published import sortable\n"
+        "fast = ['24/11/2026', '25 نوفمبر 2026', 'November 26, 2026', 'Mon, 01 Jan 0001 00:00:00 +0000', "
+        "'0001-01-01T00:00:00Z', 'sometime last week', '3 كانون الأول 2026']\n"
+        "[sortable(v) for v in fast]\nassert 'dateparser' not in sys.modules\n"
+        "assert sortable('26-Nov-2026') == '2026-11-26' and 'dateparser' in sys.modules\n"
+    )
+    run = subprocess.run([str(RAWI.parent / "python"), "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+
+
 def test_since_keeps_the_three_date_shapes_that_were_dropped(answerer):
     kept = ids(answerer.ask("Which floods hit?", k=12, where=make_filter(since="2026-11-20")))
     assert {"russia", "sharq", "usa"} <= kept
