@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
 
 from .normalize import normalize
 from .published import end_of, parse_day
@@ -29,6 +30,7 @@ _TRAILING = ".,;:!?\u061f\u060c\u061b\u2026\"'\u201d\u2019\u00bb"  # incl. ؟ ،
 _INLINE = re.compile(r"(?:^|\s)(since|until|source|lang):(\"[^\"]*\"\S*|\S+)", re.IGNORECASE)
 
 
+@lru_cache(maxsize=65536)
 def source_key(name: str) -> str:
     """A source's name as sources are compared: normalised (normalize.py), spaces collapsed."""
     return " ".join(normalize(name).split())
