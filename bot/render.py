@@ -14,6 +14,8 @@ import html
 from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
+from index.published import readable, shown_date
+
 MAX_MESSAGE = 4096
 
 TEXT: dict[str, dict[str, str]] = {
@@ -40,6 +42,11 @@ TEXT: dict[str, dict[str, str]] = {
         "cmd_sources": "What I have read",
         "cmd_new": "Start a new topic",
         "sources": "Articles I have read: {articles:,} ({passages:,} passages). The newest:",
+        "by_source": "By source (articles, first and last date):",
+        "no_source": "(no source)",
+        "no_source_match": "I have no article from “{source}”, so I cannot answer from it. The sources I have read: {known}.",
+        "no_date_match": "I have no article published {span}. My dated articles run from {first} to {last}.",
+        "no_dated": "I have no article published {span}: none of my articles has a date I can read.",
         "unavailable": "The article index is not available right now. Please try again later.",
         "bad_filter": "I could not use that filter: {reason}. Write dates as since:2025-06-01, languages as lang:ar or lang:en.",
         "extracted": "Extracted by rules from passage {n}.",
@@ -87,6 +94,11 @@ TEXT: dict[str, dict[str, str]] = {
         "cmd_sources": "ما قرأته",
         "cmd_new": "موضوع جديد",
         "sources": "عدد المقالات التي قرأتها: {articles:,} (عدد المقاطع: {passages:,}). أحدثها:",
+        "by_source": "حسب المصدر (عدد المقالات، وأول تاريخ وآخره):",
+        "no_source": "(بلا مصدر)",
+        "no_source_match": "ليس لديّ أي مقال من «{source}»، فلا أستطيع الإجابة منه. المصادر التي قرأتها: {known}.",
+        "no_date_match": "ليس لديّ أي مقال منشور في هذه الفترة ({span}). مقالاتي المؤرخة من {first} إلى {last}.",
+        "no_dated": "ليس لديّ أي مقال منشور في هذه الفترة ({span})، فلا تاريخ مقروءًا لأي من مقالاتي.",
         "unavailable": "فهرس المقالات غير متاح الآن. حاول لاحقًا من فضلك.",
         "bad_filter": "لم أستطع استخدام هذا القيد: {reason}. اكتب التاريخ هكذا since:2025-06-01 واللغة lang:ar أو lang:en.",
         "extracted": "مستخرج آليًا من المقطع {n}.",
@@ -223,11 +235,23 @@ def _passage_renderer(passage) -> Callable[[int, int], str]:
     return render
 
 
+def filter_note(note, lang: str) -> str:
+    """Why a filtered question found nothing (index/notes.py), in the person's language."""
+    if note.kind == "source":
+        known = "، ".join(note.known[:12]) if lang == "ar" else ", ".join(note.known[:12])
+        return text(lang, "no_source_match", source=note.value, known=known or "—")
+    if not note.known:
+        return text(lang, "no_dated", span=note.value)
+    return text(lang, "no_date_match", span=note.value, first=note.known[0], last=note.known[-1])
+
+
 def article_line(passage) -> str:
-    """The article's title (linked), then its source and date: a news answer needs its date."""
-    details = _details(getattr(passage, "source", ""), getattr(passage, "published", ""))
+    """The article's title (linked), then its source and date (one readable form, published.py):
+    a news answer needs its date."""
+    details = _details(getattr(passage, "source", ""), shown_date(getattr(passage, "published_at", ""),
+                                                                   getattr(passage, "published", "")))
     copies = getattr(passage, "also_in", ())  # syndicated copies of the cited article
-    also = "; ".join(" · ".join(x for x in (source, date) if x) for source, date, _ in copies)
+    also = "; ".join(" · ".join(x for x in (source, readable(date)) if x) for source, date, _ in copies)
     details += f"\n{escape('also in: ' + also)}" if also else ""
     return title_html(passage.title, passage.url) + (f"\n<i>{details}</i>" if details else "")
 
@@ -274,6 +298,9 @@ def _stripped(passage) -> _Stripped:
 
 def render_answer(answer, lang: str, first_number: int = 1, limit: int = MAX_MESSAGE) -> list[str]:
     """An Answer as messages: numbered cited passages, or one honest sentence that cites nothing."""
+    note = getattr(answer, "note", None)
+    if note is not None:
+        return [escape(filter_note(note, lang))]
     if not answer.answered or not answer.passages:
         return [escape(text(lang, "no_answer"))]
     blocks = []
@@ -327,7 +354,7 @@ def with_lead(lead: str, message: str) -> str:
 
 def render_article(article, lang: str, limit: int = MAX_MESSAGE) -> list[str]:
     """A whole article in parts: title (linked), source and date, then its paragraphs."""
-    details = _details(article.source, article.published)
+    details = _details(article.source, shown_date(getattr(article, "published_at", ""), article.published))
     header = title_html(article.title, article.url) + (f"\n{details}" if details else "")
     budget = limit - 64  # room for the "part 2 of 3" line added below
     blocks = [header]
@@ -349,8 +376,16 @@ def render_sources(sources, lang: str, limit: int = MAX_MESSAGE) -> str:
         return escape(text(lang, "sources_none"))
     lines = [escape(text(lang, "sources", articles=sources.articles, passages=sources.passages))]
     for number, row in enumerate(sources.newest, 1):
-        when = f" ({escape(row.published)})" if row.published else ""
+        date = shown_date(row.published_at, row.published)
+        when = f" ({escape(date)})" if date else ""
         lines.append(f"{number}. {title_html(row.title, row.url)}{when}")
+    by_source = getattr(sources, "by_source", [])
+    if by_source:
+        lines += ["", escape(text(lang, "by_source"))]
+    for stats in by_source:
+        name = " ".join(stats.source.split())[:100] or text(lang, "no_source")
+        span = f", {readable(stats.first)} – {readable(stats.last)}" if stats.first else ""
+        lines.append(f"• {escape(name)}: {stats.articles:,}{escape(span)}")
     return pack(lines, limit, separator="\n")[0]
 
 

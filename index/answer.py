@@ -12,7 +12,9 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import Counter
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date
 from functools import cached_property
 
 import numpy as np
@@ -22,11 +24,12 @@ from .dates import date_names
 from .encoder import Encoder
 from .filters import ArticleFilter, parse_inline
 from .normalize import normalize, tokens
+from .notes import FilterNote, unmatched
 from .question import Question, language_of, parse_question
-from .recency import TIME_WORDS, named_source, narrowed, read_time, window
+from .recency import TIME_WORDS, horizon, named_source, narrowed, read_time, window
 from .retrieval import Hit, Retriever
 from .settings import AnswerSettings
-from .store import ArticleRow, LiveIndex
+from .store import ArticleRow, LiveIndex, SourceStats
 
 
 EVIDENCE_HITS = 3  # the evidence reads the best lexical score among the top passages
@@ -51,7 +54,8 @@ class Passage:
     weak: bool = False  # filler: far below the first passage, or another article that would not answer alone
     published: str = ""  # of its article (front matter), as written there
     source: str = ""
-    also_in: tuple[tuple[str, str, str], ...] = ()  # other copies of the article: (source, published, url)
+    also_in: tuple[tuple[str, str, str], ...] = ()  # other copies: (source, published_at, url)
+    published_at: str = ""  # the same read (published.sortable): ISO 8601, "" when undated
 
     def shown(self) -> Passage:
         """The passage as a reader is shown it under its title: without a first line that only
@@ -75,6 +79,8 @@ class Answer:
     has_more: bool = False
     confidence: float = 0.0  # the abstention model's probability that the articles answer
     evidence: Evidence | None = None
+    where: ArticleFilter = ArticleFilter()  # the filters applied (given, written in, or a source named)
+    note: FilterNote | None = None  # a filter that matched no article: why nothing was found
 
 
 @dataclass(frozen=True)
@@ -82,16 +88,21 @@ class Sources:
     articles: int
     passages: int
     newest: list[ArticleRow]
+    by_source: list[SourceStats] = field(default_factory=list)  # each source's count and date range
 
 
 class Answerer:
     """Answers questions from the live index; safe to call from several threads."""
 
-    def __init__(self, index: LiveIndex, encoder: Encoder, retriever: Retriever, settings: AnswerSettings) -> None:
+    def __init__(
+        self, index: LiveIndex, encoder: Encoder, retriever: Retriever, settings: AnswerSettings,
+        clock: Callable[[], date] = date.today,
+    ) -> None:
         self.index = index
         self.encoder = encoder
         self.retriever = retriever
         self.settings = settings
+        self.clock = clock  # the real day: no article dated after it (and a day's slack) is "today"
 
     def ask(self, question: str, k: int = 3, offset: int = 0, where: ArticleFilter = ArticleFilter()) -> Answer:
         """``where`` (dates, source, language) and the same written into the question
@@ -99,12 +110,15 @@ class Answerer:
         snapshot = self.index.snapshot()
         text, where = parse_inline(question, where)
         parsed = parse_question(text)
-        source = "" if where.source else named_source(parsed.text, snapshot.sources())
-        timing = read_time(parsed.text, source)
-        days = window(timing.kind, snapshot.newest_published())
-        narrowed_to = narrowed(replace(where, source=where.source or source), *days)
-        if narrowed_to is None:  # e.g. --until before "this week": no day left
-            return Answer(question, False, [], snapshot.generation)
+        named = named_source(parsed.text, snapshot.sources())  # before any time word: "USA Today"
+        timing = read_time(parsed.text, named)
+        where = replace(where, source=where.source or named)
+        note = unmatched(where, snapshot)
+        real = horizon(self.clock())
+        days = window(timing.kind, snapshot.newest_published(real))
+        narrowed_to = narrowed(where, *days)
+        if narrowed_to is None or note is not None:  # e.g. --until before "this week": no day left
+            return Answer(question, False, [], snapshot.generation, where=where, note=note)
         ranking = self.retriever.rank(snapshot, parsed.text, where=narrowed_to or None)
         # Enough distinct passages for this page, one more to know whether there is a next
         # page, and the top 3 that the evidence reads (more when dates reorder them).
@@ -115,12 +129,13 @@ class Answerer:
         found = evidence(hits, parsed, null)
         confidence = probability(found, self.settings)
         answered = confidence >= self.settings.threshold
+        dated = as_of(meta, real)
         if timing.topicless:  # "what happened yesterday?": the newest articles of the window
-            hits, answered = newest_first(one_per_article(hits), meta, margin=None), bool(hits)
+            hits, answered = newest_first(one_per_article(hits), dated, margin=None), bool(hits)
         else:
             margin = self.settings.recency_margin if timing.by_date else self.settings.date_tie
             on_topic = about_the_topic(parsed, meta) if timing.by_date else None
-            hits = newest_first(hits, meta, margin, undated_last=timing.by_date, on_topic=on_topic)
+            hits = newest_first(hits, dated, margin, undated_last=timing.by_date, on_topic=on_topic)
         page = range(offset, min(offset + k, len(hits)))
         cited = (meta.get(hits[n].chunk.article_id) for n in page)
         groups = snapshot.group_members([m.group_id for m in cited if m is not None and m.group_id])
@@ -130,7 +145,7 @@ class Answerer:
         ]
         return Answer(
             question, answered, passages, snapshot.generation,
-            has_more=len(hits) > offset + k, confidence=confidence, evidence=found,
+            has_more=len(hits) > offset + k, confidence=confidence, evidence=found, where=where,
         )
 
     def _weak(self, hits: list[Hit], n: int, question: Question, null: float, confidence: float) -> bool:
@@ -155,7 +170,10 @@ class Answerer:
 
     def sources(self, newest: int = 5) -> Sources:
         snapshot = self.index.snapshot()
-        return Sources(snapshot.manifest.articles, snapshot.manifest.chunks, snapshot.newest_articles(newest))
+        return Sources(
+            snapshot.manifest.articles, snapshot.manifest.chunks, snapshot.newest_articles(newest),
+            snapshot.source_stats(),
+        )
 
 
 def _passage(
@@ -169,8 +187,8 @@ def _passage(
         article_id=chunk.article_id, title=chunk.title, url=chunk.url, text=chunk.text,
         sentence=chunk.text[start:end], sentence_start=start, sentence_end=end,
         score=round(hit.fused, 4), chunk_id=chunk.id, cosine=round(hit.dense, 4), weak=weak,
-        published=chunk.published, source=chunk.source,
-        also_in=tuple((c.source or c.id, c.published, c.url) for c in copies if c.id != chunk.article_id),
+        published=chunk.published, source=chunk.source, published_at=article.published_at if article else "",
+        also_in=tuple((c.source or c.id, c.published_at, c.url) for c in copies if c.id != chunk.article_id),
     )
 
 
@@ -191,6 +209,12 @@ def original_copies(hits: list[Hit], meta: dict[str, ArticleRow]) -> list[Hit]:
         h for h in hits
         if not (row := meta.get(h.chunk.article_id)) or not row.group_id or chosen[row.group_id] == row.id
     ]
+
+
+def as_of(meta: dict[str, ArticleRow], horizon: str) -> dict[str, ArticleRow]:
+    """The articles as dates order them: one dated after ``horizon`` (recency.horizon: the real
+    day and a day's slack) is a typo or a placeholder, and is never "the latest": undated."""
+    return {i: replace(row, published_at="") if row.published_at > horizon else row for i, row in meta.items()}
 
 
 def one_per_article(hits: list[Hit]) -> list[Hit]:

@@ -28,6 +28,7 @@ from .articles import Article, CorpusError, CorpusScan, Skipped, scan
 from .chunks import Chunk, Chunker
 from .encoder import Encoder
 from .languages import LanguageMeans, reference_direction
+from .published import sortable
 from .question import stored_meta
 from .sentences import sentences
 from .settings import IndexSettings
@@ -35,6 +36,14 @@ from .settings import IndexSettings
 
 class BuildError(RuntimeError):
     """Indexing cannot proceed; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class Undated:
+    """An indexed article whose date could not be read: kept, but no date filter or "today" finds it."""
+
+    article: str
+    published: str  # as written
 
 
 @dataclass
@@ -48,6 +57,7 @@ class BuildStats:
     chunks_embedded: int = 0
     groups: int = 0  # groups of syndicated copies (two or more articles: duplicates.py)
     skipped: list[Skipped] = field(default_factory=list)
+    undated: list[Undated] = field(default_factory=list)
     seconds: float = 0.0
 
     def to_json(self) -> dict:
@@ -138,7 +148,7 @@ class Builder:
         work = plan(corpus.articles, prev_hashes, corpus.skipped)
         stats = BuildStats(
             added=work.added, updated=work.updated, removed=len(work.removed_ids) - work.updated,
-            unchanged=work.unchanged, skipped=corpus.skipped,
+            unchanged=work.unchanged, skipped=corpus.skipped, undated=undated(previous, work),
         )
         if (
             previous is not None and not work.new and not work.removed_ids
@@ -233,6 +243,15 @@ class Builder:
         for text in todo:
             reuse[text_sha(text)] = (vectors[text], np.stack([vectors[p] for p in pieces[text]]))
         return len(todo), [reuse[text_sha(c.text)] for c in chunks]
+
+
+def undated(previous: store.Reader | None, work: Plan) -> list[Undated]:
+    """The index's articles (after this run) with a date that cannot be read: those kept from
+    the previous index, and the new ones (``sortable`` remembers what it read for their rows)."""
+    gone = set(work.removed_ids)
+    kept = [Undated(i, raw) for i, raw in previous.undated() if i not in gone] if previous is not None else []
+    fresh = [Undated(a.id, a.published) for a in work.new if a.published.strip() and not sortable(a.published)]
+    return sorted(kept + fresh, key=lambda u: u.article)
 
 
 def _article_row(article: Article) -> store.ArticleRow:

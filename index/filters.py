@@ -4,19 +4,50 @@
 chunk ids of the vector and lexical searches), so k passages still come back when k exist.
 ``parse_inline`` reads the same filters written into a question (``since:2025-06-01
 source:Reuters lang:ar What happened?``), for the bot and for piped questions.
+
+A source filter is a part of a source's name, compared by normalised names (``source_key``:
+NFKC, case, zero-width marks, tatweel and diacritics folded, spaces collapsed), so a look-alike
+"Reu\u200bters" never hides the real Reuters: both are the same name and both match. Which
+names match is decided here, over the index's distinct sources, for every backend.
+Punctuation around a filter's value ("source:Reuters?", ``source:"Al Jazeera".``) is the
+sentence's, never the filter's.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
 
-from .published import next_day, parse_day
+from .normalize import normalize
+from .published import end_of, parse_day
 from .question import QuestionError
 
 LANGUAGES = ("ar", "en")
-_INLINE = re.compile(r"(?:^|\s)(since|until|source|lang):(\"[^\"]*\"|\S+)", re.IGNORECASE)
+_TRAILING = ".,;:!?\u061f\u060c\u061b\u2026\"'\u201d\u2019\u00bb"  # incl. ؟ ، ؛ … ” ’ »
+_INLINE = re.compile(r"(?:^|\s)(since|until|source|lang):(\"[^\"]*\"\S*|\S+)", re.IGNORECASE)
+
+
+@lru_cache(maxsize=65536)
+def source_key(name: str) -> str:
+    """A source's name as sources are compared: normalised (normalize.py), spaces collapsed."""
+    return " ".join(normalize(name).split())
+
+
+def matching_sources(needle: str, sources: Iterable[str]) -> list[str]:
+    """The sources whose normalised name contains ``needle``'s (sorted; none for an empty needle)."""
+    key = source_key(needle)
+    return sorted({s for s in sources if key and key in source_key(s)})
+
+
+def bare(value: str) -> str:
+    """A filter's value without its quotes and the sentence's punctuation after it
+    ("Reuters?" -> "Reuters", ``"Al Jazeera".`` -> "Al Jazeera")."""
+    value = value.strip()
+    quoted = re.fullmatch(r'"([^"]*)"\S*', value)
+    return (quoted.group(1) if quoted else value).strip().rstrip(_TRAILING).strip()
 
 
 class FilterError(QuestionError):
@@ -40,18 +71,20 @@ class ArticleFilter:
     def __bool__(self) -> bool:
         return bool(self.since or self.until or self.source or self.language)
 
-    def sql(self) -> tuple[str, tuple]:
-        """A WHERE clause over the ``articles`` table aliased ``a``, and its parameters."""
+    def sql(self, sources: Iterable[str] = ()) -> tuple[str, tuple]:
+        """A WHERE clause over the ``articles`` table aliased ``a``, and its parameters;
+        ``sources``: the index's distinct sources, among which the source filter's are found."""
         clauses, params = ["1"], []
         if self.since:
             clauses.append("a.published_at >= ?")
             params.append(self.since.isoformat())
         if self.until:
-            clauses.append("a.published_at <> '' AND a.published_at < ?")
-            params.append(next_day(self.until).isoformat())
+            clauses.append("a.published_at <> '' AND a.published_at <= ?")
+            params.append(end_of(self.until))
         if self.source:
-            clauses.append("instr(lower(a.source), ?) > 0")
-            params.append(self.source.lower())
+            names = matching_sources(self.source, sources)
+            clauses.append(f"a.source IN ({','.join('?' * len(names))})" if names else "0")
+            params.extend(names)
         if self.language:
             clauses.append("a.language = ?")
             params.append(self.language)
@@ -69,7 +102,7 @@ def make_filter(since: str | None = None, until: str | None = None, source: str 
     try:
         return ArticleFilter(
             since=parse_day(since) if since else None, until=parse_day(until) if until else None,
-            source=(source or "").strip(), language=(language or "").strip().lower(),
+            source=bare(source or ""), language=(language or "").strip().lower(),
         )
     except ValueError as exc:
         raise FilterError(str(exc)) from None
@@ -79,7 +112,7 @@ def parse_inline(question: str, base: ArticleFilter = ArticleFilter()) -> tuple[
     """``since:DATE until:DATE source:NAME lang:ar|en`` written in a question -> (the rest, filter)."""
     found: dict[str, str] = {}
     for match in _INLINE.finditer(question):
-        found[match.group(1).lower()] = match.group(2).strip('"')
+        found[match.group(1).lower()] = bare(match.group(2))
     if not found:
         return question, base
     rest = " ".join(_INLINE.sub(" ", question).split())

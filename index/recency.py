@@ -3,7 +3,14 @@
 
 A corpus is read some time after its news was written, so a relative day is taken relative to
 its newest article, not to the clock: "today" is the newest article's day, "yesterday" the day
-before, "this week" its last seven days. "Latest" ranks the passages that answer by date,
+before, "this week" its last seven days. The clock only bounds it: an article dated after
+the real day (one day of slack for time zones) is a typo or a placeholder, never "today"
+(``horizon``). Every day computed is held within the calendar (``published.shift``): an article
+or a filter at 9999-12-31 cannot overflow.
+
+A source the question names ("ماذا نشرت الشرق اليوم عن السيول؟", "What did USA Today say?") is
+found among the index's sources first (``named_source``, on normalised names) and taken out of
+the question before any time word is read: "اليوم" in an outlet's name is not "today". "Latest" ranks the passages that answer by date,
 newest first. A question that is only about time ("What happened yesterday?", "ما آخر
 الأخبار؟") has no topic to search for: it is answered with the newest articles of its window.
 """
@@ -12,10 +19,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
+from functools import lru_cache
 
-from .filters import ArticleFilter, FilterError
+from .filters import ArticleFilter, FilterError, source_key
 from .normalize import normalize, tokens
+from .published import day_of, end_of, shift
+
+SLACK_DAYS = 1  # a date up to a day after the clock's is today somewhere (time zones)
 
 _END = r"(?=\s|$|[؟?!.,،])"
 _PATTERNS = {  # on normalize()d text: alef and hamza forms folded, ة -> ه
@@ -51,30 +62,46 @@ class TimeQuestion:
 
 
 def read_time(question: str, named_source: str = "") -> TimeQuestion:
-    """``named_source``: a source the question names ("What did Reuters report?"), not a topic."""
+    """``named_source``: a source the question names ("What did Reuters report?"), not a topic,
+    and no time word ("USA Today", "المصري اليوم")."""
     folded = normalize(question)
+    if named_source:
+        folded = _naming(named_source).sub(" ", folded)
     kind = next((name for name, pattern in _PATTERNS.items() if pattern.search(folded)), None)
     topic = set(tokens(question)) - _GENERIC - set(tokens(named_source))
     return TimeQuestion(kind, not topic and (kind is not None or bool(named_source)))
 
 
+@lru_cache(maxsize=4096)
+def _naming(source: str) -> re.Pattern:
+    """Where a normalised question names ``source``: its words as whole words, any punctuation
+    or spaces between them ("al-masry al-youm", "reuters?")."""
+    words = re.findall(r"[^\W_]+", source_key(source))
+    return re.compile(r"(?<![^\W_])" + r"[\W_]+".join(map(re.escape, words)) + r"(?![^\W_])") if words else re.compile(r"(?!)")
+
+
 def named_source(question: str, sources: list[str]) -> str:
-    """The longest of the corpus's sources that the question names as a whole word, or ""."""
-    folded = f" {' '.join(normalize(question).replace('?', ' ').replace('؟', ' ').split())} "
-    found = [s for s in sources if len(s) >= 3 and f" {' '.join(normalize(s).split())} " in folded]
-    return max(found, key=len, default="")
+    """The longest of the index's sources that the question names as whole words, or ""."""
+    folded = normalize(question)
+    found = [s for s in sources if len(source_key(s)) >= 3 and _naming(s).search(folded)]
+    return max(found, key=lambda s: len(source_key(s)), default="")
+
+
+def horizon(today: date) -> str:
+    """The latest stamp a question asked ``today`` takes as real: to the end of the next day."""
+    return end_of(shift(today, SLACK_DAYS))
 
 
 def window(kind: str | None, newest: str) -> tuple[date | None, date | None]:
-    """The days a relative question covers, given the newest article's ``published_at``."""
-    if kind not in ("today", "yesterday", "week") or not newest:
+    """The days a relative question covers, given the newest (real) article's ``published_at``."""
+    last = day_of(newest)
+    if kind not in ("today", "yesterday", "week") or last is None:
         return None, None
-    last = date.fromisoformat(newest[:10])
     if kind == "today":
         return last, last
     if kind == "yesterday":
-        return last - timedelta(days=1), last - timedelta(days=1)
-    return last - timedelta(days=6), last
+        return shift(last, -1), shift(last, -1)
+    return shift(last, -6), last
 
 
 def narrowed(where: ArticleFilter, since: date | None, until: date | None) -> ArticleFilter | None:

@@ -65,6 +65,7 @@ class Watcher:
         self._lock = threading.Lock()
         self._last_event: float | None = None  # monotonic time of the newest relevant event
         self._skipped: set[tuple[str, str]] = set()
+        self._undated: set[tuple[str, str]] = set()  # reported once, like the skipped files
         self._observer = None
         self._watched: tuple[int, int] | None = None  # (device, inode) of the folder the observer watches
 
@@ -198,6 +199,10 @@ class Watcher:
         for path, reason in sorted(skipped - self._skipped):
             self.report(f"skipped {path}: {reason}")
         self._skipped = skipped
+        undated = {(u.article, u.published) for u in stats.undated}
+        for article, written in sorted(undated - self._undated):
+            self.report(f"undated {article}: its date {written!r} cannot be read (no date filter or \"today\" finds it)")
+        self._undated = undated
         return stats
 
 

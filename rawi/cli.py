@@ -16,7 +16,8 @@ from pathlib import Path
 import click
 
 from . import config as config_module
-from .terminal import highlight, isolate, json_line, safe
+from .output import answer_json, render_with_short, sources_json, sources_lines, undated_line
+from .terminal import json_line, safe
 
 EXAMPLES = """
 \b
@@ -151,6 +152,8 @@ def index(obj: Context, corpus: Path | None, index_dir: Path | None, json_output
     )
     for skipped in stats.skipped:
         click.echo(safe(f"skipped {skipped.path}: {skipped.reason}", lines=False), err=True)
+    if stats.undated:
+        click.echo(undated_line(stats.undated), err=True)
 
 
 @main.command()
@@ -207,6 +210,28 @@ def ask(obj: Context, question: str, index_dir: Path | None, k: int | None, json
         click.echo(json_line(answer_json(answer, short)))
     else:
         click.echo(render_with_short(answer, short, sys.stdout.isatty()))
+
+
+@main.command()
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [config: index.dir].")
+@click.option("--json", "json_output", is_flag=True, help="One JSON object on one line.")
+@click.pass_obj
+def sources(obj: Context, index_dir: Path | None, json_output: bool) -> None:
+    """List the index's sources: each with its article count and date range, most articles first.
+
+    \b
+    A source filter (--source, source:NAME) matches a part of these names, in any case.
+    """
+    settings = obj.settings(index=index_dir).index
+    with user_errors():
+        from index.store import open_backend
+
+        reader = open_backend(settings).open_reader()
+        try:
+            stats = reader.source_stats()
+        finally:
+            reader.close()
+    click.echo(json_line(sources_json(stats)) if json_output else "\n".join(sources_lines(stats)))
 
 
 @main.command("eval")
@@ -312,99 +337,6 @@ def _stream_record(answerer, question: str, k: int, where, generator=None) -> di
         logging.getLogger("rawi.ask").debug("question failed", exc_info=True)
         error = f"internal error ({type(exc).__name__}): {exc}"
     return {"question": question, "answered": False, "passages": [], "error": error}
-
-
-def answer_json(answer, short=None) -> dict:
-    return answer_json_short(answer_json_plain(answer), short)
-
-
-def answer_json_plain(answer) -> dict:
-    """``score`` is the one the passages are ranked by; ``cosine`` the passage's alone; ``weak``
-    marks a passage that would not answer on its own, shown only to fill up to k."""
-    return {
-        "question": answer.question,
-        "answered": answer.answered,
-        "passages": [
-            {
-                "article": p.article_id, "title": p.title, "url": p.url, "published": p.published,
-                "source": p.source, "text": p.text, "sentence": p.sentence, "score": p.score,
-                "cosine": p.cosine, "weak": p.weak,
-                "also_in": [{"source": s, "published": d, "url": u} for s, d, u in p.also_in],
-            }
-            for p in answer.passages
-        ],
-    }
-
-
-def answer_json_short(record: dict, short) -> dict:
-    """Add the short answer to an answer's JSON: "answer": {text, citations, model, checked, kind}."""
-    if short is None:
-        return record
-    if short.kind == "abstained":
-        record["answered"] = False
-    record["answer"] = short.to_json()
-    return record
-
-
-def short_answer_lines(short, lang: str = "en") -> list[str]:
-    """The short answer block printed above the passages (empty when there is none)."""
-    if short is None or short.kind == "abstained":
-        return []
-    if short.kind == "extracted":
-        cites = "".join(f"[{n}]" for n in short.citations)
-        return [f"Answer (extracted from {cites}, by rules): {safe(short.text, lines=False)}", ""]
-    model = safe(short.model, lines=False)
-    return [f"Answer: {safe(short.text)}", f"  (written by {model} from the passages below, checked against them)", ""]
-
-
-def render_with_short(answer, short, tty: bool = False) -> str:
-    """The answer as printed: the short answer above the passages; a model's "no answer" declines."""
-    if short is not None and short.kind == "abstained":
-        import dataclasses
-
-        declined = render_answer(dataclasses.replace(answer, answered=False), tty)
-        return f"{declined}\n(the model {safe(short.model, lines=False)} read the passages and found no answer in them)"
-    return "\n".join(short_answer_lines(short) + [render_answer(answer, tty)])
-
-
-def render_answer(answer, tty: bool = False) -> str:
-    """The answer for a person: each passage under its title, date and source, the answering
-    sentence highlighted in place (bold on a terminal, between ** otherwise)."""
-    if not answer.answered:
-        lines = ["The articles don't answer this question."]
-        if answer.passages:
-            first = answer.passages[0]
-            lines.append(f"(closest passage: {isolate(_title(first))} [{safe(first.article_id, lines=False)}])")
-        return "\n".join(lines)
-    lines = []
-    for number, p in enumerate(answer.passages, 1):
-        lines.extend(_passage_lines(p, number, tty))
-        lines.append("")
-    return "\n".join(lines).rstrip()
-
-
-def _title(passage) -> str:
-    return safe(" ".join(passage.title.split()), lines=False) or "(untitled)"
-
-
-def _passage_lines(p, number: int, tty: bool) -> list[str]:
-    weak = "; weak: only fills up to k" if p.weak else ""
-    lines = [f"[{number}] {isolate(_title(p))}  ({safe(p.article_id, lines=False)}, score {p.score:.3f}{weak})"]
-    about = " · ".join(safe(" ".join(v.split()), lines=False) for v in (p.published, p.source, p.url) if v and v.strip())
-    if about:
-        lines.append(f"    {isolate(about)}")
-    also = "; ".join(" · ".join(x for x in (source, date) if x) for source, date, _ in p.also_in)
-    if also:  # syndicated copies of the cited article
-        lines.append(f"    also in: {isolate(safe(also, lines=False))}")
-    p = p.shown()
-    offset = 0
-    for line in p.text.split("\n"):
-        start, end = max(p.sentence_start - offset, 0), min(p.sentence_end - offset, len(line))
-        shown = highlight(line, start, end, tty) if start < end else safe(line)
-        if line.strip():
-            lines.append(f"    {shown.strip()}")
-        offset += len(line) + 1
-    return lines
 
 
 @main.command()

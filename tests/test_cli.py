@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import MODEL_CACHE, ROOT, SEEDS
 
 RAWI = Path(sys.executable).parent / "rawi"
-INDEX_KEYS = ["articles", "added", "updated", "removed", "unchanged", "chunks", "chunks_embedded", "groups", "skipped", "seconds"]
+INDEX_KEYS = ["articles", "added", "updated", "removed", "unchanged", "chunks", "chunks_embedded", "groups", "skipped", "undated", "seconds"]
 
 
 @pytest.fixture(params=["local", "milvus"])
@@ -65,7 +65,7 @@ def test_ask_json_shape_and_the_cited_passage(indexed):
     assert answer["answered"] is True and len(answer["passages"]) == 2
     first = answer["passages"][0]
     assert list(first) == [
-        "article", "title", "url", "published", "source", "text", "sentence", "score", "cosine", "weak", "also_in",
+        "article", "title", "url", "published", "published_as_written", "source", "text", "sentence", "score", "cosine", "weak", "also_in",
     ]
     assert first["article"] == "000_7bfe1c75e114bc62.txt" and "20 ألف حاوية" in first["text"]
     assert first["sentence"] in first["text"] and "20 ألف حاوية" in first["sentence"]

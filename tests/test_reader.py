@@ -231,7 +231,7 @@ def test_json_has_score_cosine_weak_and_the_articles_date_source_url(corpus):
     assert result.returncode == 0, result.stderr
     passages = json.loads(result.stdout)["passages"]
     assert list(passages[0]) == [
-        "article", "title", "url", "published", "source", "text", "sentence", "score", "cosine", "weak", "also_in",
+        "article", "title", "url", "published", "published_as_written", "source", "text", "sentence", "score", "cosine", "weak", "also_in",
     ]
     first = passages[0]
     assert (first["article"], first["title"]) == ("opec.md", OPEC_TITLE)
@@ -268,7 +268,7 @@ def test_terminal_output_highlights_in_place_with_date_and_source(corpus):
     lines = result.stdout.splitlines()
     lines = lines[next(i for i, line in enumerate(lines) if line.startswith("[1] ")) :]  # after any short answer
     assert lines[0].startswith(f"[1] {OPEC_TITLE}  (opec.md, score ")
-    assert lines[1].strip() == "2025-06-04 · Reuters · https://example.com/opec-july"
+    assert lines[1].strip() == "4 Jun 2025 · Reuters · https://example.com/opec-july"  # one readable form
     sentence = "The next OPEC+ meeting is scheduled for July 6 in Vienna."
     assert "\n".join(lines).count("July 6") == 1  # printed once, inside its passage
     assert f"    **{sentence}**" in lines
@@ -384,7 +384,7 @@ def test_passages_of_one_article_are_grouped_under_one_title_with_date_and_sourc
     assert "وصل سكرتير" in text and text.count(HEADLINE) == 1  # not again atop the first passage
     opec = api.wait_reply(api.message(chat, OPEC_QUESTION))
     first = html_ok(opec[0])
-    assert f"\n[1] {OPEC_TITLE}\nReuters · 2025-06-04\n" in "\n" + first  # after any short answer
+    assert f"\n[1] {OPEC_TITLE}\nReuters · 4 Jun 2025\n" in "\n" + first  # after any short answer
 
 
 def test_full_article_shows_its_title_once(api):

@@ -267,3 +267,24 @@ def test_an_index_created_by_a_retried_call_is_taken_as_created(tmp_path):
     found = client.search("passages", [[1.0, 1.0, 0.0, 0.0]], limit=2)
     assert [hit["id"] for hit in found[0]] == [9, 8]
     client.close()
+
+
+def test_sources_undated_articles_and_the_newest_day_up_to_a_bound(tmp_path, stand_in_encoder):
+    """`rawi sources`, `rawi index`'s undated list and "today" bounded by the clock, on Milvus,
+    built by the real Builder from real files (tests/test_dates_sources.py's corpus)."""
+    from index.build import Builder
+    from tests.conftest import make_settings
+    from tests.test_dates_sources import write_corpus
+
+    write_corpus(tmp_path / "corpus")
+    backend = backend_for(tmp_path)
+    stats = Builder(make_settings(tmp_path / "corpus", tmp_path / "index"), stand_in_encoder, backend=backend).run()
+    assert [u.article for u in stats.undated] == ["hugo.md", "vague.md", "zero.md"]
+    reader = backend.open_reader()
+    assert reader.undated() == [(u.article, u.published) for u in stats.undated]
+    assert reader.newest_published() == "2031-01-05"
+    assert reader.newest_published("2026-11-28T99") == "2026-11-26"  # read from the articles
+    assert reader.newest_published("2000-01-01T99") == ""
+    found = {s.source: s for s in reader.source_stats()}
+    assert (found["USA Today"].articles, found["USA Today"].first, found["USA Today"].last) == (1, "2026-11-26", "2026-11-26")
+    assert (found["Blog"].articles, found["Blog"].undated, found["Blog"].first) == (3, 3, "")

@@ -166,3 +166,16 @@ def test_a_replaced_corpus_folder_is_watched_again(watching, how):
     )
     found = lambda: store.open_snapshot(settings.index_dir).article(LIBRARY_ID)  # noqa: E731
     wait_for(found, "the new article in the index", timeout=120)
+
+
+def test_the_watcher_reports_an_article_whose_date_it_cannot_read_once(tmp_path, stand_in_encoder):
+    settings = settings_of(make_workdir(tmp_path))
+    (settings.corpus_dir / "hugo.md").write_text(
+        "---\ntitle: Harbour\npublished: Mon, 01 Jan 0001 00:00:00 +0000\n---\nA note on the old harbour.\n", encoding="utf-8")
+    reports: list[str] = []
+    watcher = Watcher(settings, WatchSettings(), stand_in_encoder, report=reports.append)
+    watcher.build()
+    assert "undated hugo.md: its date 'Mon, 01 Jan 0001 00:00:00 +0000' cannot be read" in "\n".join(reports)
+    (settings.corpus_dir / "later.md").write_text("---\npublished: 24/11/2026\n---\nThe port reopened.\n", encoding="utf-8")
+    watcher.build()
+    assert sum("undated" in r for r in reports) == 1  # said once; 24/11/2026 is read

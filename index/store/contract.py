@@ -20,7 +20,7 @@ Vectors are L2-normalised float32 rows of the manifest's dimension; scores are i
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -90,6 +90,35 @@ class ArticleRow:
     language: str = ""  # "ar" / "en": as given by the article, else detected
     published_at: str = ""  # dates.sortable(published): "" when undated
     group_id: str = ""  # the earliest copy of a syndicated article ("" alone; duplicates.py)
+
+
+@dataclass(frozen=True)
+class SourceStats:
+    """One source of an index (`rawi sources`): how many articles, their first and last date."""
+
+    source: str  # "" for the articles that name none
+    articles: int
+    first: str = ""  # the earliest published_at ("" when none of them is dated)
+    last: str = ""
+    undated: int = 0
+
+    def to_json(self) -> dict:
+        return {"source": self.source, "articles": self.articles, "first": self.first, "last": self.last,
+                "undated": self.undated}
+
+
+def tally_sources(rows: Iterable[tuple[str, str]]) -> list[SourceStats]:
+    """(source, published_at) of every article -> each source's stats, most articles first."""
+    found: dict[str, list] = {}
+    for source, stamp in rows:
+        entry = found.setdefault(source, [0, "", "", 0])
+        entry[0] += 1
+        if stamp:
+            entry[1] = min(entry[1] or stamp, stamp)
+            entry[2] = max(entry[2], stamp)
+        else:
+            entry[3] += 1
+    return sorted((SourceStats(s, *v) for s, v in found.items()), key=lambda x: (-x.articles, x.source))
 
 
 @dataclass(frozen=True)
@@ -169,12 +198,21 @@ class Reader(Protocol):
 
     def newest_articles(self, limit: int) -> list[ArticleRow]: ...
 
-    def newest_published(self) -> str:
-        """The latest ``published_at`` of any article ("" when none is dated): "today" for a question."""
+    def newest_published(self, not_after: str = "") -> str:
+        """The latest ``published_at`` of any article, up to ``not_after`` when given ("" when
+        none is dated): "today" for a question (``recency.horizon`` bounds it by the clock)."""
         ...
 
     def sources(self) -> list[str]:
         """The distinct sources of the articles."""
+        ...
+
+    def source_stats(self) -> list[SourceStats]:
+        """Each source (and "" for none) with its article count and date range, most articles first."""
+        ...
+
+    def undated(self) -> list[tuple[str, str]]:
+        """(article id, date as written) of each article whose date could not be read, by id."""
         ...
 
     def copy_groups(self) -> int:

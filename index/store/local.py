@@ -43,7 +43,7 @@ from ..settings import VectorIndexSettings
 from . import generations, restrict
 from .contract import (
     REBUILD_HINT, ArticleRow, ChunkRow, IndexDamaged, IndexError_, IndexMismatch, NewChunk, NoIndex, Reader, Removed,
-    Stored,
+    SourceStats, Stored, tally_sources,
 )
 from .manifest import Manifest, check_encoder, read_manifest, verify_files, write_manifest
 from .rows import ROWS_SCHEMA, Rows, chunk_with_text, delete_articles, empty_rows, insert, migrate_rows
@@ -98,7 +98,7 @@ class LocalReader:
         self.ann = None if kind == "flat" else faiss.read_index(str(directory / ANN))
         self.rows = Rows(directory / ROWS)
         self._sources: list[str] | None = None  # read once: a published generation never changes
-        self._newest: str | None = None
+        self._newest: dict[str, str] = {}  # not_after -> the newest stamp up to it
         try:
             self.rows_schema = self.rows.schema()
             self.lexical = LexicalIndex.load(directory / LEXICAL)
@@ -204,7 +204,7 @@ class LocalReader:
         with self._allowed_lock:
             found = self._allowed.get(where)
         if found is None:
-            clause, params = where.sql()
+            clause, params = where.sql(self.sources())
             sql = f"SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {clause} ORDER BY c.id"
             found = np.array([row[0] for row in self._query(sql, params)], dtype=np.int64)
             with self._allowed_lock:
@@ -253,13 +253,26 @@ class LocalReader:
             return 0
         return self._query("SELECT COUNT(DISTINCT group_id) FROM articles WHERE group_id <> ''")[0][0]
 
-    def newest_published(self) -> str:
-        """The latest ``published_at`` of any article ("" when none is dated): "today" for a question."""
+    def newest_published(self, not_after: str = "") -> str:
+        """The latest ``published_at`` of any article, up to ``not_after`` when given ("" when
+        none is dated): "today" for a question."""
         if self.rows_schema < 1:
             return ""
-        if self._newest is None:
-            self._newest = self._query("SELECT COALESCE(MAX(published_at), '') FROM articles")[0][0]
-        return self._newest
+        if not_after not in self._newest:
+            bound, params = ("WHERE published_at <= ?", (not_after,)) if not_after else ("", ())
+            self._newest[not_after] = self._query(f"SELECT COALESCE(MAX(published_at), '') FROM articles {bound}", params)[0][0]
+        return self._newest[not_after]
+
+    def source_stats(self) -> list[SourceStats]:
+        """Each source with its article count and date range (``rawi sources``), most articles first."""
+        stamp = "published_at" if self.rows_schema >= 1 else "''"
+        return tally_sources(self._query(f"SELECT source, {stamp} FROM articles"))
+
+    def undated(self) -> list[tuple[str, str]]:
+        """(id, date as written) of each article whose date could not be read."""
+        if self.rows_schema < 1:
+            return []
+        return self._query("SELECT id, published FROM articles WHERE published <> '' AND published_at = '' ORDER BY id")
 
     def chunks(self, ids: Sequence[int]) -> dict[int, ChunkRow]:
         return self.rows.chunks(ids)

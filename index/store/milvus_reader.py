@@ -11,7 +11,7 @@ from ..languages import LanguageMeans
 from ..normalize import tokens
 from ..sentences import all_sentence_ids
 from . import milvus_schema as schema
-from .contract import REBUILD_HINT, ArticleRow, ChunkRow, IndexDamaged, IndexMismatch
+from .contract import REBUILD_HINT, ArticleRow, ChunkRow, IndexDamaged, IndexMismatch, SourceStats, tally_sources
 from .manifest import FORMAT_VERSION, Manifest, _checked
 from .milvus_io import (
     ARTICLE_META, BATCH, PASSAGE_ROW, article_row, get_rows, in_list, iterate, milvus_call, vectors_of,
@@ -57,6 +57,7 @@ class MilvusReader:
         self._counts: Kept[int, int] = Kept(100_000)
         self._vectors: Kept[int, np.ndarray] = Kept(20_000)  # 1.5 KB each
         self._articles: Kept[str, ArticleRow] = Kept(50_000)
+        self._newest: Kept[str, str] = Kept(64)  # not_after -> the newest stamp up to it
         self.generation = generation
         self._names = {kind: schema.collection(backend.name, generation, kind) for kind in schema.KINDS}
         self._check_collections()
@@ -265,8 +266,31 @@ class MilvusReader:
         rows = {r["id"]: r for r in get_rows(self.client, self._names[schema.ARTICLES], chosen, [*ARTICLE_META, "text"])}
         return [article_row(rows[i], "".join(rows[i]["text"] or [])) for i in chosen if i in rows]
 
-    def newest_published(self) -> str:
-        return self.facts.newest_published
+    @milvus_call
+    def newest_published(self, not_after: str = "") -> str:
+        """The generation's newest stamp (recorded at build time), or when that lies after
+        ``not_after``, the newest up to it (read from the articles: a rare, future-dated case)."""
+        newest = self.facts.newest_published
+        if not not_after or newest <= not_after:
+            return newest
+        known = self._newest.known([not_after])
+        if not known:
+            rows = iterate(self.client, self._names[schema.ARTICLES], ["published_at"],
+                           filter=f"published_at <= {schema.literal(not_after)}")
+            known = {not_after: max((r["published_at"] for batch in rows for r in batch), default="")}
+            self._newest.keep(known)
+        return known[not_after]
+
+    @milvus_call
+    def source_stats(self) -> list[SourceStats]:
+        rows = iterate(self.client, self._names[schema.ARTICLES], ["source", "published_at"])
+        return tally_sources((r["source"], r["published_at"]) for batch in rows for r in batch)
+
+    @milvus_call
+    def undated(self) -> list[tuple[str, str]]:
+        rows = iterate(self.client, self._names[schema.ARTICLES], ["id", "published"],
+                       filter='published != "" and published_at == ""')
+        return sorted((r["id"], r["published"]) for batch in rows for r in batch)
 
     def sources(self) -> list[str]:
         return list(self.facts.sources)

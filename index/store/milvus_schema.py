@@ -101,12 +101,15 @@ def expression(where: ArticleFilter | None, sources: list[str]) -> str | None:
     """``where`` as a Milvus boolean expression over the passages' scalar fields; "" when it
     matches nothing, None when it matches everything.
 
-    A source filter is a case-insensitive part of the source's name. Milvus's ``like`` has no
-    portable escape for ``%`` and ``_`` (Milvus Lite treats them as wildcards always), so the
-    names containing it are found among the generation's distinct sources (recorded at build
-    time) and the passages are filtered by ``source in [...]``: exact for any text.
+    A source filter is a part of the source's name, compared by normalised names
+    (``filters.matching_sources``). Milvus's ``like`` has no portable escape for ``%`` and
+    ``_`` (Milvus Lite treats them as wildcards always), so the names that match are found
+    among the generation's distinct sources (recorded at build time) and the passages are
+    filtered by ``source in [...]``: exact for any text. Dates compare as strings, the last day
+    up to ``published.end_of`` (no next day to compute: date.max cannot overflow).
     """
-    from ..published import next_day
+    from ..filters import matching_sources
+    from ..published import end_of
 
     if where is None or not where:
         return None
@@ -114,10 +117,9 @@ def expression(where: ArticleFilter | None, sources: list[str]) -> str | None:
     if where.since:
         clauses.append(f"published_at >= {literal(where.since.isoformat())}")
     if where.until:
-        clauses.append(f'(published_at != "" and published_at < {literal(next_day(where.until).isoformat())})')
+        clauses.append(f'(published_at != "" and published_at <= {literal(end_of(where.until))})')
     if where.source:
-        needle = where.source.lower()
-        matching = sorted({s.lower() for s in sources if needle in s.lower()})
+        matching = sorted({s.lower() for s in matching_sources(where.source, sources)})
         if not matching:
             return ""
         clauses.append(f"source in [{', '.join(literal(s) for s in matching)}]")
