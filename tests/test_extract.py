@@ -104,3 +104,15 @@ def test_no_wrong_short_answer_on_a_desk_corpus_with_datelines(desk):
         shown[question] = short.text if short else None
         assert shown[question] in right, (question, shown[question])
     assert sum(text is not None for text in shown.values()) >= 4, shown  # and it does answer
+
+
+def test_the_latest_on_a_story_leads_with_that_story_not_the_newest_article(desk):
+    # olive-oil.md is the newest article of the desk corpus, and says "the latest figures".
+    answer = desk.ask("What is the latest death toll from the Jeddah floods?", k=3)
+    assert answer.passages[0].article_id.startswith("jeddah-")
+    # Nothing on Lebanon: the newest article does not lead by its date; passages come in the order
+    # of their scores, all filler, and the question is declined.
+    lebanon = desk.ask("What happened this week in Lebanon?", k=3)
+    assert not lebanon.answered and lebanon.passages[0].article_id != "olive-oil.md"
+    assert [p.score for p in lebanon.passages] == sorted((p.score for p in lebanon.passages), reverse=True)
+    assert all(p.weak for p in lebanon.passages)
