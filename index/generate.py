@@ -108,12 +108,12 @@ class Draft:
         return self._grown(delta)
 
     def _grown(self, delta: str) -> bool:
-        around = self._tail + delta
+        around, new_from = self._tail + delta, len(self._tail)
         self._tail = around[-len("</think>"):]
         opened, closed = around.rfind("<think>"), around.rfind("</think>")
         if opened >= 0 or closed >= 0:
             self._thinking = opened > closed
-        self._pending = self._pending or bool(SENTENCE_END.search(around))
+        self._pending = self._pending or bool(SENTENCE_END.search(around, new_from))  # a sentence end the new text makes
         if self._settled or self._thinking or not self._pending:
             return False
         prefix, self._settled = shown_sentences("".join(self.parts), self.request.sources, self.request.lang)

@@ -52,3 +52,28 @@ def test_a_flooding_reply_stops_being_read_past_the_length_limit(caplog):
             assert asyncio.run(generator.awrite(request)) is None
         assert "ran past 2048 characters" in caplog.text
         assert server_saw_the_client_leave(server, 0) < 30  # of 3,000: the rest never read
+
+
+def test_the_shown_part_is_checked_again_only_after_a_sentence_end(monkeypatch):
+    """The mechanism behind the flood's cost: 400 words without a sentence end are not checked 400
+    times (the old reader checked the whole text so far for every piece); a sentence end is."""
+    from types import SimpleNamespace as NS
+
+    from index import generate
+
+    calls = []
+    real = generate.shown_sentences
+    monkeypatch.setattr(generate, "shown_sentences", lambda *a: calls.append(len(a[0])) or real(*a))
+    draft = generate.Draft(Request(CONTAINERS, "en", [Source(1, "Port", "", "The port shipped 20,000 containers.")]), 4000)
+
+    def feed(text: str) -> bool:
+        return draft.feed(NS(choices=[NS(finish_reason=None, delta=NS(content=text))]))
+
+    feed("The port shipped 20,000 containers")
+    for _ in range(400):
+        feed(" and more")
+    assert calls == [] and draft.shown == ""  # the sentence never ended: nothing to check
+    draft = generate.Draft(draft.request, 4000)
+    grown = [feed(piece) for piece in ["The port shipped 20,000", " containers [1].", " It", " was", " in June."]]
+    assert grown == [False, False, True, False, False] and draft.shown == "The port shipped 20,000 containers [1]."
+    assert len(calls) == 1
