@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
 from index.published import readable, shown_date
+from index.safe_text import UNSAFE, safe
 
 MAX_MESSAGE = 4096
 
@@ -137,13 +138,15 @@ def tg_len(value: str) -> int:
 
 
 def escape(value: str) -> str:
-    return html.escape(value, quote=False)
+    """Text for a message: made safe as for a terminal (no NUL, no bidi override turning
+    "gnp.exe" around: ``index/safe_text.py``), then HTML-escaped. All text reaches HTML here."""
+    return html.escape(safe(value), quote=False)
 
 
 def safe_url(url: str) -> str | None:
     """The url if Telegram would accept it as a link (http or https, a host, no spaces), else None."""
     url = (url or "").strip()
-    if not url or any(ch.isspace() or ord(ch) < 32 for ch in url):
+    if not url or UNSAFE.search(url) or any(ch.isspace() for ch in url):
         return None
     try:
         parts = urlsplit(url)

@@ -179,16 +179,34 @@ def scan(corpus_dir: Path) -> CorpusScan:
     articles: list[Article] = []
     files, skipped = walk(corpus_dir)
     root = os.path.realpath(corpus_dir)
+    taken: dict[str, str] = {}  # article id -> the file that gave it
     for path, article_id in files:
         if not inside(path, root):
             skipped.append(Skipped(article_id, "a link to a file outside the corpus folder (not followed)"))
             continue
         try:
             found = read_file(path, article_id)
-            articles += found.articles
+            articles += _unclashed(found.articles, article_id, taken, skipped)
             skipped += found.skipped
         except NotText as exc:
             skipped.append(Skipped(article_id, str(exc)))
         except OSError as exc:
             skipped.append(Skipped(article_id, f"cannot read: {exc.strerror or exc}"))
     return CorpusScan(articles, sorted(skipped, key=lambda s: s.path))
+
+
+def _unclashed(found: list[Article], file_id: str, taken: dict[str, str], skipped: list[Skipped]) -> list[Article]:
+    """The articles of one file whose ids no earlier file gave. Ids are unique in the index, and two
+    files can name the same one (a file ``a.jsonl#x.md`` and the record ``x.md`` of ``a.jsonl``):
+    the first in id order keeps it, the other is skipped with the reason, the rest indexed."""
+    kept = []
+    for article in found:
+        if article.id in taken:
+            skipped.append(Skipped(file_id, (
+                f"article id {article.id} is also given by {taken[article.id]}, which is indexed instead "
+                "(rename one of them)"
+            )))
+        else:
+            taken[article.id] = file_id
+            kept.append(article)
+    return kept

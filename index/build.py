@@ -134,6 +134,8 @@ class Builder:
                 "(looked for readable .txt, .md, .html, .json, .jsonl and RSS/Atom files)"
                 + _skipped_hint(corpus.skipped)
             )
+        if rebuild:
+            self.backend.recover()
         previous = None if rebuild else self._previous()
         try:
             stats = self._update(corpus, previous)

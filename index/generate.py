@@ -14,12 +14,11 @@ never retries on its own (``max_retries=0``): a reader waits for the timeout at 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .grounding import NO_ANSWER, Source, Verdict, check, shown_prefix
+from .grounding import MAX_CHARS, NO_ANSWER, SENTENCE_END, Source, Verdict, check, shown_sentences
 from .instructions import MARK, without_instructions
 from .settings import GenerateSettings
 from .short import ABSTAINED, GENERATED, ShortAnswer
@@ -73,14 +72,27 @@ def _verdict_answer(verdict: Verdict, model: str) -> ShortAnswer:
     return ShortAnswer(verdict.text, verdict.citations, GENERATED, model)
 
 
-class Draft:
-    """A reply as it streams in: the text so far, and how much of it may be shown yet."""
+CHARS_PER_TOKEN = 8  # far above any tokenizer's average: an honest server stops at max_tokens long before
 
-    def __init__(self, request: Request) -> None:
+
+class Draft:
+    """A reply as it streams in: the text so far, and how much of it may be shown yet.
+
+    Reading stops past ``limit`` characters (a server that ignores max_tokens), and the shown part
+    is checked again only when it may have grown: after a sentence end, outside a <think> block,
+    until it is settled. Each chunk costs its own length, not the length of the text so far."""
+
+    def __init__(self, request: Request, limit: int = MAX_CHARS) -> None:
         self.request = request
+        self.limit = max(limit, MAX_CHARS)
         self.parts: list[str] = []
+        self.size = 0
         self.shown = ""
         self.finish: str | None = None
+        self._tail = ""  # the last characters seen: a sentence end or a tag split across two chunks
+        self._thinking = False  # inside an unclosed <think> block: nothing can be shown yet
+        self._pending = False  # a sentence ended since the shown part last grew
+        self._settled = False  # the shown part can no longer grow
 
     def feed(self, chunk: Any) -> bool:
         """Take one streamed chunk; True when the part that may be shown has grown."""
@@ -93,9 +105,23 @@ class Draft:
         if not delta:
             return False
         self.parts.append(delta)
-        prefix = shown_prefix("".join(self.parts), self.request.sources, self.request.lang)
+        self.size += len(delta)
+        if self.size > self.limit:
+            raise GenerationFailed(f"the reply ran past {self.limit} characters (stopped reading it)")
+        return self._grown(delta)
+
+    def _grown(self, delta: str) -> bool:
+        around, new_from = self._tail + delta, len(self._tail)
+        self._tail = around[-len("</think>"):]
+        opened, closed = around.rfind("<think>"), around.rfind("</think>")
+        if opened >= 0 or closed >= 0:
+            self._thinking = opened > closed
+        self._pending = self._pending or bool(SENTENCE_END.search(around, new_from))  # a sentence end the new text makes
+        if self._settled or self._thinking or not self._pending:
+            return False
+        prefix, self._settled = shown_sentences("".join(self.parts), self.request.sources, self.request.lang)
         if len(prefix) > len(self.shown):
-            self.shown = prefix
+            self.shown, self._pending = prefix, False
             return True
         return False
 
@@ -126,7 +152,6 @@ class Generator:
 
     def __init__(self, settings: GenerateSettings) -> None:
         self.settings = settings
-        self._client: Any = None
         self._async_client: Any = None
 
     def _options(self) -> dict[str, Any]:
@@ -141,44 +166,48 @@ class Generator:
         log.warning("short answer not shown (%s, model %s): showing the passages alone", _reason(exc), self.settings.model)
 
     def write(self, request: Request, on_text: Callable[[str], None] | None = None) -> ShortAnswer | None:
-        """The checked short answer, an abstention, or None (the reason logged); blocks until done."""
+        """The checked short answer, an abstention, or None (the reason logged); blocks until done.
+
+        Read as the bot reads it (``awrite``), under one deadline for the whole reply: httpx's
+        timeout is per read, so keep-alive comments, headers sent a byte at a time or a data line
+        that never ends would hold a blocking loop that checks the time between chunks."""
+        import asyncio
+
         import openai
 
-        if self._client is None:
-            self._client = openai.OpenAI(**self._options())
-        deadline = time.monotonic() + self.settings.timeout
-        draft = Draft(request)
-        try:
-            stream = self._client.chat.completions.create(**self._create_args(request))
-            with stream:
-                for chunk in stream:
-                    if draft.feed(chunk) and on_text:
-                        on_text(draft.shown)
-                    if time.monotonic() > deadline:
-                        raise TimeoutError
-            return self._done(draft)
-        except Exception as exc:  # every failure ends the same way: the passages alone
-            self._failed(exc)
-            return None
+        async def relay(shown: str) -> None:
+            if on_text:
+                on_text(shown)
+
+        async def run() -> ShortAnswer | None:
+            async with openai.AsyncOpenAI(**self._options()) as client:  # one per event loop
+                return await self._stream(client, request, relay)
+
+        return asyncio.run(run())
 
     async def awrite(self, request: Request, on_text: Callable[[str], Awaitable[None]] | None = None) -> ShortAnswer | None:
         """As ``write``, on the caller's event loop (the bot): other chats are served meanwhile."""
-        import asyncio  # here, not at the top: `rawi ask` without a server never needs it
-
         import openai
 
         if self._async_client is None:
             self._async_client = openai.AsyncOpenAI(**self._options())
-        draft = Draft(request)
+        return await self._stream(self._async_client, request, on_text)
+
+    async def _stream(
+        self, client: Any, request: Request, on_text: Callable[[str], Awaitable[None]] | None
+    ) -> ShortAnswer | None:
+        import asyncio  # here, not at the top: `rawi ask` without a server never needs it
+
+        draft = Draft(request, CHARS_PER_TOKEN * self.settings.max_tokens)
         try:
-            async with asyncio.timeout(self.settings.timeout):
-                stream = await self._async_client.chat.completions.create(**self._create_args(request))
-                async with stream:
+            async with asyncio.timeout(self.settings.timeout):  # the whole reply, headers included
+                stream = await client.chat.completions.create(**self._create_args(request))
+                async with stream:  # leaving it closes the connection: a reply past the limit is not read on
                     async for chunk in stream:
                         if draft.feed(chunk) and on_text:
                             await on_text(draft.shown)
             return self._done(draft)
-        except Exception as exc:
+        except Exception as exc:  # every failure ends the same way: the passages alone
             self._failed(exc)
             return None
 

@@ -34,7 +34,7 @@ MAX_SENTENCES = 4
 
 MARKER = re.compile(r"\[\s*([0-9٠-٩]+(?:\s*[,،]\s*[0-9٠-٩]+)*)\s*\]")
 _THINK = re.compile(r"<think>.*?(?:</think>|$)", re.DOTALL)
-_SENTENCE_END = re.compile(r"(?<=[.!?؟۔])\s+")
+SENTENCE_END = re.compile(r"(?<=[.!?؟۔])\s+")
 _LEADING_MARKERS = re.compile(r"^(?:\s*\[[^\]\n]*\])+")
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
 
@@ -135,7 +135,7 @@ def states_nothing(sentence: str) -> bool:
 def sentences(text: str) -> list[str]:
     """The reply's sentences, each with the markers that follow its full stop ("... 20,000. [1]")."""
     pieces: list[str] = []
-    for piece in _SENTENCE_END.split(text.strip()):
+    for piece in SENTENCE_END.split(text.strip()):
         lead = _LEADING_MARKERS.match(piece)
         if lead and pieces:
             pieces[-1] += " " + lead.group().strip()
@@ -195,18 +195,28 @@ def shown_prefix(partial: str, sources: list[Source], lang: str) -> str:
     A sentence is complete once text that is not a marker follows it; one that cites nothing
     waits for the end (the passages it may state numbers from are not known yet).
     """
+    return shown_sentences(partial, sources, lang)[0]
+
+
+def shown_sentences(partial: str, sources: list[Source], lang: str) -> tuple[str, bool]:
+    """``shown_prefix``, and whether it is settled: no text that follows can make it longer (a
+    complete sentence failed, the sentences allowed are all shown, or the reply is too long), so a
+    streaming reader need not check again."""
     text = clean_reply(partial)
     if "<think>" in partial and "</think>" not in partial:
-        return ""
+        return "", False
     if says_no_answer(text):
-        return ""
+        return "", False
     parts = sentences(text)
-    if not parts or len(text) > MAX_CHARS:
-        return ""
+    if len(text) > MAX_CHARS:
+        return "", True
+    if not parts:
+        return "", False
     complete = parts[:-1]
     shown: list[str] = []
     for sentence in complete[:MAX_SENTENCES]:
         if not cited(sentence) or states_nothing(sentence) or _sentence_problem(sentence, sources, lang, []):
             break
         shown.append(sentence)
-    return " ".join(shown)
+    settled = len(shown) < len(complete) or len(shown) >= MAX_SENTENCES
+    return " ".join(shown), settled

@@ -194,6 +194,10 @@ class Watcher:
         except (*USER_ERRORS, OSError) as exc:  # OSError: a full disk, a folder gone; try again later
             self.report(f"index not updated: {exc}")
             return None
+        except Exception as exc:  # a bug one file triggers must not end the watch: the next change retries
+            log.exception("build failed")
+            self.report(f"index not updated: unexpected {type(exc).__name__} ({exc}); still watching")
+            return None
         self.report(describe(stats))
         skipped = {(s.path, s.reason) for s in stats.skipped}
         for path, reason in sorted(skipped - self._skipped):

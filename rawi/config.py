@@ -394,11 +394,17 @@ def describe(loc: tuple, error: Any, data: dict) -> str:
     value = data[section][key]
     if len(loc) == 3 and get_origin(info.annotation) is dict:  # one entry of a table such as [answer.weights]
         return f"[{section}.{key}] {loc[2]} = {toml_value(value[loc[2]])}: must be a finite number"
+    shown = toml_value(value) if not key.endswith("_env") else NOT_SHOWN
     if error["type"] == "finite_number":
-        return f"[{section}] {key} = {toml_value(value)}: must be a finite number"
+        return f"[{section}] {key} = {shown}: must be a finite number"
     if error["type"] == "value_error":  # a check of its own (field_validator): says what is wrong
-        return f"[{section}] {key} = {toml_value(value)}: {error['ctx']['error']}"
-    return f"[{section}] {key} = {toml_value(value)}: must be {allowed(info)}"
+        return f"[{section}] {key} = {shown}: {error['ctx']['error']}"
+    return f"[{section}] {key} = {shown}: must be {allowed(info)}"
+
+
+# What an ``*_env`` key holds when it is wrong is often the secret itself, written where its
+# variable's name belongs (api_key_env = "sk-proj-..."): never echoed, to a terminal or a log.
+NOT_SHOWN = "(value not shown: a secret may have been put here)"
 
 
 KINDS: dict[Any, str] = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}

@@ -1,8 +1,8 @@
 """Text for a person's terminal: no control sequences from articles, direction kept, a highlight.
 
 Articles and file names are data from outside: an escape sequence in a title could recolour,
-retitle or rewrite the terminal it is printed to. ``safe`` drops every control character (C0,
-DEL, C1 - which includes the 8-bit CSI) except the line breaks and tabs asked for, and the
+retitle or rewrite the terminal it is printed to. ``safe`` (``index/safe_text.py``, shared with the
+bot) drops every control character except the line breaks and tabs asked for, and the
 bidirectional embeddings, overrides and isolates, so that the isolates added by ``isolate``
 always pair up.
 """
@@ -12,18 +12,12 @@ from __future__ import annotations
 import json
 import re
 
-_BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-_UNSAFE = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_BIDI_CONTROLS}]")
+from index.safe_text import BIDI_CONTROLS, INVISIBLE, safe
+
 _RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 FSI, PDI, LRM = "\u2068", "\u2069", "\u200e"
 BOLD, RESET = "\x1b[1;33m", "\x1b[0m"  # our own sequences: added after `safe`
 MARK_OPEN, MARK_CLOSE = "**", "**"  # the highlight when the output is not a terminal
-
-
-def safe(text: str, lines: bool = True) -> str:
-    """``text`` without control characters; with ``lines`` False, line breaks become spaces."""
-    text = _UNSAFE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    return text if lines else " ".join(text.split("\n"))
 
 
 def has_rtl(text: str) -> bool:
@@ -44,7 +38,7 @@ def highlight(text: str, start: int, end: int, tty: bool) -> str:
 
 def json_line(value: object) -> str:
     """One line of JSON, readable (non-ASCII kept) yet safe on a terminal: JSON escapes C0
-    controls itself; C1 controls and bidi controls are escaped here too (still valid JSON)."""
+    controls itself; C1 controls, bidi controls and U+FEFF are escaped here too (still valid JSON)."""
     text = json.dumps(value, ensure_ascii=False)
-    return re.sub(f"[\\x7f-\\x9f{_BIDI_CONTROLS}]", lambda m: f"\\u{ord(m.group()):04x}", text)
+    return re.sub(f"[\\x7f-\\x9f{BIDI_CONTROLS}{INVISIBLE}]", lambda m: f"\\u{ord(m.group()):04x}", text)
 

@@ -12,7 +12,12 @@ takes the next scripted reply (the last one repeats); every request body is reco
 
 Faults: ``status`` 429 or 500 (with an OpenAI-style error body), ``delay`` seconds before the
 answer starts (longer than the client's timeout: a slow server), ``broken`` (the connection is
-dropped halfway through the stream), ``malformed`` (a data line that is not JSON).
+dropped halfway through the stream), ``malformed`` (a data line that is not JSON). Stalls that
+keep the connection busy without a reply, one piece every ``pause`` seconds until the client
+leaves: ``stall`` "keep-alive" (SSE comments), "unending" (one data line that never ends),
+"blank" (empty lines), "headers" (the status line and headers a byte at a time). ``repeat``
+streams the text that many times (a flood); ``written`` counts the pieces each request got out
+before the client left.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ class Reply:
     broken: bool = False  # drop the connection halfway through the stream
     malformed: bool = False  # send a data line that is not JSON
     finish: str = "stop"
+    stall: str = ""  # "keep-alive", "unending", "blank" or "headers": no reply, only that, every `pause` s
+    repeat: int = 1  # the text streamed this many times over
 
 
 class FakeLLM:
@@ -45,6 +52,7 @@ class FakeLLM:
         self.replies: list[Reply] = [Reply("")]
         self.requests: list[dict[str, Any]] = []
         self.authorizations: list[str] = []  # the Authorization header of each request
+        self.written: list[int] = []  # pieces sent per streamed request before it ended or the client left
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -110,10 +118,13 @@ class FakeLLM:
                     message = {"role": "assistant", "content": reply.text}
                     return self._json(200, {"id": "chatcmpl-test", "object": "chat.completion", "model": llm.model,
                                             "choices": [{"index": 0, "message": message, "finish_reason": reply.finish}]})
+                sent = [0]
                 try:
-                    self._stream(reply)
+                    self._stall(reply, sent) if reply.stall else self._stream(reply, sent)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a test of its timeout, or of a malformed reply)
+                with llm.lock:
+                    llm.written.append(sent[0])
 
             def _json(self, status: int, payload: dict) -> None:
                 data = json.dumps(payload).encode()
@@ -127,18 +138,42 @@ class FakeLLM:
                 self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
                 self.wfile.flush()
 
-            def _stream(self, reply: Reply) -> None:
+            def _headers(self) -> None:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
-                pieces = llm._pieces(reply)
+
+            def _stall(self, reply: Reply, sent: list[int]) -> None:
+                """Bytes every `pause` seconds, never a reply: until the client leaves (or 120 s)."""
+                head = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+                if reply.stall != "headers":
+                    self.wfile.write(head)
+                    self.wfile.flush()
+                if reply.stall == "unending":
+                    self.wfile.write(b"5000\r\n" + b'data: {"choices": [{"delta": {"content": "')
+                piece = {"keep-alive": b": keep-alive\n\n", "blank": b"\n", "unending": b"x"}.get(reply.stall, b"")
+                for i in range(int(120 / reply.pause)):
+                    if reply.stall == "headers":
+                        self.wfile.write(head[i : i + 1])
+                    elif reply.stall == "unending":
+                        self.wfile.write(piece)
+                    else:
+                        self._write_chunk(piece)
+                    self.wfile.flush()
+                    sent[0] += 1
+                    time.sleep(reply.pause)
+
+            def _stream(self, reply: Reply, sent: list[int]) -> None:
+                self._headers()
+                pieces = llm._pieces(reply) * reply.repeat
                 for i, piece in enumerate(pieces):
                     if reply.broken and i >= len(pieces) // 2:
                         return self._reset()
                     if reply.malformed and i == len(pieces) // 2:
                         self._write_chunk(b'data: {"choices": [{"delta": {"content": "cut\n\n')
                     self._write_chunk(llm._chunk(piece, None))
+                    sent[0] += 1
                     time.sleep(reply.pause)
                 self._write_chunk(llm._chunk(None, reply.finish))
                 self._write_chunk(b"data: [DONE]\n\n")

@@ -137,7 +137,10 @@ BAD = [
     ("[bot]\ntoken = '123:abc'", "[bot] token does not belong in a file: set TELEGRAM_BOT_TOKEN in the environment"),
     ("[generate]\napi_key = 'sk-123'", "[generate] api_key does not belong in a file: put the key in an environment variable and name that variable in api_key_env"),
     ("[generate]\nurl = 'localhost:8080'", "[generate] url = \"localhost:8080\": must be an http:// or https:// URL"),
-    ("[generate]\napi_key_env = 'sk-123'", "[generate] api_key_env = \"sk-123\": must be the name of an environment variable (letters, digits, _), or empty for none"),
+    # an *_env key holding the secret itself: its value is never shown (issue 24, item 18)
+    ("[generate]\napi_key_env = 'sk-proj-123'", "[generate] api_key_env = (value not shown: a secret may have been put here): must be the name of an environment variable (letters, digits, _), or empty for none"),
+    ("[store]\ntoken_env = 'root:Milvus'", "[store] token_env = (value not shown: a secret may have been put here): must be the name of an environment variable (letters, digits, _), or empty for none"),
+    ("[store]\ntoken_env = ['root:Milvus']", "[store] token_env = (value not shown: a secret may have been put here): must be the name of an environment variable (letters, digits, _), or empty for none"),
     ("[generate]\ntimeout = 0", "[generate] timeout = 0: must be a number above 0, at most 600"),
     ("[generate]\nenabled = 'yes'", "[generate] enabled = \"yes\": must be true or false"),
     ("[generate]\nmodle = 'x'", "unknown key(s) in [generate]: modle"),
@@ -163,7 +166,7 @@ BAD = [
 
 
 CLI_CASES = (
-    "[encoder]\ncache_dir = 5", '[retrieval]\nk = "three"', "[retrieval]\nk = 0", "[[bot]]",
+    "[encoder]\ncache_dir = 5", "[generate]\napi_key_env = 'sk-proj-123'", '[retrieval]\nk = "three"', "[retrieval]\nk = 0", "[[bot]]",
     "[chunks]\nmax_tokens = 100\noverlap_tokens = 150", "[answer]\nweights = 5",
 )
 

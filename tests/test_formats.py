@@ -152,3 +152,58 @@ def test_a_record_that_turns_bad_keeps_its_indexed_version(mixed, encoder):
     snapshot = store.open_snapshot(mixed.index_dir)
     assert "feed.jsonl#1" in snapshot.article_hashes() and stats.removed == 0
     snapshot.close()
+
+
+HOSTILE_JSON = {
+    "deep.json": "[" * 100_000 + "]" * 100_000,  # RecursionError in the decoder
+    "deep-objects.json": '{"a":' * 100_000 + "1" + "}" * 100_000,  # cousin: objects, not lists
+    "huge-int.json": '{"text": "An article.", "n": ' + "1" * 5000 + "}",  # ValueError: int digits limit
+}
+
+
+def test_hostile_json_skips_that_file_or_line_with_its_reason_and_indexes_the_rest(tmp_path):
+    for name, data in HOSTILE_JSON.items():
+        write(tmp_path, name, data)
+    lines = [
+        json.dumps({"id": "a", "text": "First good record."}),
+        "[" * 100_000,
+        '{"text": "x", "n": ' + "9" * 4301 + "}",
+        '{"id": "b", "text": "Inf and NaN are read, not fatal.", "published": 1e999, "source": NaN}',  # cousin
+        json.dumps({"id": "c", "text": "Last good record."}),
+    ]
+    write(tmp_path, "mixed.jsonl", "\n".join(lines))
+    write(tmp_path, "ok.txt", "A plain article\n\nIts text.")
+    articles, skipped = by_id(tmp_path)
+    assert sorted(articles) == ["mixed.jsonl#a", "mixed.jsonl#b", "mixed.jsonl#c", "ok.txt"]
+    reasons = {(s.path, s.line): s.reason for s in skipped}
+    assert reasons[("deep.json", None)] == reasons[("deep-objects.json", None)] == "not valid JSON (nested too deeply)"
+    assert "4300 digits" in reasons[("huge-int.json", None)] and "set_int_max_str_digits" not in reasons[("huge-int.json", None)]
+    assert reasons[("mixed.jsonl", 2)] == "line 2: not valid JSON (nested too deeply)"
+    assert "4300 digits" in reasons[("mixed.jsonl", 3)]
+    assert len(skipped) == 5
+    assert (articles["mixed.jsonl#b"].published, articles["mixed.jsonl#b"].source) == ("", "")
+
+
+def test_an_article_id_two_files_give_is_reported_and_the_rest_indexed(tmp_path, stand_in_encoder):
+    """A file named ``a.jsonl#x.md`` beside the record ``x.md`` of ``a.jsonl`` failed the build with
+    "UNIQUE constraint failed". Cousin: a record of another file (``a.jsonl#b.jsonl`` record ``c``
+    against ``a.jsonl`` record ``b.jsonl#c``). The first file in id order keeps the id."""
+    corpus = tmp_path / "corpus"
+    records = [{"id": "x.md", "text": "The record about the harbour."}, {"id": "b.jsonl#c", "text": "The record about rain."},
+               {"id": "y", "text": "A record with its own id."}]
+    write(corpus, "a.jsonl", "\n".join(json.dumps(r) for r in records))
+    write(corpus, "a.jsonl#x.md", "A file\n\nThe file that takes the record's id.")
+    write(corpus, "a.jsonl#b.jsonl", json.dumps({"id": "c", "text": "Another file's record with the same id."}))
+    write(corpus, "z.txt", "Last\n\nAn article after them all.")
+    settings = make_settings(corpus, tmp_path / "index")
+    for _ in range(2):  # the same one is kept on every run
+        stats = Builder(settings, stand_in_encoder).run()
+        snapshot = store.open_snapshot(settings.index_dir)
+        assert set(snapshot.article_hashes()) == {"a.jsonl#x.md", "a.jsonl#b.jsonl#c", "a.jsonl#y", "z.txt"}
+        assert "harbour" in snapshot.article("a.jsonl#x.md").text and "rain" in snapshot.article("a.jsonl#b.jsonl#c").text
+        snapshot.close()
+        reasons = {s.path: s.reason for s in stats.skipped}
+        assert set(reasons) == {"a.jsonl#x.md", "a.jsonl#b.jsonl"}
+        assert reasons["a.jsonl#x.md"] == (
+            "article id a.jsonl#x.md is also given by a.jsonl, which is indexed instead (rename one of them)"
+        )

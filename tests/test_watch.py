@@ -179,3 +179,34 @@ def test_the_watcher_reports_an_article_whose_date_it_cannot_read_once(tmp_path,
     (settings.corpus_dir / "later.md").write_text("---\npublished: 24/11/2026\n---\nThe port reopened.\n", encoding="utf-8")
     watcher.build()
     assert sum("undated" in r for r in reports) == 1  # said once; 24/11/2026 is read
+
+
+def test_a_hostile_json_file_dropped_in_is_skipped_and_watching_goes_on(watching):
+    """100,000 nested brackets (RecursionError) and a 5,000-digit integer (ValueError) ended the watch."""
+    settings, reports = watching.settings, watching.reports
+    corpus = settings.corpus_dir
+    gen = current_name(settings.index_dir)
+    (corpus / "deep.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    (corpus / "lines.jsonl").write_text('{"text": "x", "n": ' + "1" * 5000 + "}\n", encoding="utf-8")
+    (corpus / LIBRARY_ID).write_text(LIBRARY, encoding="utf-8")
+    next_generation(settings, gen, "the build after the hostile files")
+    wait_for(lambda: store.open_snapshot(settings.index_dir).article(LIBRARY_ID), "the good article indexed")
+    wait_for(lambda: any(r.startswith("skipped lines.jsonl") for r in reports), "the skip reported")
+    assert "skipped deep.json: not valid JSON (nested too deeply)" in reports
+    assert not watching.errors
+
+
+def test_an_unexpected_error_in_one_build_is_reported_and_watching_goes_on(watching, monkeypatch):
+    """A reader bug planted for one file: that build fails with one line, the next change is indexed."""
+    from index.formats import records
+
+    settings, reports = watching.settings, watching.reports
+    real = records.read_json
+    monkeypatch.setattr(records, "read_json", lambda raw, file_id: (_ for _ in ()).throw(KeyError("planted")))
+    (settings.corpus_dir / "bug.json").write_text('{"text": "x"}', encoding="utf-8")
+    wait_for(lambda: any("unexpected KeyError" in r for r in reports), "the failed build reported")
+    monkeypatch.setattr(records, "read_json", real)
+    gen = current_name(settings.index_dir)
+    (settings.corpus_dir / LIBRARY_ID).write_text(LIBRARY, encoding="utf-8")
+    next_generation(settings, gen, "the next build")
+    assert store.open_snapshot(settings.index_dir).article(LIBRARY_ID) and not watching.errors

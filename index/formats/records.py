@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 
 from ..articles import Article, CorpusScan, NotText, Skipped, decode
 from .text import html_to_text
@@ -28,17 +29,40 @@ class BadRecord(ValueError):
     """This record cannot be an article; the message is the reason."""
 
 
+# What json raises on hostile input besides JSONDecodeError: RecursionError for deep nesting (the C
+# scanner and encoder count their depth against the recursion limit), ValueError for an integer past
+# sys.get_int_max_str_digits (4,300 digits), MemoryError when a value cannot be held.
+HOSTILE = (RecursionError, ValueError, MemoryError)
+
+
+def parse_json(text: str) -> object:
+    """``json.loads`` whose every failure is a BadRecord with the reason (one bad file or line never
+    stops the others)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        at = f"line {exc.lineno}: " if "\n" in text else ""  # a JSON line is named by the caller
+        raise BadRecord(f"not valid JSON ({at}{exc.msg})") from None
+    except HOSTILE as exc:
+        raise BadRecord(f"not valid JSON ({_hostile_reason(exc)})") from None
+
+
+def _hostile_reason(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    if isinstance(exc, MemoryError):
+        return "too large to hold in memory"
+    return str(exc).split(";")[0]  # "Exceeds the limit (4300 digits) for integer string conversion..."
+
+
 def read_json(raw: bytes, file_id: str) -> CorpusScan:
     """A JSON file: one article object, or a list of them (each keyed by id, url or position)."""
     try:
-        data = json.loads(decode(raw))
-    except json.JSONDecodeError as exc:
-        raise NotText(f"not valid JSON (line {exc.lineno}: {exc.msg})") from None
-    if isinstance(data, dict):
-        try:
+        data = parse_json(decode(raw))
+        if isinstance(data, dict):
             return CorpusScan([record_article(data, file_id, raw)], [])
-        except BadRecord as exc:
-            raise NotText(str(exc)) from None
+    except BadRecord as exc:
+        raise NotText(str(exc)) from None
     if not isinstance(data, list):
         raise NotText(f"JSON {type(data).__name__}: expected an article object or a list of them")
     return scan_records(file_id, ((n, item) for n, item in enumerate(data, 1)), "item")
@@ -53,9 +77,9 @@ def read_jsonl(raw: bytes, file_id: str) -> CorpusScan:
             if not line.strip():
                 continue
             try:
-                yield number, json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield number, BadRecord(f"not valid JSON ({exc.msg})")
+                yield number, parse_json(line)
+            except BadRecord as exc:
+                yield number, exc
 
     return scan_records(file_id, parsed(), "line")
 
@@ -114,6 +138,8 @@ def _field(item: dict, keys: tuple[str, ...]) -> str:
         value = item.get(key)
         if isinstance(value, dict):  # {"source": {"name": "Reuters"}}, as news APIs give it
             value = value.get("name") or value.get("title")
+        if isinstance(value, float) and not math.isfinite(value):
+            continue  # 1e999, NaN, Infinity: json reads them, but they say nothing
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)
         if isinstance(value, str) and value.strip():

@@ -299,3 +299,8 @@ class Backend(Protocol):
     def prune(self) -> None:
         """Remove what a killed writer left and generations no reader needs any more."""
         ...
+
+    def recover(self) -> None:
+        """Before a rebuild: make a store the backend cannot read at all writable again (a damaged
+        Milvus Lite file is moved aside); damage a rebuild publishes over is left to it."""
+        ...

@@ -525,6 +525,9 @@ class LocalBackend:
     def prune(self) -> None:
         generations.prune(self.index_dir)
 
+    def recover(self) -> None:
+        """Nothing to do: a rebuild publishes a new generation over any damage (CURRENT replaced)."""
+
 
 __all__ = [
     "ANN", "LEXICAL", "ROWS", "SENTENCES", "VECTORS", "LocalBackend", "LocalReader", "LocalWriter",

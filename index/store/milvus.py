@@ -31,15 +31,18 @@ import fcntl
 import logging
 import os
 import threading
+import time
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..settings import IndexSettings
 from . import milvus_schema as schema
-from .contract import REBUILD_HINT, Backend, Reader, Writer, IndexBusy, IndexDamaged, IndexMismatch, IndexUnwritable, NoIndex
+from .contract import (
+    REBUILD_HINT, Backend, IndexBusy, IndexDamaged, IndexError_, IndexMismatch, IndexUnwritable, NoIndex, Reader, Writer,
+)
 from .manifest import Manifest
-from .milvus_io import TIMEOUT, IndexUnreachable, is_milvus_error, milvus_call, quiet, reason
+from .milvus_io import TIMEOUT, IndexUnreachable, LiteUnreadable, is_milvus_error, milvus_call, quiet, reason
 from .milvus_reader import MilvusReader
 from .milvus_writer import MilvusWriter
 
@@ -215,6 +218,31 @@ class MilvusBackend:
         for generation in [g for g in found if g > current] + older[1:]:
             for name in found[generation]:
                 self.client.drop_collection(name)
+
+    def recover(self) -> None:
+        """Before a rebuild: a Milvus Lite file that Milvus Lite cannot read is moved aside (kept for
+        the user, named in a warning), so the rebuild writes a new one; what the local backend's
+        rebuild repairs by publishing over a damaged generation. A server is its operator's to repair."""
+        if not self.local:
+            return
+        try:
+            self.prune()
+            self.open_reader().close()
+        except LiteUnreadable:
+            self._move_aside()
+        except IndexError_:
+            pass  # no index, or damage rawi sees itself: the rebuild publishes over it
+
+    def _move_aside(self) -> None:
+        from milvus_lite.server_manager import server_manager_instance
+
+        self.close()
+        server_manager_instance.release_server(str(Path(self.store.uri).resolve()))
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        names = (f"{self.store.uri}.damaged-{stamp}" + (f"-{n}" if n else "") for n in range(1000))
+        aside = next(name for name in names if not os.path.lexists(name))
+        os.rename(self.store.uri, aside)
+        log.warning("Milvus Lite cannot read %s (damaged): moved it aside to %s; rebuilding from the corpus", self.store.uri, aside)
 
     def close(self) -> None:
         with self._client_lock:

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from . import milvus_schema as schema
-from .contract import ArticleRow, IndexError_
+from .contract import REBUILD_HINT, ArticleRow, IndexDamaged, IndexError_
 
 BATCH = 1000  # rows per insert, get or iterator page
 TEXT_BATCH_BYTES = 8 << 20  # article text per insert (gRPC messages are capped at 64 MB)
@@ -23,6 +23,11 @@ PASSAGE_ROW = ["id", "article_id", "seq", "start", "end", "text"]
 
 class IndexUnreachable(IndexError_):
     """The Milvus server cannot be reached, or a call to it failed."""
+
+
+class LiteUnreadable(IndexDamaged):
+    """Milvus Lite cannot read its own files (aliases.json, a collection's schema or data damaged):
+    no call on that file works; ``rawi index --rebuild`` moves it aside (``MilvusBackend.recover``)."""
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -40,10 +45,34 @@ def milvus_call(method: F) -> F:
         except Exception as exc:  # noqa: BLE001 -- pymilvus's and grpc's errors share no base
             if not is_milvus_error(exc):
                 raise
-            raise IndexUnreachable(
-                f"Milvus at {self.backend.where} failed ({reason(exc)}); check that it is running and reachable"
-            ) from None
+            raise failure(getattr(self, "backend", self), exc) from None  # a reader or writer, or the backend
     return inner  # type: ignore[return-value]
+
+
+def failure(backend: Any, exc: BaseException) -> IndexError_:
+    """A Milvus error as one line that says what to do: a server out of reach (check it), a Milvus
+    Lite file that cannot be read (rebuild), or a call the server refused (its reason)."""
+    if unreachable(exc):
+        return IndexUnreachable(f"Milvus at {backend.where} failed ({reason(exc)}); check that it is running and reachable")
+    if backend.local:  # no network in between: nothing to reach, Milvus Lite failed on its file
+        return LiteUnreadable(
+            f"Milvus Lite failed on {backend.where} ({reason(exc)}); if the file is damaged, {REBUILD_HINT} "
+            "(it moves the damaged file aside)"
+        )
+    return IndexUnreachable(f"Milvus at {backend.where} refused a call ({reason(exc)})")
+
+
+def unreachable(exc: BaseException) -> bool:
+    """A failure to reach the server (gRPC's own errors, pymilvus's connection errors), as opposed
+    to an answer from it."""
+    from pymilvus.client.types import Status
+    from pymilvus.exceptions import ConnectionNotExistException, MilvusUnavailableException
+
+    if (type(exc).__module__ or "").startswith("grpc"):
+        return True
+    return isinstance(exc, (MilvusUnavailableException, ConnectionNotExistException)) or (
+        getattr(exc, "code", None) == Status.CONNECT_FAILED
+    )
 
 
 def is_milvus_error(exc: BaseException) -> bool:

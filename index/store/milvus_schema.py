@@ -92,9 +92,15 @@ def clip(text: str, limit: int = VARCHAR_MAX) -> str:
     return text if len(data) <= limit else data[:limit].decode("utf-8", errors="ignore")
 
 
+# Milvus's expression grammar reads \\ \" \n \r \t in a string literal, and every other character as
+# it stands; JSON's other escapes (\f, \b, \u0001...) are refused ("unknown escape sequence"), and a
+# raw line break ends the literal. Only those five are escaped, so any text is a literal.
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
 def literal(value: str) -> str:
-    """A string literal of Milvus's expression language."""
-    return json.dumps(value, ensure_ascii=False)
+    """A string literal of Milvus's expression language, for any text (a source holding \\f or NUL)."""
+    return f'"{value.translate(_ESCAPES)}"'
 
 
 def expression(where: ArticleFilter | None, sources: list[str]) -> str | None:
