@@ -15,7 +15,7 @@ from index.generate import Generator, Request
 from index.grounding import Source
 from index.settings import GenerateSettings
 from tests.llmapi import FakeLLM, Reply
-from tests.test_generate_cli import CONTAINERS, EXTRACTED_LINE, ask, llm, workdir  # noqa: F401 -- fixtures
+from tests.test_generate_cli import CONTAINERS, ask, llm, workdir  # noqa: F401 -- fixtures
 
 STALL_PIECES = int(120 / 0.5)  # what a stall writes when nobody leaves: 120 s of pieces
 
@@ -33,7 +33,7 @@ def test_a_stalling_server_cannot_hold_rawi_ask_past_its_timeout(workdir, llm, s
     and the status line and headers a byte at a time. httpx's timeout is per read: each byte resets it."""
     before = len(llm.written)
     result, requests = ask(workdir, llm, Reply("x", stall=stall, pause=0.5), CONTAINERS)
-    assert len(requests) == 1 and result.stdout.splitlines()[0] == EXTRACTED_LINE
+    assert len(requests) == 1 and result.stdout.splitlines()[0].startswith("[1] ")  # the passages, as without a server
     assert "no complete reply in time" in result.stderr
     assert server_saw_the_client_leave(llm, before) < STALL_PIECES // 4  # left long before the server would stop
 
