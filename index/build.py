@@ -16,6 +16,7 @@ the published index is untouched.
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
 import time
 from dataclasses import asdict, dataclass, field
@@ -31,7 +32,10 @@ from .languages import LanguageMeans, reference_direction
 from .published import sortable
 from .question import stored_meta
 from .sentences import sentences
+from .safe_text import safe
 from .settings import IndexSettings
+
+log = logging.getLogger(__name__)
 
 
 class BuildError(RuntimeError):
@@ -230,7 +234,12 @@ class Builder:
         if not articles:
             return []
         chunker = Chunker(self.settings.chunks, self.encoder.count_tokens)
-        return [chunk for article in articles for chunk in chunker.split(article)]
+        chunks = []
+        for article in articles:
+            pieces = chunker.split(article)
+            _say_if_big(article, len(pieces))
+            chunks += pieces
+        return chunks
 
     def _vectors(self, chunks: list[Chunk], reuse: dict[str, store.Stored]) -> tuple[int, list[store.Stored]]:
         """(chunk vector, sentence vectors) of each chunk; returns how many chunk texts were embedded.
@@ -254,6 +263,21 @@ def undated(previous: store.Reader | None, work: Plan) -> list[Undated]:
     kept = [Undated(i, raw) for i, raw in previous.undated() if i not in gone] if previous is not None else []
     fresh = [Undated(a.id, a.published) for a in work.new if a.published.strip() and not sortable(a.published)]
     return sorted(kept + fresh, key=lambda u: u.article)
+
+
+BIG_ARTICLE_CHARS = 1_000_000
+SECONDS_PER_MB = 45  # embedding one MB of article text (~1,350 passages, ~3,700 texts), 2 cores: README
+
+
+def _say_if_big(article: Article, passages: int) -> None:
+    """Every step is linear in an article's size, but embedding a big one takes minutes: say so
+    (the embedding bar shows the progress on a terminal), so a long build is never silent."""
+    if len(article.text) > BIG_ARTICLE_CHARS:
+        mb = len(article.text.encode("utf-8")) / 1e6
+        log.warning(
+            "%s holds %.1f MB of text (%d passages): embedding it takes about %d min or more",
+            safe(article.id, lines=False), mb, passages, max(1, round(mb * SECONDS_PER_MB / 60)),
+        )
 
 
 def _article_row(article: Article) -> store.ArticleRow:

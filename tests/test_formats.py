@@ -207,3 +207,18 @@ def test_an_article_id_two_files_give_is_reported_and_the_rest_indexed(tmp_path,
         assert reasons["a.jsonl#x.md"] == (
             "article id a.jsonl#x.md is also given by a.jsonl, which is indexed instead (rename one of them)"
         )
+
+
+def test_a_big_article_is_announced_with_what_it_will_cost(tmp_path, stand_in_encoder, caplog):
+    """A 9.6 MB page indexed for minutes said nothing (issue 24, item 11): an article over 1 MB of
+    text is named with its size and passages before its embedding starts; a small one is not."""
+    import logging
+
+    paragraphs = "".join(f"<p>Item {n}: the council debated the harbour budget line by line until late.</p>\n"
+                         for n in range(14_000))
+    write(tmp_path / "corpus", "big.html", f"<html><body><article>{paragraphs}</article></body></html>")
+    write(tmp_path / "corpus", "small.txt", "Small\n\nA small article.")
+    with caplog.at_level(logging.WARNING, logger="index.build"):
+        Builder(make_settings(tmp_path / "corpus", tmp_path / "index"), stand_in_encoder).run()
+    [said] = [r.getMessage() for r in caplog.records if r.name == "index.build"]
+    assert said.startswith("big.html holds 1.1 MB of text (") and "passages): embedding it takes about" in said

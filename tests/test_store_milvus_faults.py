@@ -61,6 +61,7 @@ def test_recover_leaves_a_readable_file_alone(tmp_path, stand_in_encoder):
     let_go(backend)
 
 
+@pytest.mark.slow  # real `rawi` processes that load the model
 def test_the_real_rawi_says_rebuild_and_rebuild_repairs_a_damaged_lite_file(tmp_path):
     from tests.reindex_helpers import SEED_ANSWER, SEED_QUESTION, make_workdir, rawi
 
