@@ -53,8 +53,10 @@ def run_route(name: str, encoder: Encoder) -> list[dict]:
         short = extract(answer)
         text = short.text if short else None
         sentence = answer.passages[0].sentence if answer.passages else ""
+        passage = answer.passages[0].text if answer.passages else ""
         rows.append({"route": name, "id": f"{q.pair}:{q.id}", "question": q.question, "short": text,
-                     "sentence": sentence, "gold": list(q.contains_any), "confidence": answer.confidence,
+                     "sentence": sentence, "passage": passage, "answered": answer.answered,
+                     "gold": list(q.contains_any), "confidence": answer.confidence,
                      "sentence_cosine": answer.evidence.sentence if answer.evidence else None,
                      "cross": bool(answer.evidence and answer.evidence.cross_lingual),
                      "right": None if text is None else evaluation.short_is_right(text, q.contains_any)})

@@ -47,6 +47,8 @@ TEXT: dict[str, dict[str, str]] = {
         "no_source": "(no source)",
         "no_source_match": "I have no article from “{source}”, so I cannot answer from it. The sources I have read: {known}.",
         "no_date_match": "I have no article published {span}. My dated articles run from {first} to {last}.",
+        "older": "Nothing on this was published {span}. Older articles answer it",
+        "older_newest": "; the newest on it, from {date}, comes first",
         "no_dated": "I have no article published {span}: none of my articles has a date I can read.",
         "unavailable": "The article index is not available right now. Please try again later.",
         "bad_filter": "I could not use that filter: {reason}. Write dates as since:2025-06-01, languages as lang:ar or lang:en.",
@@ -99,6 +101,8 @@ TEXT: dict[str, dict[str, str]] = {
         "no_source": "(بلا مصدر)",
         "no_source_match": "ليس لديّ أي مقال من «{source}»، فلا أستطيع الإجابة منه. المصادر التي قرأتها: {known}.",
         "no_date_match": "ليس لديّ أي مقال منشور في هذه الفترة ({span}). مقالاتي المؤرخة من {first} إلى {last}.",
+        "older": "لم يُنشر شيء عن هذا الموضوع في الفترة المطلوبة ({span})، وتجيب عنه مقالات أقدم",
+        "older_newest": "، أحدثها من {date} ويأتي أولًا",
         "no_dated": "ليس لديّ أي مقال منشور في هذه الفترة ({span})، فلا تاريخ مقروءًا لأي من مقالاتي.",
         "unavailable": "فهرس المقالات غير متاح الآن. حاول لاحقًا من فضلك.",
         "bad_filter": "لم أستطع استخدام هذا القيد: {reason}. اكتب التاريخ هكذا since:2025-06-01 واللغة lang:ar أو lang:en.",
@@ -240,6 +244,9 @@ def _passage_renderer(passage) -> Callable[[int, int], str]:
 
 def filter_note(note, lang: str) -> str:
     """Why a filtered question found nothing (index/notes.py), in the person's language."""
+    if note.kind == "older":
+        newest = text(lang, "older_newest", date=note.known[0]) if note.known else ""
+        return text(lang, "older", span=note.value) + newest + ":"
     if note.kind == "source":
         known = "، ".join(note.known[:12]) if lang == "ar" else ", ".join(note.known[:12])
         return text(lang, "no_source_match", source=note.value, known=known or "—")
@@ -302,11 +309,11 @@ def _stripped(passage) -> _Stripped:
 def render_answer(answer, lang: str, first_number: int = 1, limit: int = MAX_MESSAGE) -> list[str]:
     """An Answer as messages: numbered cited passages, or one honest sentence that cites nothing."""
     note = getattr(answer, "note", None)
-    if note is not None:
+    if note is not None and note.replaces_answer:
         return [escape(filter_note(note, lang))]
     if not answer.answered or not answer.passages:
         return [escape(text(lang, "no_answer"))]
-    blocks = []
+    blocks = [f"<i>{escape(filter_note(note, lang))}</i>"] if note is not None else []  # older than asked
     for group in by_article(list(enumerate(answer.passages, first_number))):
         for i, (number, passage) in enumerate(group):
             blocks.extend(passage_blocks(passage, number, limit, titled=i == 0, lang=lang))

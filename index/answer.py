@@ -24,7 +24,8 @@ from .dates import date_names
 from .encoder import Encoder
 from .filters import ArticleFilter, parse_inline
 from .normalize import normalize, tokens
-from .notes import FilterNote, unmatched
+from .published import readable
+from .notes import OLDER, FilterNote, unmatched
 from .question import Question, language_of, parse_question
 from .recency import TIME_WORDS, horizon, named_source, narrowed, read_time, window
 from .retrieval import Hit, Retriever
@@ -104,9 +105,12 @@ class Answerer:
         self.settings = settings
         self.clock = clock  # the real day: no article dated after it (and a day's slack) is "today"
 
-    def ask(self, question: str, k: int = 3, offset: int = 0, where: ArticleFilter = ArticleFilter()) -> Answer:
+    def ask(self, question: str, k: int = 3, offset: int = 0, where: ArticleFilter = ArticleFilter(),
+            *, within_window: bool = True) -> Answer:
         """``where`` (dates, source, language) and the same written into the question
-        (``since:2025-06-01 lang:ar ...``, see ``filters.py``) restrict the search itself."""
+        (``since:2025-06-01 lang:ar ...``, see ``filters.py``) restrict the search itself.
+        ``within_window=False``: "this week", "today" and "yesterday" set no days (they still
+        order by date)."""
         snapshot = self.index.snapshot()
         text, where = parse_inline(question, where)
         parsed = parse_question(text)
@@ -115,7 +119,7 @@ class Answerer:
         where = replace(where, source=where.source or named)
         note = unmatched(where, snapshot)
         real = horizon(self.clock())
-        days = window(timing.kind, snapshot.newest_published(real))
+        days = window(timing.kind, snapshot.newest_published(real)) if within_window else (None, None)
         narrowed_to = narrowed(where, *days)
         if narrowed_to is None or note is not None:  # e.g. --until before "this week": no day left
             return Answer(question, False, [], snapshot.generation, where=where, note=note)
@@ -129,6 +133,10 @@ class Answerer:
         found = evidence(hits, parsed, null)
         confidence = probability(found, self.settings)
         answered = confidence >= self.settings.threshold
+        older = self._older(question, k, offset, where, days) if (
+            not answered and days[0] is not None and not timing.topicless) else None
+        if older is not None:
+            return older
         dated = as_of(meta, real)
         if timing.topicless:  # "what happened yesterday?": the newest articles of the window
             hits, answered = newest_first(one_per_article(hits), dated, margin=None), bool(hits)
@@ -147,6 +155,18 @@ class Answerer:
             question, answered, passages, snapshot.generation,
             has_more=len(hits) > offset + k, confidence=confidence, evidence=found, where=where,
         )
+
+    def _older(self, question: str, k: int, offset: int, where: ArticleFilter,
+               days: tuple[date | None, date | None]) -> Answer | None:
+        """Nothing on the topic in "this week" / "today": what the articles hold on it from before,
+        newest first, with a note that says so; None when they hold nothing on it either."""
+        shown = list(dict.fromkeys(readable(d.isoformat()) for d in days if d))
+        span = f"on {shown[0]}" if len(shown) == 1 else f"between {shown[0]} and {shown[-1]}"
+        older = self.ask(question, k, offset, where, within_window=False)
+        if not older.answered or not older.passages:
+            return None
+        newest = older.passages[0].published_at  # the newest on the topic leads (newest_first, on_topic)
+        return replace(older, note=FilterNote(OLDER, span, (readable(newest),) if newest else ()))
 
     def _weak(self, hits: list[Hit], n: int, question: Question, null: float, confidence: float) -> bool:
         """Is passage n only filling up to k? When nothing answers, all are; otherwise one that

@@ -14,16 +14,27 @@ from .published import end_of, readable
 from .store import Reader
 
 SHOWN_SOURCES = 12  # a note names at most this many of the index's sources
+OLDER = "older"  # nothing on the topic in the days asked ("this week"): older passages follow the note
 
 
 @dataclass(frozen=True)
 class FilterNote:
-    kind: str  # "source": no article from that source; "dates": none published in those days
-    value: str  # the filter as given ("Reuters", "since 2026-11-20, until 2026-11-25")
-    known: tuple[str, ...]  # the index's sources (most articles first), or its first and last date
+    kind: str  # "source": no article from that source; "dates": none published in those days;
+    # OLDER: none on the topic in the days asked, and the passages shown are older
+    value: str  # the filter as given ("Reuters", "since 2026-11-20, until 2026-11-25", "27 Nov 2026 to 3 Dec 2026")
+    known: tuple[str, ...]  # the index's sources (most articles first), its first and last date, or (OLDER) the
+    # newest shown passage's date
+
+    @property
+    def replaces_answer(self) -> bool:
+        """A filter that matched nothing stands instead of the passages; OLDER stands above them."""
+        return self.kind != OLDER
 
     def text(self) -> str:
         """The note in English, one line (the bot words it in the person's language)."""
+        if self.kind == OLDER:
+            newest = f"; the newest on it, from {self.known[0]}, comes first" if self.known else ""
+            return f"Nothing on this was published {self.value}. Older articles answer it{newest}:"
         if self.kind == "source":
             return f"No article from source {self.value!r}. Sources in the index: {self.known_text()}."
         return f"No article published {self.value}. Dated articles in the index: {self.known_text()}."

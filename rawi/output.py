@@ -78,15 +78,16 @@ def render_with_short(answer, short, tty: bool = False) -> str:
 def render_answer(answer, tty: bool = False) -> str:
     """The answer for a person: each passage under its title, date and source, the answering
     sentence highlighted in place (bold on a terminal, between ** otherwise)."""
-    if getattr(answer, "note", None) is not None:
-        return safe(answer.note.text(), lines=False)  # a filter matched nothing: not "no answer"
+    note = getattr(answer, "note", None)
+    if note is not None and note.replaces_answer:
+        return safe(note.text(), lines=False)  # a filter matched nothing: not "no answer"
     if not answer.answered:
         lines = ["The articles don't answer this question."]
         if answer.passages:
             first = answer.passages[0]
             lines.append(f"(closest passage: {isolate(_title(first))} [{safe(first.article_id, lines=False)}])")
         return "\n".join(lines)
-    lines = []
+    lines = [safe(note.text(), lines=False), ""] if note is not None else []  # older than the days asked
     for number, p in enumerate(answer.passages, 1):
         lines.extend(_passage_lines(p, number, tty))
         lines.append("")

@@ -44,7 +44,27 @@ DESK = Path(__file__).parent / "data" / "desk"
     ("The basin covers 7,000,000 square kilometres, of which 5,500,000 square kilometres are rainforest.",
      "How many square kilometres of rainforest are there?", None),
     ("The area lost rose from 415,000 to 587,000 square kilometres.", "How many square kilometres were lost?", None),
-    ("Algiers lost 30 to 50 thousand people to the plague.", "How many people did Algiers lose to the plague?", None),
+    # An estimate is given as the sentence gives it, both ends at their scale; a change is not.
+    ("Algiers lost 30 to 50 thousand people to the plague.", "How many people did Algiers lose to the plague?",
+     "30,000 to 50,000"),
+    ("وفقدت الجزائر 30 إلى 50 ألف شخص بسبب الطاعون.", "كم شخصا فقدت الجزائر بسبب الطاعون؟", "30 ألف إلى 50 ألف"),
+    ("Between 3 and 5 ministers resigned over the affair.", "How many ministers resigned?", None),
+    ("Officials said 7 to 10 percent of the wells were dry.", "What percentage of the wells were dry?", "7 to 10%"),
+    ("صوّت 51.6% من الناخبين لصالح القانون.", "ما نسبة الناخبين الذين صوتوا لصالح القانون؟", "51.6%"),
+    # Among many numbers, the one followed by what the question counts (and its two-word name).
+    ("The club scored just 308 points, ranked sixth, led the league with 24 interceptions and had four Pro Bowl "
+     "selections.", "How many points did the club score?", "308"),
+    ("The reform created 30 different Examination Boards across 12 states in 2019.",
+     "How many Examination Boards exist?", "30"),
+    # A name the question puts a number after names another one in the sentence: "Super Bowl 33".
+    ("He led the team to win Super Bowl 33 at the age of 38.", "How old was he when he played Super Bowl 50?", None),
+    ("A 5-time champion, she won 3 titles this year.", "How many titles did she win this year?", "3"),
+    # The other plural of an Arabic noun, and a question written with its vowels.
+    ("تحمل الشبكة أكثر من 37 مليون راكب في السنة.", "كم عدد الركاب الذين تحملهم الشبكة سنويا؟", "أكثر من 37 مليون"),
+    ("بلغ عدد سكان المدينة 1,345,596 نسمة في عام 2010.", "كم كان عدد سكان المدينة في عام 2010؟", "1,345,596"),
+    ("بلغت المسافة 340 ميلا وزادت نسبة الإزالة 18%.", "بِكَم ميلاً تزايدت المسافة؟", "340"),
+    # Which ones are counted: a sentence without the question's adjective counts others.
+    ("بلغ عدد سكان المدينة 1,345,596 نسمة في عام 2010.", "كم كان عدد السكان البيض في المدينة في عام 2010؟", None),
     ("Perhaps 40,000 people died of the plague in Paris in 1466.", "How many people died of the plague in 1466?",
      "40,000"),
     ("Officials said 140 families were moved on Wednesday.", "How many people died?", None),
@@ -68,6 +88,11 @@ def test_a_number_is_shown_only_when_it_counts_what_is_asked(sentence, question,
     ("JEDDAH, Nov 24 (Gulf Wire) - Flash floods killed at least 14 people.", "When did the floods hit Jeddah?", None),
     # A range's end is no date of the event.
     ("كان الطاعون موجودا في العالم الإسلامي كل عام تقريبا بين 1500 و 1850.", "متى كان آخر اندلاع للطاعون؟", None),
+    # A date the question itself states is not its answer.
+    ("In 2010 the Amazon rainforest had a drought more severe than the 2005 drought.",
+     "In what year did the Amazon have a drought more severe than in 2005?", "2010"),
+    ("في سنة 2010 شهدت غابة الأمازون جفافا أشد من جفاف سنة 2005.", "في أي سنة شهدت الأمازون جفافا أشد من جفاف 2005؟",
+     "2010"),
     # Two dates the question's words do not choose between: none.
     ("The dam was planned in 1950 and the city grew after 1960.", "When was it finished?", None),
 ])
@@ -116,3 +141,22 @@ def test_the_latest_on_a_story_leads_with_that_story_not_the_newest_article(desk
     assert not lebanon.answered and lebanon.passages[0].article_id != "olive-oil.md"
     assert [p.score for p in lebanon.passages] == sorted((p.score for p in lebanon.passages), reverse=True)
     assert all(p.weak for p in lebanon.passages)
+
+
+def test_nothing_recent_on_the_topic_says_so_and_shows_the_older_articles(tmp_path, encoder):
+    """"This week" holds nothing on the Sennar dam (its only article is three weeks older than
+    the newest): the reply says so, then cites that article; it never declines flatly, and the
+    articles of this week on other stories are not offered instead."""
+    from index.service import open_answerer
+    from rawi.output import render_answer
+
+    answerer = open_answerer(indexed_copy(tmp_path, encoder, DESK, DESK / "../desk_older"), encoder)
+    answer = answerer.ask("What happened this week at the Sennar dam on the Blue Nile?", k=3)
+    assert answer.answered and answer.passages[0].article_id == "sennar-dam.md"
+    assert answer.note is not None and answer.note.kind == "older"
+    shown = render_answer(answer)
+    assert shown.startswith("Nothing on this was published between 28 Nov 2026 and 4 Dec 2026.")
+    assert "the newest on it, from 12 Nov 2026, comes first" in shown and "Sennar dam spillway" in shown
+    # A topic with nothing at all stays a plain decline, with no note.
+    lebanon = answerer.ask("What happened this week in Lebanon?", k=3)
+    assert not lebanon.answered and lebanon.note is None
