@@ -76,9 +76,18 @@ def print_table(results: dict[str, list[dict]]) -> None:
         print(f"{name:<10} {total:>9} {shown:>6} {right:>6} {precision:>9} {shown / total:8.3f}")
 
 
+def _scored(path: Path) -> list[dict]:
+    """The rows of an ``--out`` file, scored again with this revision's ``short_is_right`` (so a
+    file written by an older revision is judged by the same rule)."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    for row in rows:
+        row["right"] = None if row["short"] is None else evaluation.short_is_right(row["short"], tuple(row["gold"]))
+    return rows
+
+
 def compare(before: Path, after: Path) -> None:
-    old = [json.loads(line) for line in before.read_text(encoding="utf-8").splitlines()]
-    new = {(r["route"], r["id"]): r for r in map(json.loads, after.read_text(encoding="utf-8").splitlines())}
+    old = _scored(before)
+    new = {(r["route"], r["id"]): r for r in _scored(after)}
     for label, rows in (("before", old), ("after", list(new.values()))):
         print(f"== {label}")
         print_table({name: [r for r in rows if r["route"] == name] for name in ROUTES})
