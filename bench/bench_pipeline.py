@@ -5,7 +5,7 @@
     .venv/bin/python bench/bench_pipeline.py --passages 50000 --tree /tmp/before   # another revision's code
 
 A corpus of generated news-like articles (headline, dateline, paragraphs of sentences; four in
-five English, one in five Arabic; JSON-lines files of 1,000 articles, about 4 passages each) is
+five English, one in five Arabic; JSON-lines files of 1,000 articles, about 4.5 passages each) is
 written once into ``--work`` (reused by later runs with the same size and seed), then indexed
 into a fresh index folder by ``index.build.Builder`` exactly as `rawi index` does, except for the
 encoder: its vectors are fixed random unit vectors, taken from a small table without computing
@@ -37,8 +37,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES_PER_FILE = 1000
-PASSAGES_PER_ARTICLE = 4  # about, with 200-token passages and 32 of overlap
-SENTENCES_PER_ARTICLE = 34
+GENERATOR = 2  # bump when the generated text changes: a cached corpus of another version is not reused
+PASSAGES_PER_ARTICLE = 4.5  # about, with 200-token passages and 32 of overlap
+SENTENCES_PER_ARTICLE = 24
 
 EN_WORDS = """government minister said officials reported talks agreement border security economy market
 prices inflation bank central rate percent million billion people city capital region province
@@ -71,7 +72,7 @@ def generate(folder: Path, passages: int, seed: int) -> int:
     """JSON-lines files of news-like articles, about ``passages`` passages in all; returns the article count."""
     rng = np.random.default_rng(seed)
     vocab = {"en": _vocabulary(EN_WORDS, rng, 20000), "ar": _vocabulary(AR_WORDS, rng, 20000)}
-    articles = max(1, passages // PASSAGES_PER_ARTICLE)
+    articles = max(1, round(passages / PASSAGES_PER_ARTICLE))
     folder.mkdir(parents=True, exist_ok=True)
     for first in range(0, articles, ARTICLES_PER_FILE):
         lines = []
@@ -83,7 +84,7 @@ def generate(folder: Path, passages: int, seed: int) -> int:
 
 
 def _article(n: int, language: str, vocab: np.ndarray, rng: np.random.Generator) -> dict:
-    lengths = rng.integers(8, 30, SENTENCES_PER_ARTICLE)
+    lengths = rng.integers(10, 40, SENTENCES_PER_ARTICLE)
     words = vocab[rng.integers(0, len(vocab), int(lengths.sum()))]
     cuts = np.cumsum(lengths)[:-1]
     stop = "." if language == "en" else "."
@@ -135,7 +136,7 @@ class ZeroCostEncoder:
 
 
 def corpus_for(work: Path, passages: int, seed: int) -> Path:
-    corpus = work / f"corpus-{passages}-{seed}"
+    corpus = work / f"corpus-{passages}-{seed}-v{GENERATOR}"
     if not (corpus / "DONE").exists():
         shutil.rmtree(corpus, ignore_errors=True)
         started = time.perf_counter()

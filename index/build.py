@@ -125,6 +125,7 @@ class Builder:
         self.encoder = encoder
         self.progress = progress
         self.backend = backend or store.open_backend(settings, encoder.name)
+        self._chunker: Chunker | None = None
 
     def run(self, rebuild: bool = False) -> BuildStats:
         started = time.perf_counter()
@@ -199,27 +200,41 @@ class Builder:
         return result
 
     def _stage(self, writer: store.Writer, previous: store.Reader | None, work: Plan) -> tuple[int, int, int, int]:
-        chunks = self._chunk(work.new)
-        reuse = writer.stored_vectors({text_sha(c.text) for c in chunks})  # before removing what they replace
+        """Chunk, embed and add the new articles, a batch of about BATCH_PASSAGES passages at a
+        time, so memory holds one batch's vectors, not the run's. The index is the same as one
+        batch of everything would make: chunk ids in order, each distinct text embedded once
+        (a text that recurs in a later batch keeps its vectors until then), language sums
+        added in the same order, copy groups regrouped once at the end."""
+        pieces = [self._chunk_one(a) for a in work.new]  # all first: reused vectors are looked up before removing
+        shas = [[text_sha(c.text) for c in article] for article in pieces]
+        reuse = writer.stored_vectors({sha for article in shas for sha in article})  # before removing what they replace
+        later = _recurring(shas)
         removed = writer.remove_articles(work.removed_ids)
         means = _recorded_means(previous.manifest) if previous is not None else LanguageMeans()
         if means is not None and len(removed.ids):
             means.remove(removed.texts, removed.vectors)
         store.pause_point("embedding")
-        embedded, new = self._vectors(chunks, reuse)
-        ids = range(writer.next_chunk_id, writer.next_chunk_id + len(chunks))
-        writer.add(
-            [_article_row(a) for a in work.new],
-            [store.NewChunk(i, c.article_id, c.seq, c.start, c.end, c.text, text_sha(c.text)) for i, c in zip(ids, chunks)],
-            new,
-            {a.id: duplicates.signature(a.text) for a in work.new},
-        )
+        embedded = 0
+        for batch in _batches(len(pieces), [len(p) for p in pieces]):
+            articles = [work.new[n] for n in batch]
+            chunks = [c for n in batch for c in pieces[n]]
+            count, new = self._vectors(chunks, reuse, later)
+            embedded += count
+            ids = range(writer.next_chunk_id, writer.next_chunk_id + len(chunks))
+            writer.add(
+                [_article_row(a) for a in articles],
+                [store.NewChunk(i, c.article_id, c.seq, c.start, c.end, c.text, text_sha(c.text)) for i, c in zip(ids, chunks)],
+                new,
+                {a.id: duplicates.signature(a.text) for a in articles},
+            )
+            if means is not None and new:
+                means.add([c.text for c in chunks], np.stack([v for v, _ in new]))
+            for n in batch:
+                pieces[n] = []  # this batch's texts are in the writer now
         if means is None:  # an index from before language means were kept: count them all once
             means = LanguageMeans()
             for texts, vectors in writer.all_passages():
                 means.add(texts, vectors)
-        elif new:
-            means.add([c.text for c in chunks], np.stack([v for v, _ in new]))
         if means.bilingual and means.reference is None:  # measured once, when a second language arrives
             means.reference = reference_direction(self.encoder)
         groups = writer.regroup()
@@ -230,30 +245,56 @@ class Builder:
         ))
         return manifest.articles, manifest.chunks, embedded, groups
 
-    def _chunk(self, articles: list[Article]) -> list[Chunk]:
-        if not articles:
-            return []
-        chunker = Chunker(self.settings.chunks, self.encoder.count_tokens)
-        chunks = []
-        for article in articles:
-            pieces = chunker.split(article)
-            _say_if_big(article, len(pieces))
-            chunks += pieces
-        return chunks
+    def _chunk_one(self, article: Article) -> list[Chunk]:
+        if self._chunker is None:
+            self._chunker = Chunker(self.settings.chunks, self.encoder.count_tokens)
+        pieces = self._chunker.split(article)
+        _say_if_big(article, len(pieces))
+        return pieces
 
-    def _vectors(self, chunks: list[Chunk], reuse: dict[str, store.Stored]) -> tuple[int, list[store.Stored]]:
+    def _vectors(
+        self, chunks: list[Chunk], reuse: dict[str, store.Stored], later: set[str]
+    ) -> tuple[int, list[store.Stored]]:
         """(chunk vector, sentence vectors) of each chunk; returns how many chunk texts were embedded.
 
         The chunk texts not already in the index and their sentences are embedded in one call,
-        each distinct text once (a one-sentence chunk is its own sentence).
+        each distinct text once (a one-sentence chunk is its own sentence). Those in ``later``
+        (they recur in a later batch) stay in ``reuse`` for it.
         """
         todo = sorted({c.text for c in chunks if text_sha(c.text) not in reuse})
         pieces = {text: sentences(text) for text in todo}
         texts = sorted(set(todo).union(*pieces.values()))
         vectors = dict(zip(texts, self.encoder.encode_passages(texts, progress=self.progress))) if texts else {}
-        for text in todo:
-            reuse[text_sha(text)] = (vectors[text], np.stack([vectors[p] for p in pieces[text]]))
-        return len(todo), [reuse[text_sha(c.text)] for c in chunks]
+        fresh = {text_sha(text): (vectors[text], np.stack([vectors[p] for p in pieces[text]])) for text in todo}
+        found = [reuse.get(sha) or fresh[sha] for sha in map(text_sha, (c.text for c in chunks))]
+        reuse.update((sha, stored) for sha, stored in fresh.items() if sha in later)
+        return len(todo), found
+
+
+BATCH_PASSAGES = 20_000  # passages embedded and written at a time: bounds the memory of a large run
+
+
+def _batches(articles: int, passages: list[int]) -> list[list[int]]:
+    """Consecutive article positions in groups of about BATCH_PASSAGES passages (an article whole)."""
+    batches: list[list[int]] = [[]]
+    count = 0
+    for n in range(articles):
+        if count >= BATCH_PASSAGES:
+            batches.append([])
+            count = 0
+        batches[-1].append(n)
+        count += passages[n]
+    return [b for b in batches if b]
+
+
+def _recurring(shas: list[list[str]]) -> set[str]:
+    """Text hashes met more than once in this run (syndicated copies, repeated boilerplate)."""
+    seen: set[str] = set()
+    twice: set[str] = set()
+    for article in shas:
+        for sha in article:
+            (twice if sha in seen else seen).add(sha)
+    return twice
 
 
 def undated(previous: store.Reader | None, work: Plan) -> list[Undated]:

@@ -6,16 +6,18 @@ Each fast path is held to the definition it replaced, on generated text of both 
 from __future__ import annotations
 
 import unicodedata
+from pathlib import Path
 
 import faiss
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from index import duplicates, normalize
 from index.question import language_of
 from index.sentences import sentence_ids
-from index.store.local import Vectors
+from index.store.local import Vectors, write_vectors
 
 # Letters of both scripts, Arabic marks and digits the folding changes, Latin with accents, spaces.
 ALPHABET = "abcXYZ éÉß ابتةىأإآؤئیکًٌَُّْـ٠١٢۳ \n.,!؟؛" + "\u200b\u200f\u2066"
@@ -71,3 +73,20 @@ def test_adding_many_chunks_at_once_stores_what_adding_one_by_one_does():
         assert np.array_equal(many.chunks.reconstruct(i), vector)
         got = many.sentences.reconstruct_batch(sentence_ids(i, len(sentence_vectors)))
         assert np.array_equal(got, one.sentences.reconstruct_batch(sentence_ids(i, len(sentence_vectors))))
+
+
+def test_vectors_are_streamed_to_the_file_faiss_would_write(tmp_path):
+    vectors = Vectors.empty(8)
+    rng = np.random.default_rng(7)
+    vectors.add_many(list(range(300)), [(rng.standard_normal(8).astype(np.float32), rng.standard_normal((2, 8)).astype(np.float32))] * 300)
+    for index, name in ((vectors.chunks, "chunks.faiss"), (vectors.sentences, "sentences.faiss")):
+        write_vectors(index, tmp_path / name)
+        assert (tmp_path / name).read_bytes() == faiss.serialize_index(index).tobytes()
+
+
+def test_a_failed_vector_write_is_an_oserror_naming_the_file():
+    vectors = Vectors.empty(8)
+    vectors.add(0, np.ones(8, dtype=np.float32), np.ones((1, 8), dtype=np.float32))
+    with pytest.raises(OSError) as error:
+        write_vectors(vectors.chunks, Path("/dev/full"))
+    assert error.value.errno == 28 and error.value.filename == "/dev/full"

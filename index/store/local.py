@@ -387,7 +387,7 @@ class LocalWriter:
         self.previous = previous
         self.staging = generations.new_staging(backend.index_dir)
         self._removed = np.zeros(0, dtype=np.int64)
-        self._added: list[tuple[int, np.ndarray]] = []
+        self._added: list[int] = []  # chunk ids added; their vectors are read back from self.vectors if needed
         try:
             self._start(previous, dimension)
         except BaseException:  # e.g. the disk filled while copying the rows: no half-made staging left
@@ -431,7 +431,7 @@ class LocalWriter:
         if len(chunks) != len(vectors):
             raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
         self.vectors.add_many([c.id for c in chunks], vectors)
-        self._added += [(chunk.id, chunk_vector) for chunk, (chunk_vector, _) in zip(chunks, vectors)]
+        self._added += [chunk.id for chunk in chunks]
         insert(self.db, articles, chunks)
         duplicates.store(self.db, signatures)
         self.next_chunk_id = max([self.next_chunk_id, *(c.id + 1 for c in chunks)])
@@ -450,9 +450,10 @@ class LocalWriter:
         write_vectors(self.vectors.chunks, self.staging / VECTORS)
         write_vectors(self.vectors.sentences, self.staging / SENTENCES)
         self._derive_ann(manifest)
-        manifest.articles, manifest.chunks = self._finish_rows()
         manifest.dimension = self.vectors.chunks.d
         manifest.sentences = self.vectors.sentences.ntotal
+        self.vectors = Vectors(None, None)  # written: their memory goes back before BM25 is built
+        manifest.articles, manifest.chunks = self._finish_rows()
         manifest.next_chunk_id = self.next_chunk_id
         write_manifest(self.staging, manifest)
         check_staged(self.staging, manifest.encoder)
@@ -462,8 +463,11 @@ class LocalWriter:
         """The approximate index of ``[index] type``, from the exact vectors (ann.py): raises AnnError."""
         previous = self.previous
         old = (previous.ann, previous.manifest.index) if previous is not None else (None, dict(ann_module.FLAT))
-        ids = np.array([i for i, _ in self._added], dtype=np.int64)
-        added = np.stack([v for _, v in self._added]) if self._added else np.zeros((0, self.vectors.chunks.d), dtype=np.float32)
+        ids = np.array(self._added, dtype=np.int64)
+        # Read back (exact: the flat index holds them as given) only where an approximate index may
+        # take them incrementally: keeping a copy of every added vector would double a backfill's memory.
+        wanted = len(ids) and self.backend.vectors.type != "flat"
+        added = self.vectors.chunks.reconstruct_batch(ids) if wanted else np.zeros((0, self.vectors.chunks.d), dtype=np.float32)
         approximate, manifest.index = ann_module.derive(
             self.backend.vectors, self.vectors.chunks, old, self._removed, ids, added
         )
@@ -488,13 +492,32 @@ class LocalWriter:
 
 
 def write_vectors(vectors: Any, path: Path) -> None:
-    """FAISS's own writer reports a failed write as a RuntimeError with no errno; Python's says why."""
+    """FAISS's own file writer reports a failed write as a RuntimeError with no errno: the index is
+    streamed through Python's file object instead, whose OSError says why. Streamed, not
+    serialized first: a copy of an archive's sentence vectors would double the writer's memory."""
     import faiss
 
-    data = faiss.serialize_index(vectors)
+    failed: list[OSError] = []
+
+    def write(data: bytes) -> int:
+        if failed:
+            return 0
+        try:
+            handle.write(data)
+        except OSError as exc:
+            failed.append(exc)
+            return 0
+        return len(data)
+
     try:
         with path.open("wb") as handle:
-            handle.write(memoryview(data))
+            try:
+                faiss.write_index(vectors, faiss.PyCallbackIOWriter(write, 1 << 22))
+            except RuntimeError:
+                if not failed:
+                    raise
+            if failed:
+                raise failed[0]
     except OSError as exc:
         exc.filename = exc.filename or str(path)
         raise
