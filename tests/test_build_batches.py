@@ -1,0 +1,102 @@
+"""A large run is embedded and written in batches (issue 27): the index is the one a single batch makes.
+
+Built twice from the same corpus, once in batches of a few passages and once in one batch, with
+the stand-in encoder (deterministic: equal texts get equal vectors): the rows, the chunk and
+sentence vectors under their ids, the language sums and the copy groups are identical, and each
+distinct text is embedded once however the batches fall.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+
+import faiss
+import numpy as np
+import pytest
+
+from index import build, store
+from index.build import Builder
+from tests.conftest import SEEDS, make_settings
+
+COPY = "Reuters copy: the port of Lattakia reopened on Monday after repairs.\n\nShips queued for days."
+
+
+class Counting:
+    """The stand-in encoder, counting every text it is asked to embed."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.texts = inner, []
+        self.name, self.dimension, self.count_tokens = inner.name, inner.dimension, inner.count_tokens
+
+    @property
+    def model(self):
+        return self
+
+    def encode_queries(self, texts):
+        return self.inner.encode_queries(texts)
+
+    def encode_passages(self, texts, progress=False):
+        self.texts += list(texts)
+        return self.inner.encode_passages(texts)
+
+
+def corpus(folder):
+    folder.mkdir()
+    for path in sorted(SEEDS.glob("*.txt")):
+        shutil.copy(path, folder / path.name)
+    # Syndicated copies far apart in the corpus's order: the same passages in different batches.
+    (folder / "a-copy.txt").write_text(COPY, encoding="utf-8")
+    (folder / "z-copy.txt").write_text(COPY, encoding="utf-8")
+
+
+def contents(settings, name):
+    snap = store.open_snapshot(settings.index_dir, name)
+    try:
+        chunks = snap.rows.query("SELECT id, article_id, seq, start, end, text, text_sha FROM chunks ORDER BY id")
+        articles = snap.rows.query("SELECT id, sha256, language, published_at, group_id FROM articles ORDER BY id")
+        ids = np.array([row[0] for row in chunks], dtype=np.int64)
+        sentence_ids = np.sort(faiss.vector_to_array(snap.sentences.id_map))
+        return {
+            "chunks": chunks, "articles": articles, "vectors": snap.passage_vectors(ids),
+            "sentence_ids": sentence_ids, "sentences": snap.sentences.reconstruct_batch(sentence_ids),
+            "languages": snap.manifest.languages, "next": snap.manifest.next_chunk_id,
+        }
+    finally:
+        snap.close()
+
+
+def build_with(tmp_path, encoder, batch, monkeypatch, label):
+    settings = make_settings(tmp_path / "corpus", tmp_path / f"index-{label}")
+    monkeypatch.setattr(build, "BATCH_PASSAGES", batch)
+    counting = Counting(encoder)
+    stats = Builder(settings, counting).run()
+    return settings, stats, counting
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_batches_make_the_index_one_batch_makes(tmp_path, stand_in_encoder, monkeypatch, batch):
+    corpus(tmp_path / "corpus")
+    whole, whole_stats, whole_enc = build_with(tmp_path, stand_in_encoder, 10**9, monkeypatch, "whole")
+    parts, parts_stats, parts_enc = build_with(tmp_path, stand_in_encoder, batch, monkeypatch, "parts")
+    a, b = contents(whole, stand_in_encoder.name), contents(parts, stand_in_encoder.name)
+    assert a["chunks"] == b["chunks"] and a["articles"] == b["articles"] and a["next"] == b["next"]
+    assert np.array_equal(a["vectors"], b["vectors"])
+    assert np.array_equal(a["sentence_ids"], b["sentence_ids"]) and np.array_equal(a["sentences"], b["sentences"])
+    assert json.dumps(a["languages"]) == json.dumps(b["languages"])
+    assert dataclasses.replace(whole_stats, seconds=0) == dataclasses.replace(parts_stats, seconds=0)
+    # The copies' passages were embedded once, in the first copy's batch, and reused in the last.
+    assert whole_stats.groups == 1 and len(parts_enc.texts) >= len(whole_enc.texts)
+    assert parts_enc.texts.count(COPY.split("\n\n")[0]) == 1
+    assert len(set(whole_enc.texts)) == len(whole_enc.texts)
+
+
+def test_batches_hold_whole_articles_of_about_the_size_asked(monkeypatch):
+    monkeypatch.setattr(build, "BATCH_PASSAGES", 5)
+    assert build._batches(6, [2, 2, 2, 9, 1, 0]) == [[0, 1, 2], [3], [4, 5]]
+    assert build._batches(0, []) == []
+
+
+def test_recurring_texts_are_those_met_twice():
+    assert build._recurring([["a", "b"], ["c"], ["b", "d", "d"]]) == {"b", "d"}
