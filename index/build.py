@@ -215,10 +215,12 @@ class Builder:
             means.remove(removed.texts, removed.vectors)
         store.pause_point("embedding")
         embedded = 0
-        for batch in _batches(len(pieces), [len(p) for p in pieces]):
+        batches = _batches(len(pieces), [len(p) for p in pieces])
+        bar = _run_bar(sum(map(len, pieces))) if self.progress and len(batches) > 1 else None
+        for batch in batches:
             articles = [work.new[n] for n in batch]
             chunks = [c for n in batch for c in pieces[n]]
-            count, new = self._vectors(chunks, reuse, later)
+            count, new = self._vectors(chunks, reuse, later, progress=self.progress and bar is None)
             embedded += count
             ids = range(writer.next_chunk_id, writer.next_chunk_id + len(chunks))
             writer.add(
@@ -231,6 +233,10 @@ class Builder:
                 means.add([c.text for c in chunks], np.stack([v for v, _ in new]))
             for n in batch:
                 pieces[n] = []  # this batch's texts are in the writer now
+            if bar is not None:
+                bar.update(len(chunks))
+        if bar is not None:
+            bar.close()
         if means is None:  # an index from before language means were kept: count them all once
             means = LanguageMeans()
             for texts, vectors in writer.all_passages():
@@ -253,7 +259,7 @@ class Builder:
         return pieces
 
     def _vectors(
-        self, chunks: list[Chunk], reuse: dict[str, store.Stored], later: set[str]
+        self, chunks: list[Chunk], reuse: dict[str, store.Stored], later: set[str], progress: bool = False
     ) -> tuple[int, list[store.Stored]]:
         """(chunk vector, sentence vectors) of each chunk; returns how many chunk texts were embedded.
 
@@ -264,7 +270,7 @@ class Builder:
         todo = sorted({c.text for c in chunks if text_sha(c.text) not in reuse})
         pieces = {text: sentences(text) for text in todo}
         texts = sorted(set(todo).union(*pieces.values()))
-        vectors = dict(zip(texts, self.encoder.encode_passages(texts, progress=self.progress))) if texts else {}
+        vectors = dict(zip(texts, self.encoder.encode_passages(texts, progress=progress))) if texts else {}
         fresh = {text_sha(text): (vectors[text], np.stack([vectors[p] for p in pieces[text]])) for text in todo}
         found = [reuse.get(sha) or fresh[sha] for sha in map(text_sha, (c.text for c in chunks))]
         reuse.update((sha, stored) for sha, stored in fresh.items() if sha in later)
@@ -285,6 +291,14 @@ def _batches(articles: int, passages: list[int]) -> list[list[int]]:
         batches[-1].append(n)
         count += passages[n]
     return [b for b in batches if b]
+
+
+def _run_bar(passages: int):
+    """One bar for a run of many batches, with passages/s and the time left (each batch's
+    encoder bar would start from zero)."""
+    from tqdm import tqdm
+
+    return tqdm(total=passages, desc="Indexing", unit="passage", unit_scale=True, smoothing=0.1)
 
 
 def _recurring(shas: list[list[str]]) -> set[str]:

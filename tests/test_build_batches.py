@@ -100,3 +100,11 @@ def test_batches_hold_whole_articles_of_about_the_size_asked(monkeypatch):
 
 def test_recurring_texts_are_those_met_twice():
     assert build._recurring([["a", "b"], ["c"], ["b", "d", "d"]]) == {"b", "d"}
+
+
+def test_a_run_of_many_batches_shows_one_bar_with_the_rate_and_time_left(tmp_path, stand_in_encoder, monkeypatch, capsys):
+    corpus(tmp_path / "corpus")
+    monkeypatch.setattr(build, "BATCH_PASSAGES", 2)
+    Builder(make_settings(tmp_path / "corpus", tmp_path / "index"), stand_in_encoder, progress=True).run()
+    err = capsys.readouterr().err
+    assert "Indexing: 100%" in err and "passage/s" in err and err.count("Indexing: 100%") == 1
