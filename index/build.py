@@ -30,7 +30,7 @@ from .chunks import Chunk, Chunker
 from .encoder import Encoder
 from .languages import LanguageMeans, reference_direction
 from .published import sortable
-from .question import stored_meta
+from .article_meta import stored_meta
 from .sentences import sentences
 from .safe_text import safe
 from .settings import IndexSettings

@@ -37,7 +37,7 @@ from .. import ann as ann_module
 from .. import duplicates
 from ..languages import LanguageMeans
 from ..lexical import LexicalIndex
-from ..question import stored_meta
+from ..article_meta import stored_meta
 from ..sentences import all_sentence_ids, sentence_ids, sentences, sentences_per_chunk
 from ..settings import VectorIndexSettings
 from . import generations, restrict
