@@ -157,7 +157,7 @@ def test_rawi_ask_filters_and_shows_dates(dated, tmp_path):
 @pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 def test_the_bot_reads_filters_in_a_question_shows_dates_and_explains_a_bad_filter(dated, encoder):
     from tests.botapi import parse_html
-    from tests.test_bot import running_bot
+    from tests.bot_helpers import running_bot
 
     answerer = asker(dated, encoder)
     with running_bot(answerer) as api:
@@ -258,7 +258,7 @@ def test_a_bad_filter_gets_one_polite_reply_and_nothing_more(tmp_path, stand_in_
     from bot import render
     from bot.app import build_application
     from tests.botapi import BotThread, FakeBotAPI
-    from tests.test_bot import test_settings
+    from tests.bot_helpers import bot_settings
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -278,7 +278,7 @@ def test_a_bad_filter_gets_one_polite_reply_and_nothing_more(tmp_path, stand_in_
     bad = ("since:someday What happened?", "lang:fr What happened to the bridge?",
            "since:2025-06-05 until:2025-06-01 What happened?")
     with FakeBotAPI() as api:
-        application = build_application(test_settings(api), open_answerer(settings, stand_in_encoder), k=3)
+        application = build_application(bot_settings(api), open_answerer(settings, stand_in_encoder), k=3)
         application.add_handler(TypeHandler(Update, mark_settled), group=99)
         with BotThread(application, api), caplog.at_level(logging.ERROR, logger="bot.handlers"):
             for chat, text in enumerate(bad, 7101):
