@@ -30,7 +30,7 @@ from .chunks import Chunk, Chunker
 from .encoder import Encoder
 from .languages import LanguageMeans, reference_direction
 from .published import sortable
-from .question import stored_meta
+from .article_meta import stored_meta
 from .sentences import sentences
 from .safe_text import safe
 from .settings import IndexSettings
@@ -171,7 +171,7 @@ class Builder:
             return self.backend.open_reader()
         except store.NoIndex:
             return None
-        except store.IndexError_ as exc:
+        except store.IndexProblem as exc:
             raise BuildError(str(exc)) from None
 
     def _write(self, previous: store.Reader | None, work: Plan) -> tuple[int, int, int, int]:
@@ -189,7 +189,7 @@ class Builder:
                 f"could not write the new index in {self.backend} ({_write_failure(exc)}); "
                 "the index it holds is unchanged: free some space and run `rawi index` again"
             ) from None
-        except store.IndexError_ as exc:
+        except store.IndexProblem as exc:
             raise BuildError(
                 f"the new index failed the reader's checks ({exc}); nothing was published, the index is unchanged"
             ) from None

@@ -5,9 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import subprocess
-import sys
 import tomllib
-from pathlib import Path
 from typing import get_args
 
 import pytest
@@ -22,8 +20,7 @@ from index.feeds import FeedSettings
 from index.watch import WatchSettings
 from rawi import config
 from tests.conftest import ROOT
-
-RAWI = Path(sys.executable).parent / "rawi"
+from tests.reindex_helpers import RAWI
 
 SHIPPED = ROOT / "config.toml"
 SECTIONS = {
