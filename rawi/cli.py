@@ -68,6 +68,7 @@ class OneLineErrors(click.Group):
     def main(self, *args, standalone_mode: bool = True, **kwargs):
         if not standalone_mode:
             return super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
+        as_json = _wants_json(args[0] if args else kwargs.get("args"))
         try:
             code = super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
         except click.exceptions.NoArgsIsHelpError as exc:  # `rawi` alone: the help is the answer
@@ -75,15 +76,28 @@ class OneLineErrors(click.Group):
             sys.exit(exc.exit_code)
         except click.UsageError as exc:
             where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
-            click.echo(f"Error: {safe(exc.format_message(), lines=False)}{where}", err=True)
-            sys.exit(exc.exit_code)
+            _fail(f"{safe(exc.format_message(), lines=False)}{where}", exc.exit_code, as_json)
         except click.ClickException as exc:
-            click.echo(f"Error: {safe(exc.format_message(), lines=False)}", err=True)
-            sys.exit(exc.exit_code)
+            _fail(safe(exc.format_message(), lines=False), exc.exit_code, as_json)
         except click.Abort:
             click.echo("Aborted.", err=True)
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)  # an int is the exit code of --help
+
+
+def _wants_json(args) -> bool:
+    """Was --json given (before any "--")? Then an error is also one JSON object on stdout."""
+    argv = list(sys.argv[1:] if args is None else args)
+    return "--json" in (argv[: argv.index("--")] if "--" in argv else argv)
+
+
+def _fail(message: str, code: int, as_json: bool) -> None:
+    """The error in one line on standard error; with --json, also as {"error": ...} on stdout, so
+    that a program reading stdout always gets exactly one JSON object."""
+    if as_json:
+        click.echo(json_line({"error": message}))
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
 
 
 @click.group(
@@ -188,12 +202,15 @@ def ask(obj: Context, question: str, index_dir: Path | None, k: int | None, json
     except FilterError as exc:
         raise click.UsageError(str(exc)) from None
     with user_errors():
-        from index.question import QuestionError, parse_question
+        from index.question import NoContent, QuestionError, parse_question
         from index.service import open_answerer
 
         if question != "-":
             try:
                 parse_question(question)  # a question that cannot be asked needs no model loaded
+            except NoContent as exc:  # "hello", "Jeddah": a reply, not an error
+                _greet(settings, question, exc.greeting, json_output)
+                return
             except QuestionError as exc:
                 raise click.UsageError(str(exc)) from None
         answerer = open_answerer(settings)
@@ -290,6 +307,34 @@ def evaluate(obj: Context, file: Path, corpus: Path | None, paragraphs: Path | N
         for key in columns["all"]:
             cells = (_cell(column[key]) for column in columns.values())
             click.echo(f"{key:24}" + "".join(f"{cell:>10}" for cell in cells))
+
+
+def _greet(settings, question: str, greeting: bool, json_output: bool) -> None:
+    """Say what rawi does, in the question's language, with an example built on a title of this
+    index (no model is loaded)."""
+    from index.listing import all_articles, example_title
+    from index.question import language_of
+    from index.store import NoIndex, open_backend
+
+    from .greeting import reply
+
+    language = language_of(question)
+    try:
+        reader = open_backend(settings).open_reader()
+    except NoIndex:
+        articles = []
+        found = -1
+    else:
+        try:
+            articles = all_articles(reader)
+        finally:
+            reader.close()
+        found = len(articles)
+    said = reply(question, greeting, language, example_title(articles, language, question), found)
+    if json_output:
+        click.echo(json_line(said.to_json(question)))
+    else:
+        click.echo("\n".join(safe(line, lines=False) for line in said.lines()))
 
 
 def _cell(value: object) -> str:
@@ -442,11 +487,17 @@ def fetch(obj: Context, corpus: Path | None, json_output: bool) -> None:
     with user_errors():
         report = Fetcher(settings.feeds, settings.index.corpus_dir,
                          report=lambda m: click.echo(safe(m, lines=False), err=True)).run()  # feed text: sanitized
-    if json_output:
-        click.echo(json_line(report.to_json()))
-    else:
-        click.echo(f"{report.feeds} feed(s): {len(report.written)} new article(s), {report.unchanged} unchanged, "
-                   f"{len(report.failed)} failure(s) (tried again next time), {len(report.skipped)} skipped")
+    problem = ""
     if report.unwritten:  # the local disk, not a feed: the run did not do its job
         where, why = report.unwritten[0]
-        raise click.ClickException(f"{len(report.unwritten)} file(s) not written, e.g. {where}: {why}")
+        problem = f"{len(report.unwritten)} file(s) not written, e.g. {where}: {why}"
+    if json_output:  # one JSON object, the failure inside it
+        click.echo(json_line(report.to_json() | ({"error": problem} if problem else {})))
+        if problem:
+            click.echo(f"Error: {safe(problem, lines=False)}", err=True)
+            raise click.exceptions.Exit(1)
+        return
+    click.echo(f"{report.feeds} feed(s): {len(report.written)} new article(s), {report.unchanged} unchanged, "
+                   f"{len(report.failed)} failure(s) (tried again next time), {len(report.skipped)} skipped")
+    if problem:
+        raise click.ClickException(problem)

@@ -191,12 +191,14 @@ def test_short_real_questions_are_still_asked(text):
     assert parse_question(text).terms
 
 
-def test_contentless_questions_are_one_line_usage_errors_and_never_answered(corpus):
+def test_contentless_questions_get_a_reply_and_are_never_answered(corpus):
+    """(issue 25) "hi" and a word said over and over are replied to, exit 0, with no passage."""
     _, _, workdir = corpus
     for text in ("hi", "word " * 199):
-        result = rawi("ask", text, cwd=workdir)
-        assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
-        assert "not a question about the news" in result.stderr and result.stdout == ""
+        result = rawi("ask", "--json", text, cwd=workdir)
+        record = json.loads(result.stdout)
+        assert result.returncode == 0 and result.stderr == ""
+        assert record["answered"] is False and record["passages"] == [] and record["reply"]
     stream = rawi("ask", "-", cwd=workdir, stdin="ammunition\n" + OPEC_QUESTION + "\n")
     records = [json.loads(line) for line in stream.stdout.splitlines()]
     assert records[0]["answered"] is False and "not a question" in records[0]["error"]

@@ -1,0 +1,109 @@
+"""A newcomer's first hour (issue 25): greetings answered from the user's own index, --json
+always one JSON object, `rawi articles`, and the small things a first run trips over.
+
+The index is real (files on disk, FAISS), built with the stand-in encoder: nothing here depends
+on what the model decides, and `rawi` runs as the real executable in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from index.build import Builder
+from tests.reindex_helpers import RAWI
+
+ARTICLES = {
+    "gulf/jeddah.md": "---\ntitle: Jeddah port reopens after the storm\npublished: 2025-06-03\nsource: Gulf Times\n"
+                      "language: en\n---\nThe port of Jeddah reopened on Tuesday after three days of closure.\n",
+    "gulf/oil.md": "---\ntitle: Oil exports rise in May\npublished: 2025-06-01\nsource: Reuters\n---\n"
+                   "Saudi oil exports rose by four percent in May, shipping data showed.\n",
+    "levant/grain.md": "---\ntitle: وصول سفينة الحبوب إلى ميناء بيروت\npublished: 2025-06-04\nsource: النهار\n---\n"
+                       "وصلت سفينة محملة بالقمح إلى ميناء بيروت صباح الأربعاء.\n",
+    "undated.txt": "A note without a date\n\nThe committee met again without reaching a decision.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, stand_in_encoder):
+    from tests.conftest import make_settings
+
+    base = tmp_path_factory.mktemp("newcomer")
+    for name, text in ARTICLES.items():
+        (base / "corpus" / name).parent.mkdir(parents=True, exist_ok=True)
+        (base / "corpus" / name).write_text(text, encoding="utf-8")
+    settings = make_settings(base / "corpus", base / "index")
+    assert Builder(settings, stand_in_encoder).run().articles == len(ARTICLES)
+    return base
+
+
+def rawi(*args: str, cwd, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "RAWI_CONFIG"}
+    return subprocess.run([str(RAWI), *args], cwd=cwd, input=stdin, capture_output=True, text=True, env=env,
+                          timeout=120)
+
+
+# ------------------------------------------------------------------ 1. greetings and lone words
+
+
+@pytest.mark.parametrize("text, language", [("hello", "en"), ("Hi!", "en"), ("مرحبا", "ar"), ("السلام عليكم", "ar")])
+def test_a_greeting_gets_a_reply_in_its_language_with_an_example_from_the_index(built, text, language):
+    result = rawi("ask", "--index", "index", text, cwd=built)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    first, example = result.stdout.strip().splitlines()
+    if language == "ar":
+        assert first.startswith("أهلًا") and "(4)" in first
+        assert example == '  rawi ask "ماذا تقول المقالات عن «وصول سفينة الحبوب إلى ميناء بيروت»؟"'
+    else:
+        assert first.startswith("Hello!") and "4 indexed articles" in first
+        assert example.startswith('  rawi ask "What do the articles say about “') and "Jeddah port" in example
+
+
+def test_a_lone_word_is_shown_a_question_on_an_article_that_names_it(built):
+    """"Jeddah" and "oil": each example is built on the title holding that word, not the newest."""
+    for word, title in (("Jeddah", "Jeddah port reopens after the storm"), ("oil", "Oil exports rise in May")):
+        result = rawi("ask", "--index", "index", "--json", word, cwd=built)
+        assert result.returncode == 0
+        record = json.loads(result.stdout)
+        assert record["answered"] is False and record["passages"] == []
+        assert record["reply"].startswith(f'"{word}" alone is not a question')
+        assert record["example"] == f"What do the articles say about “{title}”?"
+
+
+def test_the_example_comes_from_the_users_corpus_not_the_demo(tmp_path, stand_in_encoder):
+    from tests.conftest import make_settings
+
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "a.md").write_text("---\ntitle: Tram line opens in Tunis\n---\nThe tram runs.\n", "utf-8")
+    Builder(make_settings(tmp_path / "corpus", tmp_path / "index"), stand_in_encoder).run()
+    record = json.loads(rawi("ask", "--index", "index", "--json", "hey", cwd=tmp_path).stdout)
+    assert record["example"] == "What do the articles say about “Tram line opens in Tunis”?"
+    assert "Pyongyang" not in json.dumps(record)
+
+
+def test_a_greeting_before_anything_is_indexed_says_how_to_start(tmp_path):
+    result = rawi("ask", "--index", "nowhere", "hello", cwd=tmp_path)
+    assert result.returncode == 0 and "run `rawi index`" in result.stdout and result.stderr == ""
+    record = json.loads(rawi("ask", "--index", "nowhere", "--json", "مرحبا", cwd=tmp_path).stdout)
+    assert record["example"] is None and "rawi index" in record["reply"]
+
+
+# ------------------------------------------------------------------ 1b. --json: always one object
+
+
+@pytest.mark.parametrize("args, code", [
+    (["ask", "--json", "--since", "someday", "What happened?"], 2),  # a bad filter
+    (["ask", "--json", "-k", "0", "What happened?"], 2),  # click's own usage error
+    (["ask", "--json", "   "], 2),  # an empty question
+    (["ask", "--json", "x" * 1001], 2),  # too long
+    (["ask", "--json", "--index", "nowhere", "What happened in Jeddah?"], 1),  # no index
+    (["sources", "--json", "--index", "nowhere"], 1),
+])
+def test_json_errors_are_one_json_object_on_stdout_and_one_line_on_stderr(tmp_path, args, code):
+    result = rawi(*args, cwd=tmp_path)
+    assert result.returncode == code
+    record = json.loads(result.stdout)  # exactly one object: json.loads refuses a second
+    assert list(record) == ["error"] and record["error"]
+    assert result.stderr == f"Error: {record['error']}\n"
