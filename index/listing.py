@@ -6,8 +6,19 @@ without the text, newest first (undated last), then by id.
 
 from __future__ import annotations
 
+from .filters import ArticleFilter, matching_sources
 from .normalize import tokens
-from .store import ArticleRow, Reader
+from .published import end_of
+from .store import ArticleRow, Backend, Reader
+
+
+def indexed_articles(backend: Backend) -> list[ArticleRow]:
+    """``all_articles`` of the backend's published generation (NoIndex when there is none)."""
+    reader = backend.open_reader()
+    try:
+        return all_articles(reader)
+    finally:
+        reader.close()
 
 
 def all_articles(reader: Reader) -> list[ArticleRow]:
@@ -30,3 +41,21 @@ def example_title(articles: list[ArticleRow], language: str, words: str = "") ->
             return " ".join(group[0].title.split())
     return ""
 
+
+def admitted(row: ArticleRow, where: ArticleFilter) -> bool:
+    """Does ``where`` (dates, a part of the source's name, language) let this article through?
+    The same rules as the search's (``ArticleFilter.sql``): an undated article passes no date filter."""
+    if where.since and row.published_at < where.since.isoformat():
+        return False
+    if where.until and not (row.published_at and row.published_at <= end_of(where.until)):
+        return False
+    if where.source and not matching_sources(where.source, [row.source]):
+        return False
+    return not where.language or row.language == where.language
+
+
+def filters_json(where: ArticleFilter) -> dict:
+    """The filters applied, as JSON (null for those not given)."""
+    return {"since": where.since.isoformat() if where.since else None,
+            "until": where.until.isoformat() if where.until else None,
+            "source": where.source or None, "lang": where.language or None}

@@ -16,7 +16,9 @@ from pathlib import Path
 import click
 
 from . import config as config_module
-from .output import answer_json, render_with_short, sources_json, sources_lines, undated_line
+from .output import (
+    answer_json, articles_json, articles_lines, render_with_short, sources_json, sources_lines, undated_line,
+)
 from .terminal import json_line, safe
 
 EXAMPLES = """
@@ -126,6 +128,18 @@ def main(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
     ctx.obj = Context(config_path)
 
 
+def filter_options(command):
+    """--since, --until, --source, --lang: the article filters of `rawi ask` and `rawi articles`."""
+    for option in reversed([
+        click.option("--since", metavar="YYYY-MM-DD", help="Only articles published on or after this day."),
+        click.option("--until", metavar="YYYY-MM-DD", help="Only articles published on or before this day."),
+        click.option("--source", metavar="NAME", help="Only articles whose source contains NAME (any case)."),
+        click.option("--lang", type=click.Choice(["ar", "en"]), help="Only articles in this language."),
+    ]):
+        command = option(command)
+    return command
+
+
 def _progress(json_output: bool) -> bool:
     return sys.stderr.isatty() and not json_output
 
@@ -175,10 +189,7 @@ def index(obj: Context, corpus: Path | None, index_dir: Path | None, json_output
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [config: index.dir].")
 @click.option("-k", "k", type=click.IntRange(1, config_module.MAX_K), help="Passages to cite [config: retrieval.k].")
 @click.option("--json", "json_output", is_flag=True, help="One JSON object on one line.")
-@click.option("--since", metavar="YYYY-MM-DD", help="Only articles published on or after this day.")
-@click.option("--until", metavar="YYYY-MM-DD", help="Only articles published on or before this day.")
-@click.option("--source", metavar="NAME", help="Only articles whose source contains NAME (any case).")
-@click.option("--lang", type=click.Choice(["ar", "en"]), help="Only articles in this language.")
+@filter_options
 @click.pass_obj
 def ask(obj: Context, question: str, index_dir: Path | None, k: int | None, json_output: bool,
         since: str | None, until: str | None, source: str | None, lang: str | None) -> None:
@@ -203,26 +214,32 @@ def ask(obj: Context, question: str, index_dir: Path | None, k: int | None, json
         raise click.UsageError(str(exc)) from None
     with user_errors():
         from index.question import NoContent, QuestionError, parse_question
+
+        from .greeting import greet
         from index.service import open_answerer
 
         if question != "-":
             try:
                 parse_question(question)  # a question that cannot be asked needs no model loaded
             except NoContent as exc:  # "hello", "Jeddah": a reply, not an error
-                _greet(settings, question, exc.greeting, json_output)
+                click.echo(greet(settings, question, exc.greeting, json_output))
                 return
             except QuestionError as exc:
                 raise click.UsageError(str(exc)) from None
         answerer = open_answerer(settings)
         generator = _generator(loaded.generate)
         if question == "-":
-            _ask_stream(answerer, k, where, generator)
+            from .stream import ask_stream
+
+            ask_stream(answerer, k, where, generator)
             return
         try:
             answer = answerer.ask(question, k=k, where=where)
         except QuestionError as exc:
             raise click.UsageError(str(exc)) from None
-        short = _short_answer(answer, answerer, generator)
+        from .stream import short_answer
+
+        short = short_answer(answer, answerer, generator)
     if json_output:
         click.echo(json_line(answer_json(answer, short)))
     else:
@@ -249,6 +266,43 @@ def sources(obj: Context, index_dir: Path | None, json_output: bool) -> None:
         finally:
             reader.close()
     click.echo(json_line(sources_json(stats)) if json_output else "\n".join(sources_lines(stats)))
+
+
+@main.command()
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [config: index.dir].")
+@click.option("--json", "json_output", is_flag=True, help="One JSON object on one line.")
+@filter_options
+@click.pass_obj
+def articles(obj: Context, index_dir: Path | None, json_output: bool, since: str | None, until: str | None,
+             source: str | None, lang: str | None) -> None:
+    """List the indexed articles: id, date, language, source and title, newest first.
+
+    \b
+    The id is the file's path under the corpus folder (a feed's entry: its file under the
+    feeds folder). The filters are those of `rawi ask`; an undated article passes no date filter.
+    \b
+    Examples:
+      rawi articles
+      rawi articles --source reuters --lang en --since 2025-06-01
+      rawi articles --json
+    """
+    from index.filters import FilterError, make_filter
+
+    settings = obj.settings(index=index_dir).index
+    try:
+        where = make_filter(since, until, source, lang)
+    except FilterError as exc:
+        raise click.UsageError(str(exc)) from None
+    with user_errors():
+        from index.listing import admitted, indexed_articles
+        from index.store import open_backend
+
+        every = indexed_articles(open_backend(settings))
+    rows = [row for row in every if admitted(row, where)]
+    if json_output:
+        click.echo(json_line(articles_json(rows, len(every), where)))
+    else:
+        click.echo("\n".join(articles_lines(rows, len(every), where)))
 
 
 @main.command("eval")
@@ -309,34 +363,6 @@ def evaluate(obj: Context, file: Path, corpus: Path | None, paragraphs: Path | N
             click.echo(f"{key:24}" + "".join(f"{cell:>10}" for cell in cells))
 
 
-def _greet(settings, question: str, greeting: bool, json_output: bool) -> None:
-    """Say what rawi does, in the question's language, with an example built on a title of this
-    index (no model is loaded)."""
-    from index.listing import all_articles, example_title
-    from index.question import language_of
-    from index.store import NoIndex, open_backend
-
-    from .greeting import reply
-
-    language = language_of(question)
-    try:
-        reader = open_backend(settings).open_reader()
-    except NoIndex:
-        articles = []
-        found = -1
-    else:
-        try:
-            articles = all_articles(reader)
-        finally:
-            reader.close()
-        found = len(articles)
-    said = reply(question, greeting, language, example_title(articles, language, question), found)
-    if json_output:
-        click.echo(json_line(said.to_json(question)))
-    else:
-        click.echo("\n".join(safe(line, lines=False) for line in said.lines()))
-
-
 def _cell(value: object) -> str:
     return "-" if value is None else str(value)
 
@@ -348,40 +374,6 @@ def _generator(settings):
     from index.generate import Generator
 
     return Generator(settings)
-
-
-def _short_answer(answer, answerer, generator):
-    from index.generate import short_answer
-
-    return short_answer(answer, answerer, generator)
-
-
-def _ask_stream(answerer, k: int, where, generator=None) -> None:
-    """One JSON record per input line, whatever happens: a problem with one question (not UTF-8,
-    empty, the index missing for a moment while it is replaced) is that line's error record, and
-    the stream goes on. Lines are read as bytes, so no byte sequence can end the loop."""
-    for raw in sys.stdin.buffer:
-        line = raw.rstrip(b"\r\n")
-        record = _stream_record(answerer, line.decode("utf-8", "surrogateescape"), k, where, generator)
-        if "error" in record:
-            record["question"] = line.decode("utf-8", "replace")
-        sys.stdout.buffer.write((json_line(record) + "\n").encode("utf-8", "replace"))
-        sys.stdout.buffer.flush()
-
-
-def _stream_record(answerer, question: str, k: int, where, generator=None) -> dict:
-    from index.errors import USER_ERRORS
-    from index.question import QuestionError
-
-    try:
-        answer = answerer.ask(question, k=k, where=where)
-        return answer_json(answer, _short_answer(answer, answerer, generator))
-    except (QuestionError, *USER_ERRORS) as exc:
-        error = str(exc)
-    except Exception as exc:  # noqa: BLE001 -- a bug must cost one answer, not the stream
-        logging.getLogger("rawi.ask").debug("question failed", exc_info=True)
-        error = f"internal error ({type(exc).__name__}): {exc}"
-    return {"question": question, "answered": False, "passages": [], "error": error}
 
 
 @main.command()

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .terminal import json_line, safe
+
 MAX_TITLE = 80  # characters of a title quoted in the example
 
 _TEXT = {
@@ -58,3 +60,22 @@ def reply(question: str, greeting: bool, language: str, title: str, articles: in
     if greeting:
         return Reply(text["greeting"].format(n=articles), example)
     return Reply(text["word"].format(word=shorten(" ".join(question.split()), 40)), example)
+
+
+def greet(settings, question: str, greeting: bool, json_output: bool) -> str:
+    """What `rawi ask` prints for a greeting: what rawi does, in the question's language, with
+    an example built on a title of this index (no model is loaded)."""
+    from index.listing import example_title, indexed_articles
+    from index.question import language_of
+    from index.store import NoIndex, open_backend
+
+    language = language_of(question)
+    try:
+        articles = indexed_articles(open_backend(settings))
+        found = len(articles)
+    except NoIndex:
+        articles, found = [], -1
+    said = reply(question, greeting, language, example_title(articles, language, question), found)
+    if json_output:
+        return json_line(said.to_json(question))
+    return "\n".join(safe(line, lines=False) for line in said.lines())

@@ -107,3 +107,49 @@ def test_json_errors_are_one_json_object_on_stdout_and_one_line_on_stderr(tmp_pa
     record = json.loads(result.stdout)  # exactly one object: json.loads refuses a second
     assert list(record) == ["error"] and record["error"]
     assert result.stderr == f"Error: {record['error']}\n"
+
+
+# ------------------------------------------------------------------ 2. rawi articles
+
+
+def test_rawi_articles_lists_every_article_newest_first_undated_last(built):
+    result = rawi("articles", "--index", "index", "--json", cwd=built)
+    assert result.returncode == 0, result.stderr
+    listed = json.loads(result.stdout)
+    assert [a["id"] for a in listed["articles"]] == ["levant/grain.md", "gulf/jeddah.md", "gulf/oil.md", "undated.txt"]
+    assert (listed["count"], listed["total"]) == (4, 4)
+    assert listed["filters"] == {"since": None, "until": None, "source": None, "lang": None}
+    jeddah = listed["articles"][1]
+    assert (jeddah["title"], jeddah["published"], jeddah["source"], jeddah["language"]) == (
+        "Jeddah port reopens after the storm", "2025-06-03", "Gulf Times", "en")
+    assert listed["articles"][0]["language"] == "ar" and listed["articles"][3]["published"] == ""
+
+
+@pytest.mark.parametrize("args, ids", [
+    (["--source", "gulf"], ["gulf/jeddah.md"]),
+    (["--source", "النهار"], ["levant/grain.md"]),
+    (["--lang", "en", "--since", "2025-06-02"], ["gulf/jeddah.md"]),
+    (["--until", "2025-06-03"], ["gulf/jeddah.md", "gulf/oil.md"]),  # the undated one passes no date filter
+    (["--source", "nobody"], []),
+])
+def test_rawi_articles_filters_as_ask_does(built, args, ids):
+    listed = json.loads(rawi("articles", "--index", "index", "--json", *args, cwd=built).stdout)
+    assert [a["id"] for a in listed["articles"]] == ids and listed["total"] == 4
+
+
+def test_rawi_articles_for_a_person_one_line_each_and_a_count(built):
+    result = rawi("articles", "--index", "index", cwd=built)
+    lines = result.stdout.splitlines()
+    assert result.returncode == 0 and len(lines) == 5
+    assert lines[1] == "gulf/jeddah.md  3 Jun 2025  en  Gulf Times  Jeddah port reopens after the storm"
+    assert lines[3].startswith("undated.txt  undated  en  (no source)  A note without a date")
+    assert lines[-1] == "4 articles"
+    one = rawi("articles", "--index", "index", "--source", "reuters", cwd=built).stdout.splitlines()
+    assert one[-1] == "1 of 4 articles (source reuters)"
+
+
+def test_rawi_articles_bad_input_is_one_line(built, tmp_path):
+    bad = rawi("articles", "--index", "index", "--since", "June", cwd=built)
+    assert bad.returncode == 2 and bad.stdout == "" and len(bad.stderr.splitlines()) == 1 and "not a date" in bad.stderr
+    missing = rawi("articles", "--index", "nowhere", cwd=tmp_path)
+    assert missing.returncode == 1 and missing.stderr.startswith("Error: no index at nowhere")
