@@ -153,3 +153,71 @@ def test_rawi_articles_bad_input_is_one_line(built, tmp_path):
     assert bad.returncode == 2 and bad.stdout == "" and len(bad.stderr.splitlines()) == 1 and "not a date" in bad.stderr
     missing = rawi("articles", "--index", "nowhere", cwd=tmp_path)
     assert missing.returncode == 1 and missing.stderr.startswith("Error: no index at nowhere")
+
+
+# ------------------------------------------------------------------ 3. progress on a terminal only
+
+
+def test_the_build_shows_its_bars_only_when_asked(tmp_path, stand_in_encoder, capsys):
+    from tests.conftest import make_settings
+
+    (tmp_path / "corpus").mkdir()
+    for n in range(3):
+        (tmp_path / "corpus" / f"{n}.txt").write_text(f"Title {n}\n\nBody of article number {n}.\n", "utf-8")
+    Builder(make_settings(tmp_path / "corpus", tmp_path / "quiet"), stand_in_encoder).run()
+    assert capsys.readouterr().err == ""
+    Builder(make_settings(tmp_path / "corpus", tmp_path / "shown"), stand_in_encoder, progress=True).run()
+    assert "splitting: 100%" in capsys.readouterr().err
+
+
+def on_a_terminal(args: list[str], cwd) -> tuple[int, str, str]:
+    """Run rawi with its standard error on a pseudo-terminal: (exit status, stdout, what the terminal got)."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+    import threading
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a new one is 0 x 0
+    env = {k: v for k, v in os.environ.items() if k != "RAWI_CONFIG"}
+    proc = subprocess.Popen([str(RAWI), *args], cwd=cwd, stdout=subprocess.PIPE, stderr=slave, text=True, env=env)
+    os.close(slave)
+    seen: list[bytes] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:  # EIO: the terminal's other end is closed
+                return
+            if not data:
+                return
+            seen.append(data)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    out, _ = proc.communicate(timeout=600)
+    reader.join(timeout=60)
+    os.close(master)
+    return proc.returncode, out, b"".join(seen).decode("utf-8", "replace")
+
+
+@pytest.mark.slow  # the real `rawi index` and `rawi eval` load the real model
+def test_index_and_eval_show_progress_on_a_terminal_and_nothing_when_piped(tmp_path):
+    import shutil
+
+    from tests.conftest import MODEL_CACHE, ROOT, SEEDS
+
+    shutil.copytree(SEEDS, tmp_path / "corpus")
+    (tmp_path / "config.toml").write_text(
+        f'[corpus]\ndir = "corpus"\n[index]\ndir = "var/index"\n[encoder]\ncache_dir = "{MODEL_CACHE}"\n', "utf-8")
+    code, out, terminal = on_a_terminal(["index"], tmp_path)
+    assert code == 0 and "splitting: 100%" in terminal and "embedding: 100%" in terminal, terminal
+    questions = str(ROOT / "eval" / "seed_questions.jsonl")
+    code, out, terminal = on_a_terminal(["eval", questions], tmp_path)
+    assert code == 0 and "asking: 100%" in terminal and "recall_at_1" in out, terminal
+    (tmp_path / "corpus" / "new.txt").write_text("A new article\n\nSomething else happened.\n", "utf-8")
+    for args in (["index"], ["eval", questions]):
+        piped = rawi(*args, cwd=tmp_path)
+        assert piped.returncode == 0 and "%|" not in piped.stderr and "\r" not in piped.stderr, piped.stderr
