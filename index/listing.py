@@ -54,8 +54,9 @@ def admitted(row: ArticleRow, where: ArticleFilter) -> bool:
     return not where.language or row.language == where.language
 
 
-def filters_json(where: ArticleFilter) -> dict:
+def filters_json(where: ArticleFilter | None) -> dict:
     """The filters applied, as JSON (null for those not given)."""
+    where = where or ArticleFilter()
     return {"since": where.since.isoformat() if where.since else None,
             "until": where.until.isoformat() if where.until else None,
             "source": where.source or None, "lang": where.language or None}

@@ -17,9 +17,9 @@ import click
 
 from . import config as config_module
 from .output import (
-    answer_json, articles_json, articles_lines, render_with_short, sources_json, sources_lines, undated_line,
+    answer_json, articles_json, articles_lines, plural, render_with_short, sources_json, sources_lines, undated_line,
 )
-from .terminal import json_line, safe
+from .terminal import json_line, safe, say
 
 EXAMPLES = """
 \b
@@ -78,9 +78,10 @@ class OneLineErrors(click.Group):
             sys.exit(exc.exit_code)
         except click.UsageError as exc:
             where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
-            _fail(f"{safe(exc.format_message(), lines=False)}{where}", exc.exit_code, as_json)
+            _fail([f"{safe(exc.format_message(), lines=False)}{where}"], exc.exit_code, as_json)
         except click.ClickException as exc:
-            _fail(safe(exc.format_message(), lines=False), exc.exit_code, as_json)
+            lines = exc.format_message().split("\n") if isinstance(exc, ConfigProblem) else [exc.format_message()]
+            _fail([safe(line, lines=False) for line in lines], exc.exit_code, as_json)
         except click.Abort:
             click.echo("Aborted.", err=True)
             sys.exit(1)
@@ -93,12 +94,13 @@ def _wants_json(args) -> bool:
     return "--json" in (argv[: argv.index("--")] if "--" in argv else argv)
 
 
-def _fail(message: str, code: int, as_json: bool) -> None:
-    """The error in one line on standard error; with --json, also as {"error": ...} on stdout, so
-    that a program reading stdout always gets exactly one JSON object."""
+def _fail(problems: list[str], code: int, as_json: bool) -> None:
+    """Each problem in one line on standard error (one, but for a config's); with --json, also as
+    {"error": ...} on stdout, so that a program reading stdout always gets exactly one JSON object."""
     if as_json:
-        click.echo(json_line({"error": message}))
-    click.echo(f"Error: {message}", err=True)
+        click.echo(json_line({"error": "; ".join(problems)}))
+    for problem in problems:
+        click.echo(f"Error: {problem}", err=True)
     sys.exit(code)
 
 
@@ -123,6 +125,7 @@ def main(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
         level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger("faiss.loader").setLevel(logging.WARNING)  # which CPU build it tried: noise for -v
     for handler in logging.getLogger().handlers:  # no bot token in any log line, whoever writes it
         handler.addFilter(RedactingFilter())
     ctx.obj = Context(config_path)
@@ -164,19 +167,22 @@ def index(obj: Context, corpus: Path | None, index_dir: Path | None, json_output
     with user_errors():
         from index.build import Builder
         from index.encoder import Encoder
-        from index.store import open_backend
+        from contextlib import nullcontext
+
+        from index.store import left_clean_if_unpublished, open_backend
 
         encoder = Encoder(settings.encoder)
         backend = open_backend(settings, encoder.name)
-        with backend.lock(wait=wait):
+        local = settings.store.backend == "local"
+        with left_clean_if_unpublished(settings.index_dir) if local else nullcontext(), backend.lock(wait=wait):
             stats = Builder(settings, encoder, progress=_progress(json_output), backend=backend).run(rebuild)
     if json_output:
         click.echo(json.dumps(stats.to_json(), ensure_ascii=False))
         return
     click.echo(
-        f"{stats.articles} articles, {stats.chunks} passages in {settings.location} "
+        f"{plural(stats.articles, 'article')}, {plural(stats.chunks, 'passage')} in {settings.location} "
         f"(added {stats.added}, updated {stats.updated}, removed {stats.removed}, unchanged {stats.unchanged}; "
-        f"embedded {stats.chunks_embedded} passages in {stats.seconds:.1f}s)"
+        f"embedded {plural(stats.chunks_embedded, 'passage')} in {stats.seconds:.1f}s)"
     )
     for skipped in stats.skipped:
         click.echo(safe(f"skipped {skipped.path}: {skipped.reason}", lines=False), err=True)
@@ -193,7 +199,7 @@ def index(obj: Context, corpus: Path | None, index_dir: Path | None, json_output
 @click.pass_obj
 def ask(obj: Context, question: str, index_dir: Path | None, k: int | None, json_output: bool,
         since: str | None, until: str | None, source: str | None, lang: str | None) -> None:
-    """Answer QUESTION with cited passages, best first.
+    """Answer QUESTION (at most 1,000 characters) with cited passages, best first.
 
     \b
     QUESTION "-" reads one question per line from standard input and writes one JSON object
@@ -222,7 +228,7 @@ def ask(obj: Context, question: str, index_dir: Path | None, k: int | None, json
             try:
                 parse_question(question)  # a question that cannot be asked needs no model loaded
             except NoContent as exc:  # "hello", "Jeddah": a reply, not an error
-                click.echo(greet(settings, question, exc.greeting, json_output))
+                say(greet(settings, question, exc.greeting, json_output))
                 return
             except QuestionError as exc:
                 raise click.UsageError(str(exc)) from None
@@ -243,7 +249,7 @@ def ask(obj: Context, question: str, index_dir: Path | None, k: int | None, json
     if json_output:
         click.echo(json_line(answer_json(answer, short)))
     else:
-        click.echo(render_with_short(answer, short, sys.stdout.isatty()))
+        say(render_with_short(answer, short, sys.stdout.isatty()))
 
 
 @main.command()
@@ -265,7 +271,10 @@ def sources(obj: Context, index_dir: Path | None, json_output: bool) -> None:
             stats = reader.source_stats()
         finally:
             reader.close()
-    click.echo(json_line(sources_json(stats)) if json_output else "\n".join(sources_lines(stats)))
+    if json_output:
+        click.echo(json_line(sources_json(stats)))
+    else:
+        say("\n".join(sources_lines(stats)))
 
 
 @main.command()
@@ -302,7 +311,7 @@ def articles(obj: Context, index_dir: Path | None, json_output: bool, since: str
     if json_output:
         click.echo(json_line(articles_json(rows, len(every), where)))
     else:
-        click.echo("\n".join(articles_lines(rows, len(every), where)))
+        say("\n".join(articles_lines(rows, len(every), where)))
 
 
 @main.command("eval")

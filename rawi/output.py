@@ -18,7 +18,7 @@ def answer_json_plain(answer) -> dict:
     """``score`` is the one the passages are ranked by; ``cosine`` the passage's alone; ``weak``
     marks a passage that would not answer on its own, shown only to fill up to k. ``filters``:
     those applied (given, written into the question, or a source it names); ``note``: why a
-    filter found nothing."""
+    filter found nothing. ``filters`` is always there: null for each filter not applied."""
     record = {
         "question": answer.question,
         "answered": answer.answered,
@@ -32,11 +32,9 @@ def answer_json_plain(answer) -> dict:
             for p in answer.passages
         ],
     }
-    where = getattr(answer, "where", None)
-    if where:
-        from index.listing import filters_json
+    from index.listing import filters_json
 
-        record["filters"] = filters_json(where)
+    record["filters"] = filters_json(getattr(answer, "where", None))
     if getattr(answer, "note", None) is not None:
         record["note"] = answer.note.to_json()
     return record

@@ -13,6 +13,7 @@ import subprocess
 import pytest
 
 from index.build import Builder
+from tests.conftest import ROOT as ROOT_DIR
 from tests.reindex_helpers import RAWI
 
 ARTICLES = {
@@ -214,6 +215,7 @@ def test_index_and_eval_show_progress_on_a_terminal_and_nothing_when_piped(tmp_p
         f'[corpus]\ndir = "corpus"\n[index]\ndir = "var/index"\n[encoder]\ncache_dir = "{MODEL_CACHE}"\n', "utf-8")
     code, out, terminal = on_a_terminal(["index"], tmp_path)
     assert code == 0 and "splitting: 100%" in terminal and "embedding: 100%" in terminal, terminal
+    assert out.startswith("1 article, ") and " passages in " in out  # not "1 articles" (issue 25)
     questions = str(ROOT / "eval" / "seed_questions.jsonl")
     code, out, terminal = on_a_terminal(["eval", questions], tmp_path)
     assert code == 0 and "asking: 100%" in terminal and "recall_at_1" in out, terminal
@@ -221,3 +223,98 @@ def test_index_and_eval_show_progress_on_a_terminal_and_nothing_when_piped(tmp_p
     for args in (["index"], ["eval", questions]):
         piped = rawi(*args, cwd=tmp_path)
         assert piped.returncode == 0 and "%|" not in piped.stderr and "\r" not in piped.stderr, piped.stderr
+
+
+# ------------------------------------------------------------------ 4. small things
+
+
+def test_the_question_limit_is_in_the_help():
+    from index.question import MAX_QUESTION_CHARS
+
+    result = rawi("ask", "--help", cwd=ROOT_DIR)
+    assert result.returncode == 0 and f"at most {MAX_QUESTION_CHARS:,} characters" in result.stdout
+
+
+def test_a_bad_json_line_is_named_with_its_column(tmp_path):
+    from index.articles import scan
+
+    (tmp_path / "a.jsonl").write_text('{"title": "A", "text": "Body one."}\n{"title": "B", "text": "Two" "x"}\n', "utf-8")
+    (tmp_path / "b.json").write_text('{\n  "title": "C",\n  "text": "Three"\n  "x": 1\n}\n', "utf-8")
+    reasons = {(s.path, s.line): s.reason for s in scan(tmp_path).skipped}
+    assert reasons == {
+        ("a.jsonl", 2): "line 2: not valid JSON (column 30: Expecting ',' delimiter)",
+        ("b.json", None): "not valid JSON (line 4, column 3: Expecting ',' delimiter)",
+    }
+
+
+def test_config_problems_are_one_line_each_with_a_guess(tmp_path):
+    (tmp_path / "config.toml").write_text('[retreival]\nk = 5\n[index]\ndirr = "x"\n[encoder]\nbatch_size = "a"\n', "utf-8")
+    result = rawi("ask", "What happened in Jeddah?", cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "Error: config.toml: unknown section(s): retreival (did you mean [retrieval]?)",
+        "Error: config.toml: unknown key(s) in [index]: dirr (did you mean dir?)",
+        'Error: config.toml: [encoder] batch_size = "a": must be an integer from 1 to 4096',
+    ]
+    as_json = rawi("articles", "--json", cwd=tmp_path)
+    assert as_json.returncode == 2 and json.loads(as_json.stdout)["error"].count("config.toml:") == 3
+
+
+@pytest.mark.parametrize("made", ["nothing", "an empty corpus folder"])
+def test_a_failed_first_index_leaves_no_index_folder_behind(tmp_path, made):
+    if made != "nothing":
+        (tmp_path / "seeds").mkdir()
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    result = rawi("index", cwd=tmp_path)
+    assert result.returncode == 1 and len(result.stderr.splitlines()) == 1
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before  # no var/index/lock
+
+
+def test_a_failed_index_keeps_a_published_index(built):
+    """The other side: an index that was published stays, lock and all, when a later run fails."""
+    import shutil
+
+    shutil.copytree(built / "index", built / "kept")
+    result = rawi("index", "--corpus", "no-such-folder", "--index", "kept", cwd=built)
+    assert result.returncode == 1 and (built / "kept" / "CURRENT").exists()
+    assert json.loads(rawi("articles", "--index", "kept", "--json", cwd=built).stdout)["total"] == 4
+
+
+def test_answer_json_always_says_which_filters_were_applied(built, stand_in_encoder):
+    from index.filters import make_filter
+    from index.service import open_answerer
+    from rawi.output import answer_json
+    from tests.conftest import make_settings
+
+    answerer = open_answerer(make_settings(built / "corpus", built / "index"), stand_in_encoder)
+    plain = answer_json(answerer.ask("Which port reopened after the storm?"))
+    assert plain["filters"] == {"since": None, "until": None, "source": None, "lang": None}
+    given = answer_json(answerer.ask("Which port reopened after the storm?", where=make_filter(source="gulf")))
+    assert given["filters"]["source"] == "gulf"
+    written = answer_json(answerer.ask("since:2025-06-02 lang:en Which port reopened after the storm?"))
+    assert written["filters"] == {"since": "2025-06-02", "until": None, "source": None, "lang": "en"}
+
+
+def test_direction_marks_stay_on_the_terminal_not_in_pipes_and_files(built):
+    from rawi.terminal import isolate, unmarked
+
+    title = "وصول سفينة الحبوب"
+    assert unmarked(f"[1] {isolate(title)}  (x.md, score 0.5)") == f"[1] {title}  (x.md, score 0.5)"
+    assert unmarked("\u200eleft-to-right mark of the article\u200e") == "\u200eleft-to-right mark of the article\u200e"
+    for args in (["articles"], ["sources"], ["ask", "مرحبا"]):
+        piped = rawi(*args, "--index", "index", cwd=built)
+        assert piped.returncode == 0 and ("بيروت" in piped.stdout or "النهار" in piped.stdout)
+        assert not {"\u2068", "\u2069"} & set(piped.stdout), (args, ascii(piped.stdout))
+
+
+def test_verbose_logs_no_faiss_loader_lines(built):
+    result = rawi("-v", "articles", "--index", "index", cwd=built)
+    assert result.returncode == 0 and "faiss.loader" not in result.stderr and "AVX" not in result.stderr
+
+
+def test_make_setup_upgrades_pip_before_installing():
+    """pip 23.2 (Python 3.11's own) warns "lxml does not provide the extra 'html_clean'" on every
+    `make demo`; 23.3 reads the extra's name as PEP 685 says. The upgrade must come first."""
+    recipe = (ROOT_DIR / "Makefile").read_text("utf-8").split("$(VENV)/.installed:")[1].split("\n\n")[0]
+    steps = [line.strip() for line in recipe.splitlines()[1:]]
+    assert steps[1] == "$(PIP) --upgrade 'pip>=23.3'" and "-e '.[test]'" in steps[3]

@@ -304,10 +304,18 @@ def test_passage_shown_drops_only_a_first_line_repeating_the_title():
 
 
 def test_an_arabic_title_is_isolated_so_the_parentheses_keep_their_place(corpus):
-    _, _, workdir = corpus
-    result = rawi("ask", "-k", "1", "Who arrived in Pyongyang on Wednesday?", cwd=workdir)
+    """On a terminal (render_answer's text, printed as it is there) the title is isolated; piped
+    into a file or a program (issue 25), the invisible marks are left out."""
+    from rawi.output import render_answer
+
+    _, answerer, workdir = corpus
+    question = "Who arrived in Pyongyang on Wednesday?"
+    shown = render_answer(answerer.ask(question, k=1))
+    assert f"\n[1] \u2068{HEADLINE}\u2069\u200e  ({SEED}, score " in "\n" + shown
+    result = rawi("ask", "-k", "1", question, cwd=workdir)
     assert result.returncode == 0, result.stderr
-    assert f"\n[1] \u2068{HEADLINE}\u2069\u200e  ({SEED}, score " in "\n" + result.stdout
+    assert f"\n[1] {HEADLINE}  ({SEED}, score " in "\n" + result.stdout
+    assert not {"\u2068", "\u2069"} & set(result.stdout)
 
 
 def test_usage_errors_are_one_line():
