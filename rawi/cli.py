@@ -397,9 +397,11 @@ def bot(obj: Context, index_dir: Path | None) -> None:
     The Bot API address is [bot] api_url in the config, or RAWI_TELEGRAM_API_URL.
     Newly published indexes are picked up without a restart.
     """
+    from bot.settings import token_problem
+
     settings = obj.settings(index=index_dir)
-    if not settings.bot.token:
-        raise click.ClickException("no bot token: set TELEGRAM_BOT_TOKEN (from @BotFather) in the environment")
+    if token_problem(settings.bot.token):  # before the model is loaded: at once
+        raise click.ClickException(token_problem(settings.bot.token))
     with user_errors():
         from bot.app import BotError, run
         from index.service import open_answerer

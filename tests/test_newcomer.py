@@ -318,3 +318,99 @@ def test_make_setup_upgrades_pip_before_installing():
     recipe = (ROOT_DIR / "Makefile").read_text("utf-8").split("$(VENV)/.installed:")[1].split("\n\n")[0]
     steps = [line.strip() for line in recipe.splitlines()[1:]]
     assert steps[1] == "$(PIP) --upgrade 'pip>=23.3'" and "-e '.[test]'" in steps[3]
+
+
+# ------------------------------------------------------------------ 5. bot set-up that explains itself
+
+
+@pytest.mark.parametrize("token", ["abc", "123456:short", "123456789 AAHabcdefghijklmnopqrstuvwxyz0123456", ":" * 40])
+def test_a_token_of_the_wrong_shape_is_refused_at_once_without_repeating_it(tmp_path, token):
+    """Before any index or model is opened (--index names nothing): one line, exit 1."""
+    env = {k: v for k, v in os.environ.items() if k != "RAWI_CONFIG"} | {"TELEGRAM_BOT_TOKEN": token}
+    result = subprocess.run([str(RAWI), "bot", "--index", "nowhere"], cwd=tmp_path, capture_output=True, text=True,
+                            env=env, timeout=120)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.startswith("Error: TELEGRAM_BOT_TOKEN does not look like a bot token (")
+    assert len(result.stderr.splitlines()) == 1 and token not in result.stderr.removeprefix("Error: ")
+
+
+def test_a_token_of_the_right_shape_passes():
+    from bot.settings import token_problem
+
+    assert token_problem("123456789:AAHabcdefghijklmnopqrstuvwxyz0123456") == ""
+    assert token_problem("") .startswith("no bot token")
+
+
+def unused_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+GOOD_TOKEN = "123456789:AAHabcdefghijklmnopqrstuvwxyz0123456"
+
+
+def start_bot(api_url: str, built, stand_in_encoder, caplog, timeout: float = 10.0) -> str:
+    """bot.app.run against ``api_url``: the BotError's line; also checks nothing was logged twice."""
+    import logging
+
+    from bot.app import BotError, run
+    from bot.settings import BotSettings
+    from index.service import open_answerer
+    from tests.conftest import make_settings
+
+    answerer = open_answerer(make_settings(built / "corpus", built / "index"), stand_in_encoder)
+    caplog.set_level(logging.WARNING)
+    with pytest.raises(BotError) as error:
+        run(BotSettings(token=GOOD_TOKEN, api_url=api_url, request_timeout=timeout), answerer)
+    assert not [r for r in caplog.records if r.name.startswith("bot")], caplog.text  # no retries, no warnings
+    assert GOOD_TOKEN.split(":")[1] not in str(error.value)
+    return str(error.value)
+
+
+def test_a_bot_api_that_refuses_connections_is_one_line_at_once(built, stand_in_encoder, caplog):
+    port = unused_port()
+    line = start_bot(f"http://127.0.0.1:{port}/bot", built, stand_in_encoder, caplog)
+    assert line == f"cannot reach the Bot API (connection refused by 127.0.0.1:{port})"
+
+
+def test_a_bot_api_that_never_answers_is_one_line(built, stand_in_encoder, caplog):
+    """A loopback server that accepts the connection and says nothing: one timeout, no retries."""
+    import socket
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        line = start_bot(f"http://127.0.0.1:{port}/bot", built, stand_in_encoder, caplog, timeout=1.0)
+        server.setblocking(False)
+        connections = 0
+        while True:
+            try:
+                server.accept()[0].close()
+            except BlockingIOError:
+                break
+            connections += 1
+    assert line == f"cannot reach the Bot API (no answer from 127.0.0.1:{port} in time)"
+    assert connections == 1  # getMe asked once, not tried again with backoff
+
+
+def test_a_failed_dns_lookup_is_named_as_such():
+    import socket
+
+    import httpx
+    from telegram.error import NetworkError
+
+    from bot.app import unreachable
+
+    try:
+        try:
+            raise socket.gaierror(-2, "Name or service not known")
+        except socket.gaierror as exc:
+            raise httpx.ConnectError("[Errno -2] Name or service not known") from exc
+    except httpx.ConnectError as exc:
+        error = NetworkError(f"httpx.ConnectError: {exc}")
+        error.__cause__ = exc
+    assert unreachable(error, "https://api.telegram.org/bot") == "DNS lookup failed for api.telegram.org"
