@@ -414,3 +414,73 @@ def test_a_failed_dns_lookup_is_named_as_such():
         error = NetworkError(f"httpx.ConnectError: {exc}")
         error.__cause__ = exc
     assert unreachable(error, "https://api.telegram.org/bot") == "DNS lookup failed for api.telegram.org"
+
+
+# ------------------------------------------------------------------ 6. the README a newcomer follows
+
+
+def readme() -> str:
+    return (ROOT_DIR / "README.md").read_text("utf-8")
+
+
+def code_blocks(text: str) -> list[str]:
+    import re
+
+    return re.findall(r"```\n(.*?)```", text, re.S)
+
+
+def test_the_readme_starts_with_the_title_then_the_two_commands():
+    text = readme()
+    assert text.startswith("# rawi (راوي)\n")
+    assert code_blocks(text)[0] == "make demo\nmake test\n"
+    assert text.index("## Your own folder in 3 steps") < text.index("## Asking")
+    for doc in ("docs/development.md", "docs/measurements.md"):
+        assert f"]({doc})" in text and (ROOT_DIR / doc).is_file()
+    assert "stand_in_encoder" not in text.split("## Asking")[0]  # developer notes live in docs/
+
+
+def test_the_readmes_front_matter_example_is_read_as_it_says(tmp_path):
+    from index.articles import scan
+
+    example = next(block for block in code_blocks(readme()) if block.startswith("---\ntitle:"))
+    (tmp_path / "port.md").write_text(example, "utf-8")
+    [article] = scan(tmp_path).articles
+    assert (article.title, article.source, article.url) == (
+        "Jeddah port reopens after the storm", "Gulf Times", "https://example.com/jeddah-port")
+    from index.published import sortable
+
+    assert sortable(article.published) == "2025-06-03" and "140 ships" in article.text
+
+
+def test_every_date_form_the_readme_lists_is_read():
+    import re
+
+    from index.published import sortable
+
+    paragraph = readme().split("Dates are read as outlets write them:")[1].split("\n\n")[0]
+    forms = [f for f in re.findall(r"`([^`]+)`", " ".join(paragraph.split())) if re.search(r"\d", f)]
+    assert len(forms) >= 12
+    for form in forms:
+        assert sortable(form)[:10] == "2025-06-03", form
+
+
+def test_the_readmes_own_config_loads(tmp_path):
+    from rawi import config
+
+    block = next(block for block in code_blocks(readme()) if block.startswith("[corpus]"))
+    path = tmp_path / "my.toml"
+    path.write_text(block, "utf-8")
+    loaded = config.load(path)
+    assert str(loaded.index.corpus_dir) == "/home/me/my-news" and str(loaded.index.index_dir) == "/home/me/my-news-index"
+
+
+def test_config_toml_and_the_readme_name_every_format_rawi_reads():
+    import re
+
+    from index.traversal import SUFFIXES
+
+    comment = (ROOT_DIR / "config.toml").read_text("utf-8").split("[corpus]")[1].split("\ndir =")[0]
+    steps = readme().split("## Your own folder in 3 steps")[1].split("**2.")[0]
+    for text in (comment, steps):
+        named = set(re.findall(r"\.[a-z]+\b", text))
+        assert set(SUFFIXES) <= named, set(SUFFIXES) - named
