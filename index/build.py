@@ -235,7 +235,7 @@ class Builder:
             return []
         chunker = Chunker(self.settings.chunks, self.encoder.count_tokens)
         chunks = []
-        for article in articles:
+        for article in progress_bar(articles, self.progress, "splitting", "article"):
             pieces = chunker.split(article)
             _say_if_big(article, len(pieces))
             chunks += pieces
@@ -254,6 +254,15 @@ class Builder:
         for text in todo:
             reuse[text_sha(text)] = (vectors[text], np.stack([vectors[p] for p in pieces[text]]))
         return len(todo), [reuse[text_sha(c.text)] for c in chunks]
+
+
+def progress_bar(items: list, shown: bool, what: str, unit: str):
+    """``items``, with a tqdm bar on standard error when ``shown`` (a terminal), else as they are."""
+    if not shown:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=what, unit=unit)
 
 
 def undated(previous: store.Reader | None, work: Plan) -> list[Undated]:
