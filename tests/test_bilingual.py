@@ -68,8 +68,14 @@ def test_same_language_answers_still_come_first(story):
 def test_without_language_balance_the_english_articles_crowd_out_the_answer(story_settings, encoder):
     """The failure this fixes, shown on the same index: plain cosines prefer the question's language."""
     plain = replace(story_settings, retrieval=replace(story_settings.retrieval, language_balance=0.0))
-    answer = open_answerer(plain, encoder).ask("How many containers did the DPRK send?", k=3)
-    assert all(CONTAINERS not in p.text for p in answer.passages[:1])
+    answerer = open_answerer(plain, encoder)
+    ranking = answerer.retriever.rank(answerer.index.snapshot(), "How many containers did the DPRK send?")
+    assert CONTAINERS not in ranking.hits[0].chunk.text
+    # Declined (0.02), the reply is not flat though (near_miss.py): the Arabic passage, read as
+    # the first, measured 0.64 (the floor is 0.15), is named and shown first.
+    answer = answerer.ask("How many containers did the DPRK send?", k=3)
+    assert not answer.answered and answer.near is not None and answer.near.language == "ar"
+    assert CONTAINERS in answer.passages[0].text
 
 
 def test_one_language_corpus_has_no_direction_and_ranks_as_before(seed_settings):
