@@ -97,6 +97,9 @@ BAD = [
     # one of a few names
     ('[index]\ntype = "hnws"', '[index] type = "hnws": must be one of "flat", "hnsw", "ivfpq"'),
     ('[encoder]\nbackend = "gpu"', '[encoder] backend = "gpu": must be one of "onnx-int8", "onnx", "torch"'),
+    ('[encoder]\ndevice = "gpu"', '[encoder] device = "gpu": must be one of "auto", "cpu", "cuda"'),
+    ('[encoder]\ndevice = "cuda"',
+     '[encoder] device = "cuda": must be "auto" or "cpu" with backend = "onnx-int8" (cuda needs "torch")'),
     # out of range
     ("[retrieval]\nk = -2", "[retrieval] k = -2: must be an integer from 1 to 50"),
     ("[retrieval]\nk = 0", "[retrieval] k = 0: must be an integer from 1 to 50"),
