@@ -30,7 +30,7 @@ from .chunks import Chunk, Chunker
 from .encoder import Encoder
 from .languages import LanguageMeans, reference_direction
 from .published import sortable
-from .question import stored_meta
+from .article_meta import stored_meta
 from .sentences import sentences
 from .safe_text import safe
 from .settings import IndexSettings
@@ -159,7 +159,8 @@ class Builder:
         )
         if (
             previous is not None and not work.new and not work.removed_ids
-            and previous.manifest.languages is not None and self.backend.up_to_date(previous)
+            and previous.manifest.languages is not None and not _reference_missing(previous.manifest)
+            and self.backend.up_to_date(previous)
         ):
             stats.articles, stats.chunks = previous.manifest.articles, previous.manifest.chunks
             stats.groups = previous.copy_groups()
@@ -172,7 +173,7 @@ class Builder:
             return self.backend.open_reader()
         except store.NoIndex:
             return None
-        except store.IndexError_ as exc:
+        except store.IndexProblem as exc:
             raise BuildError(str(exc)) from None
 
     def _write(self, previous: store.Reader | None, work: Plan) -> tuple[int, int, int, int]:
@@ -190,7 +191,7 @@ class Builder:
                 f"could not write the new index in {self.backend} ({_write_failure(exc)}); "
                 "the index it holds is unchanged: free some space and run `rawi index` again"
             ) from None
-        except store.IndexError_ as exc:
+        except store.IndexProblem as exc:
             raise BuildError(
                 f"the new index failed the reader's checks ({exc}); nothing was published, the index is unchanged"
             ) from None
@@ -205,7 +206,8 @@ class Builder:
         batch of everything would make: chunk ids in order, each distinct text embedded once
         (a text that recurs in a later batch keeps its vectors until then), language sums
         added in the same order, copy groups regrouped once at the end."""
-        pieces = [self._chunk_one(a) for a in work.new]  # all first: reused vectors are looked up before removing
+        # All split first: reused vectors are looked up before removing what they replace.
+        pieces = [self._chunk_one(a) for a in progress_bar(work.new, self.progress, "splitting", "article")]
         shas = [[text_sha(c.text) for c in article] for article in pieces]
         reuse = writer.stored_vectors({sha for article in shas for sha in article})  # before removing what they replace
         later = _recurring(shas)
@@ -241,7 +243,7 @@ class Builder:
             means = LanguageMeans()
             for texts, vectors in writer.all_passages():
                 means.add(texts, vectors)
-        if means.bilingual and means.reference is None:  # measured once, when a second language arrives
+        if means.both_languages and means.reference is None:  # measured once, when a second language arrives
             means.reference = reference_direction(self.encoder)
         groups = writer.regroup()
         manifest = writer.finish(store.Manifest(
@@ -311,6 +313,15 @@ def _recurring(shas: list[list[str]]) -> set[str]:
     return twice
 
 
+def progress_bar(items: list, shown: bool, what: str, unit: str):
+    """``items``, with a tqdm bar on standard error when ``shown`` (a terminal), else as they are."""
+    if not shown:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=what, unit=unit)
+
+
 def undated(previous: store.Reader | None, work: Plan) -> list[Undated]:
     """The index's articles (after this run) with a date that cannot be read: those kept from
     the previous index, and the new ones (``sortable`` remembers what it read for their rows)."""
@@ -353,6 +364,13 @@ def _write_failure(exc: OSError | sqlite3.Error) -> str:
 
 def _skipped_hint(skipped: list[Skipped]) -> str:
     return f"; {len(skipped)} file(s) skipped, e.g. {skipped[0].path}: {skipped[0].reason}" if skipped else ""
+
+
+def _reference_missing(manifest: store.Manifest) -> bool:
+    """Both languages, but no parallel-text direction: an index from when it was measured only
+    from two passages of each language on (languages.py); the next run measures it."""
+    means = _recorded_means(manifest)
+    return means is not None and means.both_languages and means.reference is None
 
 
 def _recorded_means(manifest: store.Manifest) -> LanguageMeans | None:

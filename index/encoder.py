@@ -257,7 +257,7 @@ class OnnxEncoder:
         if show_progress_bar:
             from tqdm import tqdm
 
-            bar = tqdm(total=len(texts), desc="Batches", unit="passage")
+            bar = tqdm(total=len(texts), desc="embedding", unit="text")
         start = 0
         while start < len(order):
             # Longest first; attention memory grows with width squared, so long rows go fewer at a time.

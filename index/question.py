@@ -95,26 +95,6 @@ def language_of(text: str) -> str:
     return "ar" if arabic > latin else "en"
 
 
-_LANGUAGE_NAMES = {"arabic": "ar", "english": "en", "عربي": "ar", "العربية": "ar"}
-
-
-def article_language(given: str, text: str) -> str:
-    """An article's language: as its file gives it (``ar``, ``en-GB``, ``Arabic``), else detected."""
-    given = given.strip().lower()
-    if given:
-        given = _LANGUAGE_NAMES.get(given, given.replace("_", "-").split("-")[0])
-        return given
-    return language_of(text[:4000])
-
-
-def stored_meta(language: str, text: str, published: str) -> tuple[str, str]:
-    """What the store keeps of an article besides its front matter: its language (as given, else
-    detected from the text) and its sortable publication time."""
-    from .published import sortable
-
-    return article_language(language, text), sortable(published)
-
-
 def clean(text: str) -> str:
     """Collapse whitespace and drop control characters; keep the words as typed."""
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cc" or ch in "\n\t")

@@ -37,12 +37,12 @@ from .. import ann as ann_module
 from .. import duplicates
 from ..languages import LanguageMeans
 from ..lexical import LexicalIndex
-from ..question import stored_meta
+from ..article_meta import stored_meta
 from ..sentences import all_sentence_ids, sentence_ids, sentences, sentences_per_chunk
 from ..settings import VectorIndexSettings
 from . import generations, restrict
 from .contract import (
-    REBUILD_HINT, ArticleRow, ChunkRow, IndexDamaged, IndexError_, IndexMismatch, NewChunk, NoIndex, Reader, Removed,
+    REBUILD_HINT, ArticleRow, ChunkRow, IndexDamaged, IndexProblem, IndexMismatch, NewChunk, NoIndex, Reader, Removed,
     SourceStats, Stored, tally_sources,
 )
 from .manifest import Manifest, check_encoder, read_manifest, verify_files, write_manifest
@@ -311,7 +311,7 @@ def open_generation(directory: Path, encoder: str | None = None, settings: Vecto
     verify_files(directory, manifest)
     try:
         return LocalReader(directory, manifest, settings)
-    except IndexError_:
+    except IndexProblem:
         raise
     except Exception as exc:  # noqa: BLE001 -- files that pass their checksums but do not load: damage all the same
         reason = " ".join(str(exc).split())[:200] or type(exc).__name__
