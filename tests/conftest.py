@@ -129,7 +129,7 @@ def encoder() -> Encoder:
 @pytest.fixture(scope="session")
 def torch_encoder() -> Encoder:
     """The same model through plain sentence-transformers fp32: the reference the others are held to."""
-    enc = Encoder(EncoderSettings(cache_dir=MODEL_CACHE, backend="torch"))
+    enc = Encoder(EncoderSettings(cache_dir=MODEL_CACHE, backend="torch", device="cpu"))  # fp32, even where a GPU is
     enc.model
     return enc
 
