@@ -206,9 +206,14 @@ class Builder:
         batch of everything would make: chunk ids in order, each distinct text embedded once
         (a text that recurs in a later batch keeps its vectors until then), language sums
         added in the same order, copy groups regrouped once at the end."""
-        # All split first: reused vectors are looked up before removing what they replace.
-        pieces = [self._chunk_one(a) for a in progress_bar(work.new, self.progress, "splitting", "article")]
-        shas = [[text_sha(c.text) for c in article] for article in pieces]
+        # All split first: reused vectors are looked up before removing what they replace. Only
+        # the spans are kept until an article's batch (a chunk's text is a slice of its article's).
+        spans: list[list[tuple[int, int]]] = []
+        shas: list[list[str]] = []
+        for article in progress_bar(work.new, self.progress, "splitting", "article"):
+            chunks = self._chunk_one(article)
+            spans.append([(c.start, c.end) for c in chunks])
+            shas.append([text_sha(c.text) for c in chunks])
         reuse = writer.stored_vectors({sha for article in shas for sha in article})  # before removing what they replace
         later = _recurring(shas)
         removed = writer.remove_articles(work.removed_ids)
@@ -217,24 +222,27 @@ class Builder:
             means.remove(removed.texts, removed.vectors)
         store.pause_point("embedding")
         embedded = 0
-        batches = _batches(len(pieces), [len(p) for p in pieces])
-        bar = _run_bar(sum(map(len, pieces))) if self.progress and len(batches) > 1 else None
+        batches = _batches(len(spans), [len(p) for p in spans])
+        bar = _run_bar(sum(map(len, spans))) if self.progress and len(batches) > 1 else None
         for batch in batches:
             articles = [work.new[n] for n in batch]
-            chunks = [c for n in batch for c in pieces[n]]
-            count, new = self._vectors(chunks, reuse, later, progress=self.progress and bar is None)
+            chunks = [
+                Chunk(work.new[n].id, seq, work.new[n].text[b:e], b, e) for n in batch for seq, (b, e) in enumerate(spans[n])
+            ]
+            chunk_shas = [sha for n in batch for sha in shas[n]]
+            count, new = self._vectors(chunks, chunk_shas, reuse, later, progress=self.progress and bar is None)
             embedded += count
             ids = range(writer.next_chunk_id, writer.next_chunk_id + len(chunks))
             writer.add(
                 [_article_row(a) for a in articles],
-                [store.NewChunk(i, c.article_id, c.seq, c.start, c.end, c.text, text_sha(c.text)) for i, c in zip(ids, chunks)],
+                [store.NewChunk(i, c.article_id, c.seq, c.start, c.end, c.text, sha) for i, c, sha in zip(ids, chunks, chunk_shas)],
                 new,
                 {a.id: duplicates.signature(a.text) for a in articles},
             )
             if means is not None and new:
                 means.add([c.text for c in chunks], np.stack([v for v, _ in new]))
             for n in batch:
-                pieces[n] = []  # this batch's texts are in the writer now
+                spans[n], shas[n] = [], []  # this batch is in the writer now
             if bar is not None:
                 bar.update(len(chunks))
         if bar is not None:
@@ -261,7 +269,8 @@ class Builder:
         return pieces
 
     def _vectors(
-        self, chunks: list[Chunk], reuse: dict[str, store.Stored], later: set[str], progress: bool = False
+        self, chunks: list[Chunk], chunk_shas: list[str], reuse: dict[str, store.Stored], later: set[str],
+        progress: bool = False,
     ) -> tuple[int, list[store.Stored]]:
         """(chunk vector, sentence vectors) of each chunk; returns how many chunk texts were embedded.
 
@@ -269,12 +278,12 @@ class Builder:
         each distinct text once (a one-sentence chunk is its own sentence). Those in ``later``
         (they recur in a later batch) stay in ``reuse`` for it.
         """
-        todo = sorted({c.text for c in chunks if text_sha(c.text) not in reuse})
+        todo = sorted({c.text for c, sha in zip(chunks, chunk_shas) if sha not in reuse})
         pieces = {text: sentences(text) for text in todo}
         texts = sorted(set(todo).union(*pieces.values()))
         vectors = dict(zip(texts, self.encoder.encode_passages(texts, progress=progress))) if texts else {}
         fresh = {text_sha(text): (vectors[text], np.stack([vectors[p] for p in pieces[text]])) for text in todo}
-        found = [reuse.get(sha) or fresh[sha] for sha in map(text_sha, (c.text for c in chunks))]
+        found = [reuse.get(sha) or fresh[sha] for sha in chunk_shas]
         reuse.update((sha, stored) for sha, stored in fresh.items() if sha in later)
         return len(todo), found
 
