@@ -190,13 +190,14 @@ def ask(obj: Context, question: str, index_dir: Path | None, k: int | None, json
     with user_errors():
         from index.question import QuestionError, parse_question
         from index.service import open_answerer
+        from index.translate import translator_for
 
         if question != "-":
             try:
                 parse_question(question)  # a question that cannot be asked needs no model loaded
             except QuestionError as exc:
                 raise click.UsageError(str(exc)) from None
-        answerer = open_answerer(settings)
+        answerer = open_answerer(settings, translator=translator_for(loaded.generate))
         generator = _generator(loaded.generate)
         if question == "-":
             _ask_stream(answerer, k, where, generator)
@@ -266,8 +267,10 @@ def evaluate(obj: Context, file: Path, corpus: Path | None, paragraphs: Path | N
       rawi eval eval/xquad/dev.en.json --bilingual eval/xquad/dev.ar.json
     """
     from index import evaluation
+    from index.translate import translator_for
 
-    settings = obj.settings(corpus).index
+    loaded = obj.settings(corpus)
+    settings = loaded.index
     if paragraphs and bilingual:
         raise click.UsageError("--paragraphs and --bilingual cannot be combined")
     with user_errors():
@@ -275,7 +278,7 @@ def evaluate(obj: Context, file: Path, corpus: Path | None, paragraphs: Path | N
             run = evaluation.prepare(settings, file, paragraphs, split, bilingual)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
-        results = evaluation.run(run, progress=_progress(json_output))
+        results = evaluation.run(run, progress=_progress(json_output), translator=translator_for(loaded.generate))
     if features:
         with features.open("w", encoding="utf-8") as handle:
             for r in results:
@@ -357,8 +360,9 @@ def bot(obj: Context, index_dir: Path | None) -> None:
     with user_errors():
         from bot.app import BotError, run
         from index.service import open_answerer
+        from index.translate import translator_for
 
-        answerer = open_answerer(settings.index)
+        answerer = open_answerer(settings.index, translator=translator_for(settings.generate))
         logging.getLogger("bot").setLevel(logging.INFO)  # a service says what it serves when it starts
         try:
             run(
