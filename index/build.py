@@ -30,7 +30,7 @@ from .chunks import Chunk, Chunker
 from .encoder import Encoder
 from .languages import LanguageMeans, reference_direction
 from .published import sortable
-from .question import stored_meta
+from .article_meta import stored_meta
 from .sentences import sentences
 from .safe_text import safe
 from .settings import IndexSettings
@@ -172,7 +172,7 @@ class Builder:
             return self.backend.open_reader()
         except store.NoIndex:
             return None
-        except store.IndexError_ as exc:
+        except store.IndexProblem as exc:
             raise BuildError(str(exc)) from None
 
     def _write(self, previous: store.Reader | None, work: Plan) -> tuple[int, int, int, int]:
@@ -190,7 +190,7 @@ class Builder:
                 f"could not write the new index in {self.backend} ({_write_failure(exc)}); "
                 "the index it holds is unchanged: free some space and run `rawi index` again"
             ) from None
-        except store.IndexError_ as exc:
+        except store.IndexProblem as exc:
             raise BuildError(
                 f"the new index failed the reader's checks ({exc}); nothing was published, the index is unchanged"
             ) from None
@@ -236,7 +236,7 @@ class Builder:
             return []
         chunker = Chunker(self.settings.chunks, self.encoder.count_tokens)
         chunks = []
-        for article in articles:
+        for article in progress_bar(articles, self.progress, "splitting", "article"):
             pieces = chunker.split(article)
             _say_if_big(article, len(pieces))
             chunks += pieces
@@ -255,6 +255,15 @@ class Builder:
         for text in todo:
             reuse[text_sha(text)] = (vectors[text], np.stack([vectors[p] for p in pieces[text]]))
         return len(todo), [reuse[text_sha(c.text)] for c in chunks]
+
+
+def progress_bar(items: list, shown: bool, what: str, unit: str):
+    """``items``, with a tqdm bar on standard error when ``shown`` (a terminal), else as they are."""
+    if not shown:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=what, unit=unit)
 
 
 def undated(previous: store.Reader | None, work: Plan) -> list[Undated]:

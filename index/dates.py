@@ -37,7 +37,10 @@ def _month_table() -> dict[str, int]:
 
 
 _MONTHS = _month_table()
-_MONTH = "(?P<month>" + "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True)) + r")\.?"
+_MONTH_NAMES = "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True))
+# A month named twice, as Levantine and Egyptian/Gulf writing pair them: "كانون الثاني/يناير",
+# "يناير (كانون الثاني)": one month, not a day in one and a year in the other.
+_MONTH = rf"(?P<month>{_MONTH_NAMES})\.?(?:\s*/\s*(?:{_MONTH_NAMES})|\s*\(\s*(?:{_MONTH_NAMES})\s*\))?"
 _WEEKDAYS = {fold(name)[0]: i for i, name in enumerate(WEEKDAYS_AR)} | {n.lower(): i for i, n in enumerate(WEEKDAYS_EN)}
 _B, _E = r"(?<![^\W\d_])", r"(?![^\W\d_])"  # word edges that work for Arabic script too
 _PATTERNS = [

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from . import count_nouns
+from . import count_nouns, measures
 from .dates import DateMention, find_dates, format_date
 from .normalize import tokens
 from .numbers import SCALES, Number, find_numbers, fold, fold_text, format_number
@@ -92,10 +92,13 @@ _PERCENT_WORDS = _stems("percent percentage proportion share rate نسبة نس�
 # "What percentage of the wells", "ما نسبة الناخبين": the share is what is asked, whatever follows.
 _PERCENT_LEAD = re.compile(r"\b(?:what|which)\s+(?:percentage|percent|share|proportion)\b|(?:^|\s)(?:كم|ما)\s+(?:هي\s+)?نسب[ةه]",
                            re.I)
-_MONEY_ASKED = re.compile(r"\bhow\s+much\b|\bcost|\bprice|\bworth\b|\bpaid\b|\bspen[dt]\b|بكم|تكلف|سعر|ثمن|قيمة", re.I)
+_MONEY_ASKED = re.compile(r"\bhow\s+much\b|\bcost|\bprice|\bworth\b|\bpaid\b|\bspen[dt]\b|\bfees?\b|\bfines?\b|\bbudget|\bsalar|\bwages?\b"
+                          r"|بكم|تكلف|كلف|سعر|ثمن|قيمة|رسوم|معاليم|ميزاني|راتب|رواتب|اجر|أجر|غرام[ةه]|مبلغ", re.I)
 _CHANGE_ASKED = re.compile(r"\bhow\s+much\b.*\b(?:rise|rose|risen|fall|fell|fallen|grow|grew|grown|increase|decrease|drop|climb|"
-                           r"decline|jump|shrink|shrank|gain|lose|lost)|(?:كم|بكم|ما\s+مقدار).*(?:ارتفع|انخفض|زاد|زياده|تراجع|"
-                           r"نما|نمو|هبط|ارتفاع|انخفاض)", re.I)
+                           r"decline|jump|shrink|shrank|gain|lose|lost|change|changed)"
+                           r"|\bhow\s+much\s+(?:more|less|heavier|lighter|higher|lower|larger|smaller|bigger|cheaper|dearer|faster|"
+                           r"slower|greater|longer|shorter|older|younger|richer|poorer)\b"
+                           r"|(?:كم|بكم|ما\s+مقدار).*(?:ارتفع|انخفض|زاد|زياده|تراجع|نما|نمو|هبط|ارتفاع|انخفاض|تغير)", re.I)
 _WORD = re.compile(r"[^\W\d_]+")
 _HARAKAT = re.compile("[\u064b-\u0652\u0670\u0640]")
 
@@ -108,6 +111,14 @@ def counted_nouns(question: Question) -> frozenset[str]:
         if m:
             return _stems(" ".join(g for g in m.groups() if g))
     return frozenset()
+
+
+def _counted_head(question: Question) -> frozenset[str]:
+    """The stems of the first word of what the question counts ("how many physicians give" ->
+    {"physician"}; "how many of the Scottish electorate" -> {"scottish"})."""
+    text = _HARAKAT.sub("", question.text)
+    m = next((m for m in (p.search(text) for p in _COUNTED) if m), None)
+    return _stems(m.group(1)) if m else frozenset()
 
 
 _COUNT_LINES = count_nouns.groups(_stems)
@@ -151,13 +162,16 @@ def _noun_after(sentence: str, number: Number) -> frozenset[str]:
     return first | _stems(words[1]) if first and len(words) > 1 else first
 
 
-def _is_label(sentence: str, number: Number) -> bool:
-    """An identifier, an ordinal or a time ("Line 4", "Terminal 3", "3rd", "10:30", "الساعة 3")."""
+def _is_label(sentence: str, number: Number, counted: frozenset[str] = frozenset()) -> bool:
+    """An identifier, an ordinal or a time ("Line 4", "Terminal 3", "3rd", "10:30", "الساعة 3"). A
+    capitalised word before a number followed by what the question counts names a place or a
+    subject, not the number's series ("occurred in Venice 22 times")."""
     before = _WORD.findall(sentence[max(0, number.start - 30) : number.start])
     text_before = sentence[: number.start].rstrip()
     if before and text_before.endswith(before[-1]):
         word = before[-1]
-        capitalised = word[0].isupper() and len(text_before) > len(word)  # not the sentence's first word
+        capitalised = (word[0].isupper() and len(text_before) > len(word)  # not the sentence's first word
+                       and not (counted and _noun_after(sentence, number) & counted))
         if capitalised or _stems(word) & _LABELS or word.lower() in ("no", "nr"):
             return True
     if text_before.endswith(("#", "No.", "no.")):
@@ -191,11 +205,13 @@ def _score(sentence: str, number: Number, question: Question, counted: frozenset
            terms: frozenset[str]) -> float | None:
     """How surely this number is the count asked for (None: never it); ``terms``: the question's."""
     unit = _unit(sentence, number, "en").strip()
+    if not measures.asked_in_units(question.text) and measures.unit_after(sentence, number.end, measures.asked(question.text)):
+        return 3.0  # "how far" and "340 miles", "سرعة الرياح" and "110 ميل في الساعة"
     if _PERCENT_ASKED.search(question.text) and (not counted or counted & _PERCENT_WORDS
                                                  or _PERCENT_LEAD.search(question.text)):
         return 3.0 if unit == "%" else None
-    if unit == "%":  # a share only where the question asks how much something changed
-        return 3.0 if _CHANGE_ASKED.search(question.text) else None
+    if unit == "%":  # a share only where the question asks how much something changed, or of what it counts
+        return 3.0 if _CHANGE_ASKED.search(question.text) or _share_of(sentence, number) & _counted_head(question) else None
     if unit and _MONEY_ASKED.search(question.text):
         return 3.0
     noun = _noun_after(sentence, number)
@@ -212,28 +228,50 @@ def _score(sentence: str, number: Number, question: Question, counted: frozenset
     return 2.0 if cue else None
 
 
+_SHARE_OF = re.compile(r"^\s*(?:%|٪|per\s*cent|percent|بالمئ[ةه]|بالمائ[ةه]|في\s+المئ[ةه])\s+(?:of|من)\s+(?:the\s+|all\s+)?"
+                       r"([^\W\d_]+)(?:\s+([^\W\d_]+))?", re.I)
+
+
+def _share_of(sentence: str, number: Number) -> frozenset[str]:
+    """What a share is a share of ("7 percent of American physicians" -> {"american", "physician"})."""
+    m = _SHARE_OF.match(sentence[number.end : number.end + 60])
+    return _stems(" ".join(g for g in m.groups() if g)) if m else frozenset()
+
+
 _PART_OF = re.compile(r"\b(?:of\s+(?:which|whom)|including|among\s+them)\b|(?:^|\s)(?:منها|منهم|بينهم|من\s+بينهم|من\s+بينها)(?:\s|$)",
                       re.I)
 _RANGE = re.compile(r"^\s*(?:to|and|-|–|و|الى|إلى|حتى)\s*$", re.I)
 
 
 def _not_a_count(sentence: str, number: Number, numbers: list[Number], dates: list[DateMention],
-                 asked: set) -> bool:
+                 asked: set, counted: frozenset[str]) -> bool:
     """A number that cannot be the count asked for: a year, inside a date, a label or time, one
     the question itself states, a conversion in brackets after another number ("(550 km)"), or an
     end of a range ("from 415,000 to 587,000": which one is asked is not for rules to say)."""
-    if number.value in asked or _in_dates(number, dates) or _is_label(sentence, number):
+    if number.value in asked or _in_dates(number, dates) or _is_label(sentence, number, counted):
         return True
     if _is_year(number, sentence):
         return True
-    if sentence[: number.start].rstrip().endswith("(") and any(
-            0 <= number.start - other.end <= 3 and not _is_year(other, sentence) for other in numbers if other is not number):
+    if _in_conversion(sentence, number, numbers):
         return True
     partner = _range_partner(sentence, number, numbers)
     # The first end of an estimate ("30 to 50 thousand") stands in its second end's answer; a
     # change or a span ("from 415,000 to 587,000", "between 3 and 5") is not for rules to read.
     return partner is not None and (partner.start > number.start or partner.value >= number.value
                                     or bool(_CHANGE_BEFORE.search(sentence[: partner.start])))
+
+
+def _in_conversion(sentence: str, number: Number, numbers: list[Number]) -> bool:
+    """A conversion in brackets after another number and its unit: "587,000 square kilometres
+    (160,000 to 227,000 sq mi)", "340 miles (550 km)"."""
+    opening = sentence.rfind("(", 0, number.start)
+    if opening < 0 or ")" in sentence[opening : number.start]:
+        return False
+    inside = sentence[opening + 1 : number.start]
+    if len(_WORD.findall(inside)) > 3 or re.search(r"[^\W\d_]{2,}", inside.replace("from", "").replace("من", "")):
+        return False  # not the number the bracket opens with, nor "(from 160,000 to ...)"
+    return any(0 <= opening - other.end <= 40 and len(_WORD.findall(sentence[other.end : opening])) <= 3
+               and not _is_year(other, sentence) for other in numbers if other is not number)
 
 
 _CHANGE_BEFORE = re.compile(r"(?:\bfrom|\bbetween|(?:^|\s)(?:من|بين|ما\s+بين))\s*$", re.I)
@@ -268,7 +306,7 @@ def _best_number(sentence: str, question: Question) -> Number | None:
     numbers = find_numbers(sentence)
     asked = {n.value for n in find_numbers(question.text)}
     named = _label_words(question.text)
-    candidates = [n for n in numbers if not _not_a_count(sentence, n, numbers, dates, asked)
+    candidates = [n for n in numbers if not _not_a_count(sentence, n, numbers, dates, asked, counted)
                   and not _word_before(sentence, n) & named]
     if _PART_OF.search(sentence):
         return None  # a total and its parts: which one is asked is not for rules
@@ -315,7 +353,12 @@ def number_answer(sentence: str, question: Question) -> str | None:
         start = format_number(_scaled_like(first, number, sentence), lang)
         written = f"{start} {'إلى' if lang == 'ar' else 'to'} {written}"
     qualified = first if first is not None else number
-    return f"{_qualifier(sentence, qualified, lang)}{written}{_unit(sentence, number, lang)}"
+    unit = _unit(sentence, number, lang) or _with_space(measures.unit_after(sentence, number.end, measures.asked(question.text)))
+    return f"{_qualifier(sentence, qualified, lang)}{written}{unit}"
+
+
+def _with_space(unit: str) -> str:
+    return f" {unit}" if unit else unit
 
 
 def _scaled_like(first: Number, second: Number, sentence: str) -> Decimal:
@@ -328,7 +371,7 @@ def _scaled_like(first: Number, second: Number, sentence: str) -> Decimal:
 # A date right after these is the day a source spoke, not the day of the event.
 _REPORTING = _stems("said says told announced reported stated added confirmed according "
                     "قال قالت أعلن أعلنت ذكر ذكرت أفاد أفادت صرح أكد أكدت أضاف أضافت")
-_WHEN_ASKED = re.compile(r"^\W*(?:and\s+|but\s+|so\s+|since\s+|until\s+|till\s+)?when\b|\b(?:what|which)\s+(?:year|date|day|month)\b"
+_WHEN_ASKED = re.compile(r"^\W*(?:and\s+|but\s+|so\s+|since\s+|until\s+|till\s+)?when\b|^\W*(?:how|where|why)\s+and\s+when\b|\b(?:what|which)\s+(?:year|date|day|month)\b"
                          r"|(?:^|\s)(?:متى|منذ\s+متى)(?:\s|$)|في\s+[أا]ي\s+(?:عام|سنة|سنه|يوم|شهر|تاريخ)", re.I)
 _DATELINE = re.compile(r"^\s*(?:[A-Z][A-Z .'-]+|\S+(?:\s\S+)?)\s*[,،]\s*$")
 
@@ -376,13 +419,19 @@ def _beside_date(sentence: str, mention: DateMention) -> frozenset[str]:
     return _stems(" ".join(words))
 
 
+# "How fast were the winds when ...": a measure is asked, whatever "when" follows.
+_MEASURE_LEAD = re.compile(r"^\W*how\s+(?:fast|far|high|deep|tall|wide|hot|cold|warm|heavy)\b"
+                           r"|^\W*what\s+(?:was|is|were)\s+the\s+(?:\w+\s+)?(?:speed|distance|temperature|area|depth|height)\b", re.I)
+
+
 def extract(answer) -> ShortAnswer | None:
     """The extracted short answer for an answered how-many / how-much / when question, or None."""
     if not answer.answered or not answer.passages:
         return None
     question = parse_question(answer.question)
-    find = {"number": number_answer, "date": date_answer}.get(question.kind or "")
-    if find is None or (question.kind == "date" and not _WHEN_ASKED.search(question.text)):
+    kind = "number" if _MEASURE_LEAD.search(question.text) else question.kind
+    find = {"number": number_answer, "date": date_answer}.get(kind or "")
+    if find is None or (kind == "date" and not _WHEN_ASKED.search(question.text)):
         return None  # "What satellite was used when ... launched?" asks for no date
     text = find(answer.passages[0].sentence, question)
     return ShortAnswer(text, (1,), EXTRACTED) if text else None

@@ -62,7 +62,7 @@ DESK = Path(__file__).parent / "data" / "desk"
     # The other plural of an Arabic noun, and a question written with its vowels.
     ("تحمل الشبكة أكثر من 37 مليون راكب في السنة.", "كم عدد الركاب الذين تحملهم الشبكة سنويا؟", "أكثر من 37 مليون"),
     ("بلغ عدد سكان المدينة 1,345,596 نسمة في عام 2010.", "كم كان عدد سكان المدينة في عام 2010؟", "1,345,596"),
-    ("بلغت المسافة 340 ميلا وزادت نسبة الإزالة 18%.", "بِكَم ميلاً تزايدت المسافة؟", "340"),
+    ("بلغت المسافة 340 ميلا وزادت نسبة الإزالة 18%.", "بِكَم ميلاً تزايدت المسافة؟", "340 ميلا"),
     # Which ones are counted: a sentence without the question's adjective counts others.
     ("بلغ عدد سكان المدينة 1,345,596 نسمة في عام 2010.", "كم كان عدد السكان البيض في المدينة في عام 2010؟", None),
     ("Perhaps 40,000 people died of the plague in Paris in 1466.", "How many people died of the plague in 1466?",
@@ -71,6 +71,32 @@ DESK = Path(__file__).parent / "data" / "desk"
     # A share only when one is asked for, or a change.
     ("Turnout was 48% and 1,200 people voted.", "How many people voted?", "1,200"),
     ("Prices rose by about 5 percent in 2023.", "How much did prices rise?", "about 5%"),
+    # A capitalised place before a number of what is asked is no label ("Line 4" still is).
+    ("Cholera broke out in Aden 14 times between 1990 and 2010.", "How many times did cholera break out in Aden?", "14"),
+    ("Trains on Line 4 run 12 times a day.", "How many times a day do trains run?", "12"),
+    # A share of what the question counts; a share of something else is still no count of it.
+    ("About 30 percent of Lebanese pharmacists reportedly sell antibiotics without a prescription.",
+     "How many pharmacists sell antibiotics without a prescription?", "about 30%"),
+    ("At least 40% of the total budget went to the majority of the Syrian refugees.",
+     "How many of the Syrian refugees received aid?", None),
+    # "How much heavier", "how much has it changed": a share or a measure answers.
+    ("The new carriages are 8% heavier than the old ones.", "How much heavier are the new carriages?", "8%"),
+    ("Average summer temperature in Kuwait has risen by 1.5 to 2 °C since 1980.",
+     "How much has the average summer temperature in Kuwait changed?", "1.5 to 2 °C"),
+    # A measure asked for is answered by the number written in its unit, with the unit.
+    ("The storm reached Oman with winds of 120 miles per hour and 3 ships sank.",
+     "How fast were the winds when the storm reached Oman?", "120 miles per hour"),
+    ("تقع المدينة على بعد 90 كيلومترا من الحدود وتضم 3 مطارات.", "كم تبعد المدينة عن الحدود؟", "90 كيلومترا"),
+    ("بلغت سرعة الرياح 150 كم/ساعة عند وصول العاصفة، وغرقت 4 سفن.", "كم كانت سرعة الرياح عند وصول العاصفة؟",
+     "150 كم/ساعة"),
+    # ... but not a conversion in brackets, nor a measure the question does not ask for.
+    ("The lake shrank from 25,000 to 1,350 square kilometres (9,700 to 520 sq mi) over 40 years.",
+     "How many square kilometres did the lake cover?", None),
+    ("The town lies 40 miles (64 km) east of the capital.", "How far is the town from the capital?", "40 miles"),
+    ("The pipeline runs 1,200 kilometres and cost 2 billion dollars.", "How much did the pipeline cost?",
+     "2 billion dollars"),
+    # A fee asked in Arabic without "بكم" is money asked.
+    ("تبلغ رسوم التسجيل السنوية 500 جنيه لكل طالب.", "كم تبلغ رسوم التسجيل السنوية؟", "500 جنيه"),
 ])
 def test_a_number_is_shown_only_when_it_counts_what_is_asked(sentence, question, expected):
     assert number_answer(sentence, parse_question(question)) == expected
@@ -95,6 +121,12 @@ def test_a_number_is_shown_only_when_it_counts_what_is_asked(sentence, question,
      "2010"),
     # Two dates the question's words do not choose between: none.
     ("The dam was planned in 1950 and the city grew after 1960.", "When was it finished?", None),
+    # A month named in both its Levantine and Egyptian/Gulf forms is one date.
+    ("افتتح الجسر الجديد في 12 كانون الثاني/يناير 2021 بحضور الوزير.", "متى افتتح الجسر الجديد؟", "12 يناير 2021"),
+    ("افتتح الجسر الجديد في 12 يناير (كانون الثاني) 2021 بحضور الوزير.", "متى افتتح الجسر الجديد؟", "12 يناير 2021"),
+    # "How and when" asks when too.
+    ("The virus reached Oman through the port of Sohar around March 2020.", "How and when did the virus reach Oman?",
+     "March 2020"),
 ])
 def test_a_date_is_the_events_or_none(sentence, question, expected):
     assert date_answer(sentence, parse_question(question)) == expected
@@ -160,3 +192,20 @@ def test_nothing_recent_on_the_topic_says_so_and_shows_the_older_articles(tmp_pa
     # A topic with nothing at all stays a plain decline, with no note.
     lebanon = answerer.ask("What happened this week in Lebanon?", k=3)
     assert not lebanon.answered and lebanon.note is None
+
+
+def test_a_measure_asked_is_answered_in_its_unit_whatever_when_follows(tmp_path, encoder):
+    """"How fast ... when ..." asks a speed, not a date; "how far" a distance: the answer is the
+    number in the unit the article writes, not the count or the day beside it."""
+    from index.service import open_answerer
+
+    answerer = open_answerer(indexed_copy(tmp_path, encoder, DESK.parent / "desk_measures"), encoder)
+    expected = {
+        "How fast were the winds when Cyclone Shaheen hit Oman?": "120 kilometres per hour",
+        "How far is Sohar from Muscat?": "200 kilometres",
+        "كم كانت سرعة الرياح عند وصول الإعصار شاهين؟": "120 كم/ساعة",
+        "How many people did Cyclone Shaheen kill?": "at least 11",
+    }
+    for question, text in expected.items():
+        short = extract(answerer.ask(question, k=3))
+        assert short is not None and short.text == text, (question, short)

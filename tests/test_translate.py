@@ -158,7 +158,7 @@ def test_the_cli_logs_the_translation_with_v_and_shows_only_better_passages(port
     import subprocess
 
     from tests.conftest import MODEL_CACHE
-    from tests.test_cli import RAWI
+    from tests.reindex_helpers import RAWI
 
     llm.script(Reply(BEIRUT_EN), Reply(status=500))  # the translation, then the short answer fails
     (tmp_path / "config.toml").write_text(
