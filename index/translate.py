@@ -15,8 +15,6 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from .question import language_of
@@ -62,7 +60,6 @@ class Translator:
     def __init__(self, settings: GenerateSettings) -> None:
         self.settings = settings
         self.timeout = settings.translate_timeout
-        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="translate")
         self._client: Any = None
         self._lock = threading.Lock()
         self._remembered: OrderedDict[tuple[str, str], str] = OrderedDict()
@@ -74,12 +71,28 @@ class Translator:
             if key in self._remembered:
                 self._remembered.move_to_end(key)
                 return self._remembered[key]
-        future = self._pool.submit(self._ask, question, target)
-        try:
-            text = checked(future.result(timeout=self.timeout), question, target)
-        except FutureTimeout:
+        reply: list[str] = []
+        failed: list[BaseException] = []
+        done = threading.Event()
+
+        def ask() -> None:
+            try:
+                reply.append(self._ask(question, target))
+            except Exception as exc:  # reported below
+                failed.append(exc)
+            finally:
+                done.set()
+
+        # A daemon thread: a server that keeps the connection busy past the limit holds neither
+        # the reader nor the process's exit (httpx's timeout is per read).
+        threading.Thread(target=ask, name="translate", daemon=True).start()
+        if not done.wait(self.timeout):
             log.warning("question not translated (no reply in %.1f s): ranked without it", self.timeout)
             return None
+        try:
+            if failed:
+                raise failed[0]
+            text = checked(reply[0], question, target)
         except Exception as exc:  # every failure ends the same way: today's ranking
             log.warning("question not translated (%s): ranked without it", _reason(exc))
             return None
@@ -95,7 +108,7 @@ class Translator:
 
         with self._lock:
             if self._client is None:
-                self._client = httpx.Client(timeout=self.timeout)  # per read: the overall limit is the future's
+                self._client = httpx.Client(timeout=self.timeout)  # per read: the overall limit is the wait in translate()
         headers = {"Authorization": f"Bearer {self.settings.api_key}"} if self.settings.api_key else {}
         body = {
             "model": self.settings.model, "stream": False, "temperature": 0.0, "max_tokens": MAX_TOKENS,
@@ -108,10 +121,6 @@ class Translator:
         if not isinstance(content, str):
             raise BadTranslation("no text in the reply")
         return content
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
-
 
 def translator_for(settings: GenerateSettings) -> Translator | None:
     """The translator when [generate] names a server and ``translate`` is on, else None."""
