@@ -91,6 +91,20 @@ def test_a_greeting_before_anything_is_indexed_says_how_to_start(tmp_path):
     assert record["example"] is None and "rawi index" in record["reply"]
 
 
+def test_ask_stdin_replies_to_a_greeting_line_as_ask_does(built, stand_in_encoder):
+    """`rawi ask -`: a greeting line's record is the reply (with the example from this index), not an error."""
+    from index.filters import ArticleFilter
+    from index.service import open_answerer
+    from rawi.stream import stream_record
+    from tests.conftest import make_settings
+
+    answerer = open_answerer(make_settings(built / "corpus", built / "index"), stand_in_encoder)
+    record = stream_record(answerer, "Jeddah", 3, ArticleFilter())
+    assert "error" not in record and record["answered"] is False and record["passages"] == []
+    assert record["example"] == "What do the articles say about “Jeddah port reopens after the storm”?"
+    assert stream_record(answerer, "مرحبا", 3, ArticleFilter())["reply"].startswith("أهلًا")
+
+
 # ------------------------------------------------------------------ 1b. --json: always one object
 
 
