@@ -498,3 +498,21 @@ def test_config_toml_and_the_readme_name_every_format_rawi_reads():
     for text in (comment, steps):
         named = set(re.findall(r"\.[a-z]+\b", text))
         assert set(SUFFIXES) <= named, set(SUFFIXES) - named
+
+
+def test_a_first_index_that_finds_the_lock_taken_leaves_the_folders_to_their_owner(tmp_path):
+    """Two first runs at once: the one refused (busy) must not remove what the other is building."""
+    from index.store import IndexBusy, left_clean_if_unpublished, writer_lock
+
+    index_dir = tmp_path / "var" / "index"
+    with pytest.raises(IndexBusy), left_clean_if_unpublished(index_dir):
+        held = writer_lock(index_dir)  # the other run, which created the folders after our look
+        try:
+            writer_lock(index_dir)
+        finally:
+            held.release()
+    assert (index_dir / "lock").exists()
+    with pytest.raises(RuntimeError), left_clean_if_unpublished(tmp_path / "other" / "index"):
+        writer_lock(tmp_path / "other" / "index").release()
+        raise RuntimeError("the build failed")
+    assert not (tmp_path / "other").exists()
