@@ -223,6 +223,7 @@ class Rawi:
                     answer = await self.run(self.answerer.ask, asked, self.k, 0)
                 except FilterError as exc:
                     await self.reply(message, render.escape(render.text(lang, "bad_filter", reason=exc)))
+                    return
                 except NoContent:  # a lone word, a word repeated: nothing to look up
                     await self.reply(message, render.help_text(lang, full=False))
                     return

@@ -1,157 +1,29 @@
 """Corpus files -> articles.
 
-Each ``.txt`` or ``.md`` file under the corpus directory is one article. Its id is its path
-relative to the corpus directory (POSIX separators). A file may open with front matter::
-
-    ---
-    title: ...
-    url: https://...
-    published: 2025-06-04
-    source: ...
-    ---
-
-otherwise the title is the first non-empty line. Text is decoded from UTF-8 (with or without
-a BOM), UTF-16/32 with a BOM, or, failing that, whatever charset-normalizer detects (older
-Arabic news is often Windows-1256). Line ends are normalized to ``\\n``. A file that cannot be
-read as text is reported in ``skipped`` with the reason; it never stops the others. A symbolic
-link is followed only to a file inside the corpus folder: one that leads outside it is skipped,
-so no article id can ever name, and no answer ever quote, a file outside the corpus. Which
-files are articles (regular files only; unlistable folders, folder links and names that are not
-UTF-8 skipped with the reason) and how each is read (non-blocking, capped while reading) is
-``traversal.py``'s job; a loader of another format builds on ``traversal.walk`` and ``read_capped``.
+Each ``.txt`` or ``.md`` file under the corpus directory is one article (read by
+``formats/plain.py``, with its front matter); records, feeds and web pages are read by the other
+``formats/``. An article's id is its path relative to the corpus directory (POSIX separators). A
+file that cannot be read as text is reported in ``skipped`` with the reason; it never stops the
+others. A symbolic link is followed only to a file inside the corpus folder: one that leads
+outside it is skipped, so no article id can ever name, and no answer ever quote, a file outside
+the corpus. Which files are articles (regular files only; unlistable folders, folder links and
+names that are not UTF-8 skipped with the reason) and how each is read (non-blocking, capped
+while reading) is ``traversal.py``'s job; a loader of another format builds on
+``traversal.walk`` and ``read_capped``.
 """
 
 from __future__ import annotations
 
-import codecs
-import hashlib
 import os
-import re
-from dataclasses import dataclass
 from pathlib import Path
 
+from .formats import read_other
+# The plain-text reader and the Article every format gives (re-exported here).
+from .formats.plain import Article, CorpusScan, decode, parse, read_article  # noqa: F401
 # Which files are articles and how they are read safely lives in traversal.py (re-exported here).
 from .traversal import (  # noqa: F401
     MAX_BYTES, SUFFIXES, TEXT_SUFFIXES, CorpusError, NotText, Skipped, read_capped, walk,
 )
-
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
-_META_KEYS = ("title", "url", "published", "source", "language")
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-
-
-@dataclass(frozen=True)
-class Article:
-    id: str
-    title: str
-    text: str
-    sha256: str
-    url: str = ""
-    published: str = ""
-    source: str = ""
-    language: str = ""  # as the file gives it ("ar", "en"); detected at index time otherwise
-
-
-@dataclass(frozen=True)
-class CorpusScan:
-    articles: list[Article]
-    skipped: list[Skipped]
-
-
-def decode(raw: bytes) -> str:
-    """Bytes of a corpus file -> text with ``\\n`` line ends, or NotText with the reason."""
-    text = _decode_bytes(raw)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if "\x00" in text:
-        raise NotText("binary file (contains NUL bytes)")
-    if not text.strip():
-        raise NotText("empty file (no text)")
-    return text
-
-
-def _decode_bytes(raw: bytes) -> str:
-    for bom, encoding in _BOMS:
-        if raw.startswith(bom):
-            try:
-                return raw.decode(encoding)
-            except UnicodeDecodeError as exc:
-                raise NotText(f"invalid {encoding} text after its byte-order mark") from exc
-    if b"\x00" in raw:
-        raise NotText("binary file (contains NUL bytes)")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return _detect(raw)
-
-
-def _detect(raw: bytes) -> str:
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(raw).best()
-    if best is None or not _looks_like_text(str(best)):
-        raise NotText("not text in any known encoding (binary file?)")
-    return str(best)
-
-
-def _looks_like_text(text: str) -> bool:
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f")
-    return controls <= len(text) // 100
-
-
-def parse(article_id: str, text: str, sha256: str) -> Article:
-    """Split front matter from the body and pick the title."""
-    meta: dict[str, str] = {}
-    match = _FRONT_MATTER.match(text)
-    if match:
-        meta = _front_matter(match.group(1))
-        text = text[match.end() :]
-    if not text.strip():
-        raise NotText("empty file (front matter but no text)")
-    title = meta.get("title") or next(line.strip() for line in text.splitlines() if line.strip())
-    return Article(
-        id=article_id,
-        title=title,
-        text=text,
-        sha256=sha256,
-        url=meta.get("url", ""),
-        published=meta.get("published", ""),
-        source=meta.get("source", ""),
-        language=meta.get("language", ""),
-    )
-
-
-def _front_matter(block: str) -> dict[str, str]:
-    meta = {}
-    for line in block.splitlines():
-        key, sep, value = line.partition(":")
-        key = key.strip().lower()
-        if sep and key in _META_KEYS:
-            meta[key] = _unquote(value.strip())
-    return meta
-
-
-def _unquote(value: str) -> str:
-    """YAML's rule for a scalar: quotes that open and close the whole value are dropped (with
-    their escapes: a backslash inside double quotes, ``''`` inside single ones); any other quote
-    is part of the text and stays (``Minister: "we will not resign"``)."""
-    inner = value[1:-1]
-    if len(value) >= 2 and value[0] == value[-1] == '"' and '"' not in re.sub(r"\\.", "", inner):
-        return re.sub(r"\\(.)", r"\1", inner)
-    if len(value) >= 2 and value[0] == value[-1] == "'" and "'" not in inner.replace("''", ""):
-        return inner.replace("''", "'")
-    return value
-
-
-def read_article(path: Path, article_id: str) -> Article:
-    """One file -> Article; raises NotText or OSError with a reason (see traversal.read_capped)."""
-    raw = read_capped(path)
-    return parse(article_id, decode(raw), hashlib.sha256(raw).hexdigest())
 
 
 def corpus_files(corpus_dir: Path) -> list[tuple[Path, str]]:
@@ -169,8 +41,6 @@ def read_file(path: Path, article_id: str) -> CorpusScan:
     """One corpus file -> its articles (one, or many for records and feeds) and its bad records."""
     if path.name.lower().endswith(TEXT_SUFFIXES):
         return CorpusScan([read_article(path, article_id)], [])
-    from .formats import read_other  # noqa: PLC0415 -- only corpora with such files pay for the import
-
     return read_other(path, article_id)
 
 

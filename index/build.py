@@ -30,7 +30,7 @@ from .chunks import Chunk, Chunker
 from .encoder import Encoder
 from .languages import LanguageMeans, reference_direction
 from .published import sortable
-from .question import stored_meta
+from .article_meta import stored_meta
 from .sentences import sentences
 from .safe_text import safe
 from .settings import IndexSettings
@@ -158,7 +158,8 @@ class Builder:
         )
         if (
             previous is not None and not work.new and not work.removed_ids
-            and previous.manifest.languages is not None and self.backend.up_to_date(previous)
+            and previous.manifest.languages is not None and not _reference_missing(previous.manifest)
+            and self.backend.up_to_date(previous)
         ):
             stats.articles, stats.chunks = previous.manifest.articles, previous.manifest.chunks
             stats.groups = previous.copy_groups()
@@ -171,7 +172,7 @@ class Builder:
             return self.backend.open_reader()
         except store.NoIndex:
             return None
-        except store.IndexError_ as exc:
+        except store.IndexProblem as exc:
             raise BuildError(str(exc)) from None
 
     def _write(self, previous: store.Reader | None, work: Plan) -> tuple[int, int, int, int]:
@@ -189,7 +190,7 @@ class Builder:
                 f"could not write the new index in {self.backend} ({_write_failure(exc)}); "
                 "the index it holds is unchanged: free some space and run `rawi index` again"
             ) from None
-        except store.IndexError_ as exc:
+        except store.IndexProblem as exc:
             raise BuildError(
                 f"the new index failed the reader's checks ({exc}); nothing was published, the index is unchanged"
             ) from None
@@ -220,7 +221,7 @@ class Builder:
                 means.add(texts, vectors)
         elif new:
             means.add([c.text for c in chunks], np.stack([v for v, _ in new]))
-        if means.bilingual and means.reference is None:  # measured once, when a second language arrives
+        if means.both_languages and means.reference is None:  # measured once, when a second language arrives
             means.reference = reference_direction(self.encoder)
         groups = writer.regroup()
         manifest = writer.finish(store.Manifest(
@@ -307,6 +308,13 @@ def _write_failure(exc: OSError | sqlite3.Error) -> str:
 
 def _skipped_hint(skipped: list[Skipped]) -> str:
     return f"; {len(skipped)} file(s) skipped, e.g. {skipped[0].path}: {skipped[0].reason}" if skipped else ""
+
+
+def _reference_missing(manifest: store.Manifest) -> bool:
+    """Both languages, but no parallel-text direction: an index from when it was measured only
+    from two passages of each language on (languages.py); the next run measures it."""
+    means = _recorded_means(manifest)
+    return means is not None and means.both_languages and means.reference is None
 
 
 def _recorded_means(manifest: store.Manifest) -> LanguageMeans | None:

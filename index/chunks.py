@@ -19,7 +19,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Callable
 
-from .articles import Article
+from .formats.plain import Article
 from .settings import ChunkSettings
 
 SENTENCE_END = r"(?<=[.!?؟۔…])\s+"

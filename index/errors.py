@@ -4,6 +4,6 @@ from .articles import CorpusError
 from .build import BuildError
 from .encoder import EncoderError
 from .model_build import ModelBuildError
-from .store import IndexError_
+from .store import IndexProblem
 
-USER_ERRORS = (CorpusError, BuildError, EncoderError, ModelBuildError, IndexError_)
+USER_ERRORS = (CorpusError, BuildError, EncoderError, ModelBuildError, IndexProblem)

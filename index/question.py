@@ -84,30 +84,15 @@ class Question:
     date_names: frozenset[str] = frozenset()  # the weekdays and months it names (dates.date_names)
 
 
+_ARABIC_CHARS = re.compile("[\u0600-\u06ff\u0750-\u077f]")
+_ASCII_LETTERS = re.compile("[A-Za-z]")
+
+
 def language_of(text: str) -> str:
-    arabic = sum(1 for ch in text if "\u0600" <= ch <= "\u06ff" or "\u0750" <= ch <= "\u077f")
-    latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
+    """"ar" when the text has more Arabic characters than ASCII letters, else "en"."""
+    arabic = _ARABIC_CHARS.subn("", text)[1]
+    latin = _ASCII_LETTERS.subn("", text)[1]
     return "ar" if arabic > latin else "en"
-
-
-_LANGUAGE_NAMES = {"arabic": "ar", "english": "en", "عربي": "ar", "العربية": "ar"}
-
-
-def article_language(given: str, text: str) -> str:
-    """An article's language: as its file gives it (``ar``, ``en-GB``, ``Arabic``), else detected."""
-    given = given.strip().lower()
-    if given:
-        given = _LANGUAGE_NAMES.get(given, given.replace("_", "-").split("-")[0])
-        return given
-    return language_of(text[:4000])
-
-
-def stored_meta(language: str, text: str, published: str) -> tuple[str, str]:
-    """What the store keeps of an article besides its front matter: its language (as given, else
-    detected from the text) and its sortable publication time."""
-    from .published import sortable
-
-    return article_language(language, text), sortable(published)
 
 
 def clean(text: str) -> str:

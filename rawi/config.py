@@ -132,6 +132,13 @@ class EncoderSection(Section):
     batch_size: int = Field(EncoderSettings.batch_size, ge=1, le=4096)
     threads: int = Field(EncoderSettings.threads, ge=0, le=1024, description="an integer from 1 to 1024, or 0 for one per core")
     backend: Literal["onnx-int8", "onnx", "torch"] = EncoderSettings.backend  # type: ignore[assignment]
+    device: Literal["auto", "cpu", "cuda"] = EncoderSettings.device  # type: ignore[assignment]
+
+    @model_validator(mode="after")
+    def _cuda_needs_torch(self) -> EncoderSection:
+        if self.device == "cuda" and self.backend != "torch":
+            raise relation("device", self.device, f'"auto" or "cpu" with backend = "{self.backend}" (cuda needs "torch")')
+        return self
 
 
 class ChunksSection(Section):

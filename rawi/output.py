@@ -37,6 +37,8 @@ def answer_json_plain(answer) -> dict:
     record["filters"] = filters_json(getattr(answer, "where", None))
     if getattr(answer, "note", None) is not None:
         record["note"] = answer.note.to_json()
+    if getattr(answer, "near", None) is not None:
+        record["near_miss"] = answer.near.to_json()  # not answered, but passages[0] came close
     return record
 
 
@@ -77,6 +79,9 @@ def render_answer(answer, tty: bool = False) -> str:
     note = getattr(answer, "note", None)
     if note is not None and note.replaces_answer:
         return safe(note.text(), lines=False)  # a filter matched nothing: not "no answer"
+    near = getattr(answer, "near", None)
+    if not answer.answered and near is not None and answer.passages:  # close, in the other language
+        return "\n".join([near.text(), *_passage_lines(answer.passages[0], 1, tty)])
     if not answer.answered:
         lines = ["The articles don't answer this question."]
         if answer.passages:

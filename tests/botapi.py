@@ -19,15 +19,15 @@ from __future__ import annotations
 
 import html
 import json
-import socket
-import struct
 import threading
 import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable
 from urllib.parse import parse_qs
+
+from tests.loopback import LoopbackServer, QuietHandler
 
 BOT_ID = 777000111
 BOT_USERNAME = "rawi_test_bot"
@@ -159,6 +159,7 @@ class Call:
 FAULT_KINDS = ("status", "reset", "timeout", "malformed")
 BAD_GATEWAY_PAGE = b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
 MALFORMED_BODY = b'{"ok": true, "result": [{"update_id": '  # cut off: not JSON
+HALF_AN_ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 4096\r\n\r\n" + MALFORMED_BODY
 
 
 @dataclass
@@ -181,7 +182,7 @@ class _State:
     faults: list[Fault] = field(default_factory=list)
 
 
-class FakeBotAPI:
+class FakeBotAPI(LoopbackServer):
     """The server; `token` and `base_url` go into BotSettings."""
 
     def __init__(self, token: str = "123456:TEST-token-never-logged-0123456789ab") -> None:  # as @BotFather shapes one
@@ -189,28 +190,13 @@ class FakeBotAPI:
         self.state = _State()
         self.cond = threading.Condition()
         self.closing = False
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, name="fake-bot-api", daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}/bot"
-
-    def __enter__(self) -> "FakeBotAPI":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        super().__init__(self._handler(), name="fake-bot-api", path="/bot")
 
     def close(self) -> None:
         with self.cond:
             self.closing = True
             self.cond.notify_all()
-        self.server.shutdown()
-        self.server.server_close()
+        super().close()
 
     # -- what tests inject -------------------------------------------------------------------
 
@@ -362,12 +348,7 @@ class FakeBotAPI:
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         api = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
@@ -392,35 +373,12 @@ class FakeBotAPI:
                         api.cond.wait_for(lambda: api.closing, timeout=fault.hold)
                     self.close_connection = True
                     return None
-                return self._reset()
-
-            def _reset(self) -> None:
-                """Half an answer, then a TCP reset (SO_LINGER 0): the connection dies mid-answer."""
-                try:
-                    self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 4096\r\n\r\n" + MALFORMED_BODY)
-                    self.wfile.flush()
-                except OSError:
-                    pass
-                self.close_connection = True
-                try:
-                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                    self.connection.close()
-                except OSError:
-                    pass
+                return self.reset(HALF_AN_ANSWER)
 
             def _send(self, status: int, payload: dict | bytes) -> None:
-                if isinstance(payload, bytes):
-                    data, kind = payload, "text/html"
-                else:
-                    data, kind = json.dumps(payload).encode(), "application/json"
-                self.send_response(status)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                try:
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):  # the bot gave up a long poll on stopping
-                    pass
+                if isinstance(payload, bytes):  # a proxy's HTML page, or a body cut off
+                    return self.send_body(status, payload, "text/html")
+                return self.send_json(status, payload)
 
         return Handler
 

@@ -168,3 +168,12 @@ def corpus_settings(tmp_path) -> IndexSettings:
     corpus.mkdir()
     return make_settings(corpus, tmp_path / "index")
 
+
+
+@pytest.fixture(params=["local", "milvus"])
+def workdir(tmp_path, request) -> Path:
+    """A work folder of the CLI's tests on each store backend, not yet indexed: config.toml naming a
+    copy of seeds/ and a fresh index folder (or Milvus Lite file) (reindex_helpers.make_workdir)."""
+    from tests.reindex_helpers import make_workdir  # noqa: PLC0415 -- reindex_helpers imports this module
+
+    return make_workdir(tmp_path, backend=request.param)

@@ -10,8 +10,10 @@ import threading
 import time
 import zlib
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+
+from tests.loopback import LoopbackServer, QuietHandler
 
 from tests.reindex_helpers import RAWI, env
 from tests.test_feeds import ARTICLE
@@ -65,35 +67,23 @@ def zeros_deflated(mebibytes: int, wbits: int) -> bytes:
     return first + again * (mebibytes - 1)
 
 
-class Site:
-    """A ThreadingHTTPServer on 127.0.0.1 answering ``routes[path](handler)``; 404 elsewhere."""
+class Site(LoopbackServer):
+    """A loopback server answering ``routes[path](handler)``; 404 elsewhere."""
 
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[str] = []
         site = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             protocol_version = "HTTP/1.0"
-
-            def log_message(self, *args) -> None:
-                pass
 
             def do_GET(self) -> None:  # noqa: N802 -- http.server's name
                 site.requests.append(self.path)
                 site.routes.get(self.path, lambda h: send(h, 404, b"no such page"))(self)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.base = f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> Site:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler, name="feed-site")
+        self.base = self.base_url
 
 
 class Trickle(socketserver.ThreadingTCPServer):

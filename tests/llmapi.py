@@ -23,13 +23,13 @@ before the client left.
 from __future__ import annotations
 
 import json
-import socket
-import struct
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.loopback import LoopbackServer, QuietHandler
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class Reply:
     repeat: int = 1  # the text streamed this many times over
 
 
-class FakeLLM:
+class FakeLLM(LoopbackServer):
     def __init__(self, model: str = "test-model") -> None:
         self.model = model
         self.replies: list[Reply] = [Reply("")]
@@ -54,22 +54,7 @@ class FakeLLM:
         self.authorizations: list[str] = []  # the Authorization header of each request
         self.written: list[int] = []  # pieces sent per streamed request before it ended or the client left
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, name="fake-llm", daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}/v1"
-
-    def __enter__(self) -> FakeLLM:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(self._handler(), name="fake-llm", path="/v1")
 
     def script(self, *replies: Reply) -> None:
         with self.lock:
@@ -98,25 +83,20 @@ class FakeLLM:
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         llm = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
                 if not self.path.rstrip("/").endswith("/chat/completions"):
-                    return self._json(404, {"error": {"message": "not found", "type": "invalid_request_error"}})
+                    return self.send_json(404, {"error": {"message": "not found", "type": "invalid_request_error"}})
                 with llm.lock:
                     llm.authorizations.append(self.headers.get("Authorization", ""))
                 reply = llm._next(body)
                 time.sleep(reply.delay)
                 if reply.status != 200:
-                    return self._json(reply.status, {"error": {"message": f"scripted {reply.status}", "type": "server_error"}})
+                    return self.send_json(reply.status, {"error": {"message": f"scripted {reply.status}", "type": "server_error"}})
                 if not body.get("stream"):
                     message = {"role": "assistant", "content": reply.text}
-                    return self._json(200, {"id": "chatcmpl-test", "object": "chat.completion", "model": llm.model,
+                    return self.send_json(200, {"id": "chatcmpl-test", "object": "chat.completion", "model": llm.model,
                                             "choices": [{"index": 0, "message": message, "finish_reason": reply.finish}]})
                 sent = [0]
                 try:
@@ -125,14 +105,6 @@ class FakeLLM:
                     pass  # the client gave up (a test of its timeout, or of a malformed reply)
                 with llm.lock:
                     llm.written.append(sent[0])
-
-            def _json(self, status: int, payload: dict) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
 
             def _write_chunk(self, data: bytes) -> None:
                 self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
@@ -169,7 +141,7 @@ class FakeLLM:
                 pieces = llm._pieces(reply) * reply.repeat
                 for i, piece in enumerate(pieces):
                     if reply.broken and i >= len(pieces) // 2:
-                        return self._reset()
+                        return self.reset()
                     if reply.malformed and i == len(pieces) // 2:
                         self._write_chunk(b'data: {"choices": [{"delta": {"content": "cut\n\n')
                     self._write_chunk(llm._chunk(piece, None))
@@ -179,10 +151,5 @@ class FakeLLM:
                 self._write_chunk(b"data: [DONE]\n\n")
                 self.wfile.write(b"0\r\n\r\n")
                 self.wfile.flush()
-
-            def _reset(self) -> None:
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                self.connection.close()
-                self.close_connection = True
 
         return Handler

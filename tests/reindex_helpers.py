@@ -1,5 +1,5 @@
-"""Helpers shared by the re-indexing and watch tests: a work folder with its own config.toml,
-the real `rawi` executable in a subprocess, and polling with generous deadlines (never a
+"""Helpers shared by the CLI, re-indexing and watch tests: a work folder with its own config.toml,
+the real `rawi` executable in a subprocess (and its clean-up), and polling with generous deadlines (never a
 timed assertion: a deadline only turns a hang into a clear failure)."""
 
 from __future__ import annotations
@@ -142,16 +142,26 @@ def env(**extra: str) -> dict:
 
 
 def rawi(*args: str, cwd: Path, stdin: str | None = None, timeout: float = 300, **extra_env: str):
+    """The real `rawi` executable run to its end in `cwd` (its config.toml), without the caller's RAWI_* variables."""
     return subprocess.run(
         [str(RAWI), *args], cwd=cwd, input=stdin, capture_output=True, text=True, env=env(**extra_env), timeout=timeout
     )
 
 
 def popen(*args: str, cwd: Path, stdin=None, preexec_fn=None, **extra_env: str) -> subprocess.Popen:
+    """The real `rawi` executable started in `cwd`, its stdout and stderr piped as text; ``reap`` it after."""
     return subprocess.Popen(
         [str(RAWI), *args], cwd=cwd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True, env=env(**extra_env), preexec_fn=preexec_fn,
     )
+
+
+def reap(*processes: subprocess.Popen | None) -> None:
+    """Kill and wait for each process still running (for a ``finally:``: a failed test leaves none behind)."""
+    for process in processes:
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()
 
 
 def last_json(stdout: str) -> dict:

@@ -8,7 +8,7 @@ import os
 import subprocess
 
 from tests.reindex_helpers import SEED_ANSWER, SEED_QUESTION, indexed_workdir  # noqa: F401 -- a fixture
-from tests.reindex_helpers import RAWI, env
+from tests.reindex_helpers import RAWI, env, reap
 
 QUESTION = SEED_QUESTION.encode()
 
@@ -57,5 +57,4 @@ def test_an_index_missing_for_a_moment_is_one_error_record(indexed_workdir):  # 
         assert process.wait(timeout=120) == 0
         assert b"Traceback" not in process.stderr.read()
     finally:
-        if process.poll() is None:
-            process.kill()
+        reap(process)

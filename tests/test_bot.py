@@ -7,76 +7,21 @@ conversations never mix between tests. Waits have generous timeouts; nothing is 
 
 from __future__ import annotations
 
-import itertools
 import logging
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 
 from bot.app import build_application
 from bot.render import TEXT
-from bot.settings import BotSettings
-from tests.botapi import BOT_ID, BOT_USERNAME, BotThread, FakeBotAPI, parse_html, utf16_len
+from tests.bot_helpers import (
+    CONTAINERS, CONTAINERS_AR, PER_MINUTE, SpyAnswerer, bot_settings, html_ok, new_id, running_bot,
+)
+from tests.botapi import BOT_ID, BOT_USERNAME, BotThread, FakeBotAPI, parse_html
 
-CONTAINERS = "How many containers of ammunition did North Korea send to Russia?"
-CONTAINERS_AR = "كم حاوية ذخيرة أرسلت كوريا الشمالية إلى روسيا؟"
 OFF_TOPIC = "What is the capital of France?"
-PER_MINUTE = 3
 
 # python-telegram-bot itself reads RetryAfter.retry_after (deprecated int form) when it builds the error.
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
-
-_ids = itertools.count(1000)
-
-
-def new_id() -> int:
-    return next(_ids)
-
-
-class SpyAnswerer:
-    """The real Answerer, recording the questions asked of it; a question in `explode` raises."""
-
-    def __init__(self, answerer) -> None:
-        self.answerer = answerer
-        self.asked: list[str] = []
-        self.explode: set[str] = set()
-        self.lock = threading.Lock()
-
-    def ask(self, question: str, k: int = 3, offset: int = 0):
-        with self.lock:
-            self.asked.append(question)
-        if question in self.explode:
-            raise RuntimeError("boom (a test's planted failure)")
-        return self.answerer.ask(question, k=k, offset=offset)
-
-    def article(self, article_id: str):
-        return self.answerer.article(article_id)
-
-    def sources(self, newest: int = 5):
-        return self.answerer.sources(newest)
-
-
-def test_settings(api: FakeBotAPI, **overrides) -> BotSettings:
-    values = dict(
-        token=api.token, api_url=api.base_url, questions_per_minute=PER_MINUTE, poll_timeout=5,
-        chat_messages_per_second=100.0, chat_burst=100,
-    )
-    values.update(overrides)
-    return BotSettings(**values)
-
-
-test_settings.__test__ = False  # a helper, not a test
-
-
-@contextmanager
-def running_bot(answerer, **overrides) -> Iterator[FakeBotAPI]:
-    """A loopback Bot API server and the real bot polling it, configured by ``test_settings``."""
-    with FakeBotAPI() as server:
-        settings = test_settings(server, **overrides)
-        with BotThread(build_application(settings, answerer, k=3), server, poll_timeout=settings.poll_timeout):
-            yield server
 
 
 @pytest.fixture(scope="module")
@@ -89,14 +34,6 @@ def api(spy):
     """One server and one running bot for the module (the bot is cheap; the model is shared)."""
     with running_bot(spy) as server:
         yield server
-
-
-def html_ok(call) -> str:
-    """The plain text of a sent message, after checking it as Telegram would."""
-    assert call.params.get("parse_mode") == "HTML"
-    plain, tags = parse_html(call.text)
-    assert utf16_len(plain) <= 4096 and utf16_len(call.text) <= 4096
-    return plain
 
 
 def bold_parts(html_text: str) -> list[str]:
@@ -378,7 +315,7 @@ def test_concurrent_chats_are_all_answered_and_the_token_never_logged(api, caplo
 
 def test_http_429_is_waited_out_and_the_reply_delivered(seed_answerer):
     with FakeBotAPI() as server:
-        application = build_application(test_settings(server), seed_answerer, k=3)
+        application = build_application(bot_settings(server), seed_answerer, k=3)
         with BotThread(application, server):
             server.fail("sendMessage", times=2, status=429, retry_after=1)
             chat = new_id()
@@ -395,7 +332,7 @@ def test_http_429_is_waited_out_and_the_reply_delivered(seed_answerer):
 def test_allow_list_keeps_other_chats_out(seed_answerer):
     allowed, other = new_id(), new_id()
     with FakeBotAPI() as server:
-        application = build_application(test_settings(server, allowed_chats=frozenset({allowed})), seed_answerer, k=3)
+        application = build_application(bot_settings(server, allowed_chats=frozenset({allowed})), seed_answerer, k=3)
         with BotThread(application, server):
             server.message(other, CONTAINERS)
             [refusal] = server.wait_sent(other)

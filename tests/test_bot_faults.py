@@ -21,7 +21,7 @@ import pytest
 from bot.app import build_application
 from bot.render import TEXT
 from tests.botapi import BotThread, FakeBotAPI
-from tests.test_bot import CONTAINERS, CONTAINERS_AR, SpyAnswerer, html_ok, running_bot, test_settings
+from tests.bot_helpers import CONTAINERS, CONTAINERS_AR, SpyAnswerer, bot_settings, html_ok, running_bot
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
@@ -140,7 +140,7 @@ def test_a_storm_of_every_fault_at_once_loses_nothing(api, spy, caplog):
 def test_a_server_down_past_every_retry_gets_one_apology_and_the_bot_goes_on(seed_answerer, caplog):
     """sendMessage fails more often than the bot tries: the person is told once; the next question is answered."""
     with FakeBotAPI() as server:
-        application = build_application(test_settings(server, poll_timeout=1, request_timeout=REQUEST_TIMEOUT), seed_answerer)
+        application = build_application(bot_settings(server, poll_timeout=1, request_timeout=REQUEST_TIMEOUT), seed_answerer)
         throttle = application.bot.rate_limiter
         throttle.backoff = 0.01  # the retry schedule itself is not under test here
         with BotThread(application, server, poll_timeout=1), caplog.at_level(logging.DEBUG):

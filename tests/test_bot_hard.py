@@ -21,8 +21,8 @@ from bot.app import CONCURRENT_UPDATES, build_application
 from bot.handlers import MAX_ARTICLE_PARTS
 from bot.render import TEXT
 from tests.botapi import BotThread, FakeBotAPI
-from tests.reindex_helpers import RAWI, env, indexed_workdir  # noqa: F401, F811 -- a fixture
-from tests.test_bot import CONTAINERS, SpyAnswerer, html_ok, running_bot, test_settings
+from tests.reindex_helpers import RAWI, env, indexed_workdir, reap  # noqa: F401, F811 -- a fixture
+from tests.bot_helpers import CONTAINERS, SpyAnswerer, bot_settings, html_ok, running_bot
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
@@ -79,7 +79,7 @@ def test_an_update_the_library_cannot_read_is_logged_once_and_skipped(seed_answe
 
 def test_a_401_while_polling_stops_the_bot_instead_of_leaving_it_deaf(seed_answerer):
     with FakeBotAPI() as api:
-        application = build_application(test_settings(api, poll_timeout=1), seed_answerer)
+        application = build_application(bot_settings(api, poll_timeout=1), seed_answerer)
         thread = BotThread(application, api, poll_timeout=1)
         with thread:
             api.wait_reply(api.message(next(_ids), CONTAINERS), timeout=60)
@@ -104,8 +104,7 @@ def test_the_real_bot_exits_with_one_line_when_its_token_is_revoked(indexed_work
             api.token = "123456:REVOKED"
             code = process.wait(timeout=120)
         finally:
-            if process.poll() is None:
-                process.kill()
+            reap(process)
         err = process.stderr.read()
         assert code == 1, err
         assert "Traceback" not in err
@@ -148,7 +147,7 @@ def test_full_article_sends_the_first_parts_and_a_note(seed_answerer):
 
 def test_shutdown_drops_the_unsent_parts_of_an_article(seed_answerer):
     with FakeBotAPI() as api:
-        settings = test_settings(api, poll_timeout=1, chat_messages_per_second=0.2, chat_burst=2)
+        settings = bot_settings(api, poll_timeout=1, chat_messages_per_second=0.2, chat_burst=2)
         thread = BotThread(build_application(settings, HugeArticles(seed_answerer), k=3), api, poll_timeout=1)
         with thread:
             chat = next(_ids)
@@ -177,8 +176,7 @@ def crash_experiment(workdir, questions: int, kill_after: float) -> dict:
             first.send_signal(signal.SIGKILL)
             first.wait(timeout=60)
         finally:
-            if first.poll() is None:
-                first.kill()
+            reap(first)
         before_restart = sum(1 for q in asked if replies_to(api, q))
         second = start_bot(workdir, api)
         try:

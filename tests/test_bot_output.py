@@ -11,7 +11,7 @@ import pytest
 from bot.render import TEXT
 from index.safe_text import UNSAFE
 from rawi.terminal import safe as terminal_safe
-from tests.test_bot import CONTAINERS, SpyAnswerer, html_ok, new_id, running_bot
+from tests.bot_helpers import CONTAINERS, SpyAnswerer, html_ok, new_id, running_bot
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 

@@ -1,38 +1,14 @@
 """The CLI contract, through the real `rawi` executable in a subprocess, on both store backends
-(``workdir`` is parametrised: local files, and Milvus through a Milvus Lite file)."""
+(``workdir``, in conftest.py, is parametrised: local files, and Milvus through a Milvus Lite file)."""
 
 import json
-import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import MODEL_CACHE, ROOT, SEEDS
+from tests.conftest import ROOT
+from tests.reindex_helpers import rawi
 
-RAWI = Path(sys.executable).parent / "rawi"
 INDEX_KEYS = ["articles", "added", "updated", "removed", "unchanged", "chunks", "chunks_embedded", "groups", "skipped", "undated", "seconds"]
-
-
-@pytest.fixture(params=["local", "milvus"])
-def workdir(tmp_path, request):
-    """A config.toml of its own pointing at a copy of seeds/ and a fresh index folder (or Milvus Lite file)."""
-    shutil.copytree(SEEDS, tmp_path / "corpus")
-    store = '[store]\nbackend = "milvus"\nuri = "milvus.db"\n' if request.param == "milvus" else ""
-    (tmp_path / "config.toml").write_text(
-        f'[corpus]\ndir = "corpus"\n[index]\ndir = "index"\n[encoder]\ncache_dir = "{MODEL_CACHE}"\n{store}',
-        encoding="utf-8",
-    )
-    return tmp_path
-
-
-def rawi(*args, cwd, stdin=None):
-    env = {k: v for k, v in os.environ.items() if k != "RAWI_CONFIG"}
-    return subprocess.run(
-        [str(RAWI), *args], cwd=cwd, input=stdin, capture_output=True, text=True, env=env, timeout=300
-    )
 
 
 @pytest.fixture

@@ -5,9 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import subprocess
-import sys
 import tomllib
-from pathlib import Path
 from typing import get_args
 
 import pytest
@@ -22,8 +20,7 @@ from index.feeds import FeedSettings
 from index.watch import WatchSettings
 from rawi import config
 from tests.conftest import ROOT
-
-RAWI = Path(sys.executable).parent / "rawi"
+from tests.reindex_helpers import RAWI
 
 SHIPPED = ROOT / "config.toml"
 SECTIONS = {
@@ -100,6 +97,9 @@ BAD = [
     # one of a few names
     ('[index]\ntype = "hnws"', '[index] type = "hnws": must be one of "flat", "hnsw", "ivfpq"'),
     ('[encoder]\nbackend = "gpu"', '[encoder] backend = "gpu": must be one of "onnx-int8", "onnx", "torch"'),
+    ('[encoder]\ndevice = "gpu"', '[encoder] device = "gpu": must be one of "auto", "cpu", "cuda"'),
+    ('[encoder]\ndevice = "cuda"',
+     '[encoder] device = "cuda": must be "auto" or "cpu" with backend = "onnx-int8" (cuda needs "torch")'),
     # out of range
     ("[retrieval]\nk = -2", "[retrieval] k = -2: must be an integer from 1 to 50"),
     ("[retrieval]\nk = 0", "[retrieval] k = 0: must be an integer from 1 to 50"),

@@ -328,7 +328,7 @@ def test_rawi_reports_undated_articles_explains_empty_filters_and_survives_the_c
 @pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 def test_the_bot_explains_an_empty_filter_and_lists_the_sources(answerer):
     from tests.botapi import parse_html
-    from tests.test_bot import running_bot
+    from tests.bot_helpers import running_bot
 
     with running_bot(answerer) as api:
         reply = api.wait_reply(api.message(7101, 'source:"Al Jazeera"? What did the port authority say?'))

@@ -9,7 +9,7 @@ import pytest
 from index import evaluation
 from index.evaluation import QuestionResult, report, roc_auc
 from tests.conftest import EVAL
-from tests.test_cli import rawi, workdir  # noqa: F401  (the fixture)
+from tests.reindex_helpers import rawi
 
 
 def squad(*articles: tuple[str, str, list[tuple[str, str, str]]]) -> dict:

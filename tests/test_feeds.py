@@ -7,14 +7,14 @@ import json
 import subprocess
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from index.articles import scan
 from index.feeds import FeedSettings, Fetcher
-from tests.reindex_helpers import RAWI
+from tests.loopback import LoopbackServer, QuietHandler
+from tests.reindex_helpers import RAWI, reap
 
 ARTICLE = """<html lang="en"><head><title>{title}</title></head><body><nav>Home | World | Sport</nav>
 <article><h1>{title}</h1><p>{body}</p><p>The council will publish its full report next month, officials said.</p>
@@ -42,9 +42,8 @@ class Site:
 
 
 def make_handler(site: Site):
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args) -> None:
-            pass
+    class Handler(QuietHandler):
+        protocol_version = "HTTP/1.0"
 
         def send(self, status: int, body: bytes, content_type: str = "text/html; charset=utf-8", extra=()) -> None:
             self.send_response(status)
@@ -104,13 +103,9 @@ def make_handler(site: Site):
 @pytest.fixture
 def site():
     state = Site()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(state))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.base = f"http://127.0.0.1:{server.server_address[1]}"
-    yield state
-    server.shutdown()
-    server.server_close()
+    with LoopbackServer(make_handler(state), name="feed-site") as server:
+        state.base = server.base_url
+        yield state
 
 
 def fetcher(site, corpus: Path, feeds=("/feed.xml", "/broken.xml", "/garbage.xml", "/gone.xml")) -> Fetcher:
@@ -262,8 +257,6 @@ def test_rawi_watch_fetches_the_feeds_indexes_the_pages_and_answers_from_them(si
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=120) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        reap(proc)
     assert "Traceback" not in "".join(said.lines)
     assert sum(path == "/feed.xml" for path, _ in site.requests) == 1  # the next pass is an hour away

@@ -157,7 +157,7 @@ def test_rawi_ask_filters_and_shows_dates(dated, tmp_path):
 @pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 def test_the_bot_reads_filters_in_a_question_shows_dates_and_explains_a_bad_filter(dated, encoder):
     from tests.botapi import parse_html
-    from tests.test_bot import running_bot
+    from tests.bot_helpers import running_bot
 
     answerer = asker(dated, encoder)
     with running_bot(answerer) as api:
@@ -242,3 +242,52 @@ def test_the_bitmap_holds_exactly_the_allowed_ids():
     allowed = np.array([0, 7, 8, 9, 999_999, 7], dtype=np.int64)
     bits = restrict.bitmap(allowed)
     assert np.flatnonzero(np.unpackbits(bits, bitorder="little")).tolist() == [0, 7, 8, 9, 999_999]
+
+
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+def test_a_bad_filter_gets_one_polite_reply_and_nothing_more(tmp_path, stand_in_encoder, caplog):
+    """Every message the person gets: the filter's explanation, once; no apology after it, nothing in
+    the error log. A handler in the last group marks an update as settled: python-telegram-bot runs it
+    after the question's handler and after the error handler, if that ran, so nothing is timed."""
+    import logging
+    import threading
+
+    from telegram import Update
+    from telegram.ext import TypeHandler
+
+    from bot import render
+    from bot.app import build_application
+    from tests.botapi import BotThread, FakeBotAPI
+    from tests.bot_helpers import bot_settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "wire.jsonl").write_text("\n".join(
+        json.dumps({"id": i, "title": t[:40], "text": t, "published": d, "source": s, "language": lang})
+        for i, d, s, lang, t in BRIDGE), encoding="utf-8")
+    settings = make_settings(corpus, tmp_path / "index")
+    Builder(settings, stand_in_encoder).run()
+    settled: set[int] = set()
+    done = threading.Condition()
+
+    async def mark_settled(update: Update, context) -> None:
+        with done:
+            settled.add(update.effective_message.message_id)
+            done.notify_all()
+
+    bad = ("since:someday What happened?", "lang:fr What happened to the bridge?",
+           "since:2025-06-05 until:2025-06-01 What happened?")
+    with FakeBotAPI() as api:
+        application = build_application(bot_settings(api), open_answerer(settings, stand_in_encoder), k=3)
+        application.add_handler(TypeHandler(Update, mark_settled), group=99)
+        with BotThread(application, api), caplog.at_level(logging.ERROR, logger="bot.handlers"):
+            for chat, text in enumerate(bad, 7101):
+                with pytest.raises(FilterError) as reason:
+                    parse_inline(text)
+                asked = api.message(chat, text)
+                with done:
+                    assert done.wait_for(lambda: asked["message_id"] in settled, timeout=60)
+                calls = [c for c in api.calls(chat_id=chat, ok=None) if c.method != "sendChatAction"]
+                assert [(c.method, c.ok, c.reply_to, c.plain) for c in calls] == [
+                    ("sendMessage", True, asked["message_id"], render.text("en", "bad_filter", reason=reason.value))]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

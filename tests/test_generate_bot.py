@@ -16,7 +16,7 @@ from index.generate import Generator
 from index.settings import GenerateSettings
 from tests.botapi import BotThread, FakeBotAPI
 from tests.llmapi import FakeLLM, Reply
-from tests.test_bot import CONTAINERS, new_id, test_settings
+from tests.bot_helpers import CONTAINERS, bot_settings, new_id
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
@@ -37,7 +37,7 @@ def llm():
 def running_bot(answerer, llm: FakeLLM, **overrides):
     generator = Generator(GenerateSettings(enabled=True, url=llm.base_url, model=MODEL, timeout=6.0))
     with FakeBotAPI() as server:
-        settings = test_settings(server, questions_per_minute=100, **overrides)
+        settings = bot_settings(server, questions_per_minute=100, **overrides)
         with BotThread(build_application(settings, answerer, k=3, generator=generator), server, poll_timeout=5):
             yield server
 

@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import MODEL_CACHE
 from tests.llmapi import FakeLLM, Reply
-from tests.test_cli import rawi
+from tests.reindex_helpers import rawi
 
 CONTAINERS = "How many containers of ammunition did North Korea send to Russia?"
 CONTAINERS_AR = "كم حاوية ذخيرة أرسلت كوريا الشمالية إلى روسيا؟"

@@ -28,8 +28,8 @@ from index.sentences import sentences, split
 from index.service import open_answerer
 from tests.botapi import BOT_USERNAME, parse_html
 from tests.conftest import MODEL_CACHE, SEEDS, make_settings
-from tests.test_bot import html_ok, new_id, running_bot
-from tests.test_cli import rawi
+from tests.bot_helpers import html_ok, new_id, running_bot
+from tests.reindex_helpers import rawi
 
 SEED = "000_7bfe1c75e114bc62.txt"
 HEADLINE = "لتعزيز الشراكة العسكرية.. سكرتير مجلس الأمن الروسي يلتقي الزعيم الكوري الشمالي"
@@ -374,10 +374,10 @@ def test_the_bot_names_itself_its_index_and_its_articles_at_start(corpus, caplog
     caplog.set_level(logging.INFO, logger="bot")
     from bot.app import build_application
     from tests.botapi import BotThread, FakeBotAPI
-    from tests.test_bot import test_settings
+    from tests.bot_helpers import bot_settings
 
     with FakeBotAPI() as server:
-        application = build_application(test_settings(server), answerer, 3, index_name=str(settings.index_dir))
+        application = build_application(bot_settings(server), answerer, 3, index_name=str(settings.index_dir))
         with BotThread(application, server):
             server.wait_for(lambda calls: any(c.method == "deleteWebhook" for c in calls))  # polling starts after post_init
     lines = [r.getMessage() for r in caplog.records if r.name.startswith("bot") and r.levelno == logging.INFO]

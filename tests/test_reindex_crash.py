@@ -16,7 +16,7 @@ from index import store
 from tests.reindex_helpers import (  # noqa: F401  (indexed_store_workdir, store_backend: fixtures)
     indexed_store_workdir, store_backend,
     LIBRARY, LIBRARY_ANSWER, LIBRARY_ID, LIBRARY_QUESTION, SEED_ANSWER, SEED_ID, SEED_QUESTION, Lines,
-    last_json, make_workdir, opened, popen, published, rawi, store_leftovers, wait_for,
+    last_json, make_workdir, opened, popen, published, rawi, reap, store_leftovers, wait_for,
 )
 
 
@@ -128,7 +128,4 @@ def test_a_second_writer_fails_at_once_with_one_line_and_wait_waits(workdir):
         stats = last_json(out)
         assert (stats["added"], stats["unchanged"], stats["articles"], stats["chunks_embedded"]) == (0, 2, 2, 0)
     finally:
-        for proc in (first, waiting):
-            if proc is not None and proc.poll() is None:
-                proc.kill()
-                proc.wait()
+        reap(first, waiting)

@@ -15,7 +15,7 @@ from index.service import open_answerer
 from tests.reindex_helpers import (  # noqa: F401  (indexed_workdir, indexed_store_workdir, store_backend: fixtures)
     indexed_store_workdir, indexed_workdir, store_backend,
     LIBRARY, LIBRARY_ANSWER, LIBRARY_ID, LIBRARY_QUESTION, SEED_ANSWER, SEED_ID, SEED_QUESTION, Lines,
-    current_name, make_workdir, popen, settings_of,
+    current_name, make_workdir, popen, reap, settings_of,
 )
 
 
@@ -127,6 +127,4 @@ def test_rawi_ask_stdin_picks_up_a_new_index_between_two_lines(work, encoder):
         proc.stdin.close()
         assert proc.wait(timeout=120) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        reap(proc)

@@ -26,7 +26,7 @@ from index.service import open_answerer
 from tests.botapi import BotThread, FakeBotAPI
 from tests.conftest import SEEDS, make_settings
 from tests.reindex_helpers import RAWI, SEED_ID, env, make_workdir, rawi, settings_of
-from tests.test_bot import CONTAINERS, SpyAnswerer, html_ok, test_settings
+from tests.bot_helpers import CONTAINERS, SpyAnswerer, bot_settings, html_ok
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
@@ -104,7 +104,7 @@ def bot_api(outside, encoder):
     base, settings, _ = outside
     spy = SpyAnswerer(open_answerer(settings, encoder))
     with FakeBotAPI() as server:
-        application = build_application(test_settings(server, questions_per_minute=1000), spy, k=3)
+        application = build_application(bot_settings(server, questions_per_minute=1000), spy, k=3)
         with BotThread(application, server, poll_timeout=1):
             yield server, base, spy
 
@@ -143,8 +143,8 @@ def test_a_flood_from_one_user_gets_the_limit_and_nothing_more(outside, encoder)
     spy = SpyAnswerer(open_answerer(settings, encoder))
     flooder, stranger, friend = new_id(), new_id(), new_id()
     with FakeBotAPI() as server:
-        bot_settings = test_settings(server, questions_per_minute=PER_MINUTE, allowed_chats=frozenset({flooder, friend}))
-        application = build_application(bot_settings, spy, k=3)
+        limited = bot_settings(server, questions_per_minute=PER_MINUTE, allowed_chats=frozenset({flooder, friend}))
+        application = build_application(limited, spy, k=3)
         with BotThread(application, server, poll_timeout=1):
             first = server.message(flooder, f"{CONTAINERS} (0)")
             reply = server.wait_reply(first)

@@ -24,7 +24,7 @@ import pytest
 from index.store import milvus_schema
 from index.store.pause import PAUSE_POINTS
 from tests.milvus_helpers import ARTICLES, backend_for
-from tests.reindex_helpers import env, wait_for
+from tests.reindex_helpers import env, reap, wait_for
 
 pytestmark = pytest.mark.slow  # writer processes, each importing pymilvus and building (80 s in all)
 
@@ -140,8 +140,7 @@ def test_on_a_server_readers_answer_from_the_old_generation_until_the_switch(tmp
         (tmp_path / "paused").unlink()
         second = finished(proc)
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        reap(proc)
     assert reader_side.generation() == second != first
     assert held.article("aljazeera/market.txt") is not None  # the old generation still answers a question under way
     assert reader_side.open_reader().article("new/library.txt") is not None

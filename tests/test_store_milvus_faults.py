@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from index.filters import ArticleFilter
-from index.store.contract import IndexError_
+from index.store.contract import IndexProblem
 from index.store.milvus_io import LiteUnreadable, failure
 from tests.milvus_helpers import ARTICLES, Counting, backend_for, write
 
@@ -118,7 +118,7 @@ def test_a_call_a_server_refuses_does_not_say_check_that_it_is_reachable():
     assert str(refused) == "Milvus at http://milvus.example:19530 (store 'rawi') refused a call (unknown escape sequence \\f at column 20)"
     down = failure(_Server(), MilvusUnavailableException(message="server unavailable"))
     assert "check that it is running and reachable" in str(down)
-    assert isinstance(refused, IndexError_) and isinstance(down, IndexError_)
+    assert isinstance(refused, IndexProblem) and isinstance(down, IndexProblem)
 
 
 # ------------------------------------------------------------------ item 17: the README's serving tip

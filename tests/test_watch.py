@@ -12,7 +12,7 @@ import pytest
 from index import store
 from index.watch import Watcher, WatchSettings
 from tests.reindex_helpers import (
-    LIBRARY, LIBRARY_ID, current_name, make_workdir, popen, settings_of, wait_for, Lines,
+    LIBRARY, LIBRARY_ID, current_name, make_workdir, popen, reap, settings_of, wait_for, Lines,
 )
 
 
@@ -132,9 +132,7 @@ def test_rawi_watch_cli_indexes_a_new_file_loads_the_model_once_and_stops_cleanl
             pass
         assert proc.wait(timeout=120) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        reap(proc)
     everything = "".join(lines + rest)
     assert rest and rest[-1].rstrip().endswith("stopped"), rest
     assert "Traceback" not in everything

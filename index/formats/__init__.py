@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..articles import SUFFIXES, CorpusScan, Skipped, read_capped
+from ..traversal import SUFFIXES, Skipped, read_capped
+from .plain import CorpusScan
 
 FEED_SUFFIXES = (".xml", ".rss", ".atom")
 

@@ -7,7 +7,8 @@ An entry's id is ``<path>#<guid or link>``; its source is the feed's title.
 
 from __future__ import annotations
 
-from ..articles import CorpusScan, NotText
+from ..traversal import NotText
+from .plain import CorpusScan
 from .records import scan_records
 
 

@@ -11,7 +11,8 @@ import hashlib
 import re
 from typing import Any
 
-from ..articles import Article, NotText
+from ..traversal import NotText
+from .plain import Article
 
 _LANG = re.compile(rb"<html[^>]*?\blang\s*=\s*[\"']?([a-zA-Z]{2,3})", re.IGNORECASE)
 

@@ -12,7 +12,8 @@ import hashlib
 import json
 import math
 
-from ..articles import Article, CorpusScan, NotText, Skipped, decode
+from ..traversal import NotText, Skipped
+from .plain import Article, CorpusScan, decode
 from .text import html_to_text
 
 FIELDS = {

@@ -34,27 +34,27 @@ if TYPE_CHECKING:
 Stored = tuple[np.ndarray, np.ndarray]  # a passage's vector and its sentences' vectors (one row each)
 
 
-class IndexError_(RuntimeError):
+class IndexProblem(RuntimeError):
     """Base for index problems shown to users as one line."""
 
 
-class NoIndex(IndexError_):
+class NoIndex(IndexProblem):
     pass
 
 
-class IndexDamaged(IndexError_):
+class IndexDamaged(IndexProblem):
     pass
 
 
-class IndexMismatch(IndexError_):
+class IndexMismatch(IndexProblem):
     pass
 
 
-class IndexBusy(IndexError_):
+class IndexBusy(IndexProblem):
     pass
 
 
-class IndexUnwritable(IndexError_):
+class IndexUnwritable(IndexProblem):
     pass
 
 
@@ -260,7 +260,7 @@ class Writer(Protocol):
         ...
 
     def finish(self, manifest: Manifest) -> Manifest:
-        """Write everything, then check the new generation as a reader would (raise IndexError_
+        """Write everything, then check the new generation as a reader would (raise IndexProblem
         if it would refuse it). Returns the manifest as recorded (counts and files filled in)."""
         ...
 

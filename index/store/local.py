@@ -37,12 +37,12 @@ from .. import ann as ann_module
 from .. import duplicates
 from ..languages import LanguageMeans
 from ..lexical import LexicalIndex
-from ..question import stored_meta
+from ..article_meta import stored_meta
 from ..sentences import all_sentence_ids, sentence_ids, sentences, sentences_per_chunk
 from ..settings import VectorIndexSettings
 from . import generations, restrict
 from .contract import (
-    REBUILD_HINT, ArticleRow, ChunkRow, IndexDamaged, IndexError_, IndexMismatch, NewChunk, NoIndex, Reader, Removed,
+    REBUILD_HINT, ArticleRow, ChunkRow, IndexDamaged, IndexProblem, IndexMismatch, NewChunk, NoIndex, Reader, Removed,
     SourceStats, Stored, tally_sources,
 )
 from .manifest import Manifest, check_encoder, read_manifest, verify_files, write_manifest
@@ -311,7 +311,7 @@ def open_generation(directory: Path, encoder: str | None = None, settings: Vecto
     verify_files(directory, manifest)
     try:
         return LocalReader(directory, manifest, settings)
-    except IndexError_:
+    except IndexProblem:
         raise
     except Exception as exc:  # noqa: BLE001 -- files that pass their checksums but do not load: damage all the same
         reason = " ".join(str(exc).split())[:200] or type(exc).__name__
@@ -351,6 +351,18 @@ class Vectors:
     def add(self, chunk_id: int, vector: np.ndarray, sentence_vectors: np.ndarray) -> None:
         self.chunks.add_with_ids(vector[None, :].astype(np.float32), np.array([chunk_id], dtype=np.int64))
         self.sentences.add_with_ids(sentence_vectors.astype(np.float32), sentence_ids(chunk_id, len(sentence_vectors)))
+
+    def add_many(self, chunk_ids: Sequence[int], vectors: Sequence[Stored]) -> None:
+        """``add`` for many chunks in one FAISS call per index: the same vectors under the same ids."""
+        if not chunk_ids:
+            return
+        self.chunks.add_with_ids(
+            np.stack([v for v, _ in vectors]).astype(np.float32), np.asarray(chunk_ids, dtype=np.int64)
+        )
+        self.sentences.add_with_ids(
+            np.concatenate([s for _, s in vectors]).astype(np.float32),
+            np.concatenate([sentence_ids(i, len(s)) for i, (_, s) in zip(chunk_ids, vectors)]),
+        )
 
     def get(self, chunk_id: int, text: str) -> Stored:
         ids = sentence_ids(chunk_id, len(sentences(text)))
@@ -416,9 +428,10 @@ class LocalWriter:
         self, articles: Sequence[ArticleRow], chunks: Sequence[NewChunk], vectors: Sequence[Stored],
         signatures: dict[str, np.ndarray],
     ) -> None:
-        for chunk, (chunk_vector, sentence_vectors) in zip(chunks, vectors, strict=True):
-            self.vectors.add(chunk.id, chunk_vector, sentence_vectors)
-            self._added.append((chunk.id, chunk_vector))
+        if len(chunks) != len(vectors):
+            raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
+        self.vectors.add_many([c.id for c in chunks], vectors)
+        self._added += [(chunk.id, chunk_vector) for chunk, (chunk_vector, _) in zip(chunks, vectors)]
         insert(self.db, articles, chunks)
         duplicates.store(self.db, signatures)
         self.next_chunk_id = max([self.next_chunk_id, *(c.id + 1 for c in chunks)])

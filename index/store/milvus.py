@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 from ..settings import IndexSettings
 from . import milvus_schema as schema
 from .contract import (
-    REBUILD_HINT, Backend, IndexBusy, IndexDamaged, IndexError_, IndexMismatch, IndexUnwritable, NoIndex, Reader, Writer,
+    REBUILD_HINT, Backend, IndexBusy, IndexDamaged, IndexProblem, IndexMismatch, IndexUnwritable, NoIndex, Reader, Writer,
 )
 from .manifest import Manifest
 from .milvus_io import TIMEOUT, IndexUnreachable, LiteUnreadable, is_milvus_error, milvus_call, quiet, reason
@@ -230,7 +230,7 @@ class MilvusBackend:
             self.open_reader().close()
         except LiteUnreadable:
             self._move_aside()
-        except IndexError_:
+        except IndexProblem:
             pass  # no index, or damage rawi sees itself: the rebuild publishes over it
 
     def _move_aside(self) -> None:

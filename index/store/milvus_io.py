@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from . import milvus_schema as schema
-from .contract import REBUILD_HINT, ArticleRow, IndexDamaged, IndexError_
+from .contract import REBUILD_HINT, ArticleRow, IndexDamaged, IndexProblem
 
 BATCH = 1000  # rows per insert, get or iterator page
 TEXT_BATCH_BYTES = 8 << 20  # article text per insert (gRPC messages are capped at 64 MB)
@@ -21,7 +21,7 @@ ARTICLE_META = ["id", "title", "url", "published", "source", "sha256", "indexed_
 PASSAGE_ROW = ["id", "article_id", "seq", "start", "end", "text"]
 
 
-class IndexUnreachable(IndexError_):
+class IndexUnreachable(IndexProblem):
     """The Milvus server cannot be reached, or a call to it failed."""
 
 
@@ -40,7 +40,7 @@ def milvus_call(method: F) -> F:
     def inner(self: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return method(self, *args, **kwargs)
-        except IndexError_:
+        except IndexProblem:
             raise
         except Exception as exc:  # noqa: BLE001 -- pymilvus's and grpc's errors share no base
             if not is_milvus_error(exc):
@@ -49,7 +49,7 @@ def milvus_call(method: F) -> F:
     return inner  # type: ignore[return-value]
 
 
-def failure(backend: Any, exc: BaseException) -> IndexError_:
+def failure(backend: Any, exc: BaseException) -> IndexProblem:
     """A Milvus error as one line that says what to do: a server out of reach (check it), a Milvus
     Lite file that cannot be read (rebuild), or a call the server refused (its reason)."""
     if unreachable(exc):

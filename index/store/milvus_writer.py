@@ -13,7 +13,7 @@ from .. import duplicates
 from ..normalize import tokens
 from ..sentences import all_sentence_ids, sentence_ids
 from . import milvus_schema as schema
-from .contract import ArticleRow, Reader, IndexError_, NewChunk, Removed, Stored
+from .contract import ArticleRow, Reader, IndexProblem, NewChunk, Removed, Stored
 from .manifest import Manifest
 from .pause import pause_point
 from .milvus_io import (
@@ -160,7 +160,7 @@ class MilvusWriter:
         """Fill the new collections, flush, index and load them, and check them as a reader would."""
         try:
             return self._finish(manifest)
-        except IndexError_:
+        except IndexProblem:
             raise
         except Exception as exc:  # noqa: BLE001
             if not is_milvus_error(exc):
