@@ -30,14 +30,24 @@ def ask_stream(answerer, k: int, where, generator=None) -> None:
 
 def stream_record(answerer, question: str, k: int, where, generator=None) -> dict:
     from index.errors import USER_ERRORS
-    from index.question import QuestionError
+    from index.question import NoContent, QuestionError
 
     try:
         answer = answerer.ask(question, k=k, where=where)
         return answer_json(answer, short_answer(answer, answerer, generator))
+    except NoContent as exc:  # "hello", a lone word: the reply `rawi ask` gives, as this line's record
+        return greeting_record(answerer, question, exc.greeting)
     except (QuestionError, *USER_ERRORS) as exc:
         error = str(exc)
     except Exception as exc:  # noqa: BLE001 -- a bug must cost one answer, not the stream
         logging.getLogger("rawi.ask").debug("question failed", exc_info=True)
         error = f"internal error ({type(exc).__name__}): {exc}"
     return {"question": question, "answered": False, "passages": [], "error": error}
+
+
+def greeting_record(answerer, question: str, greeting: bool) -> dict:
+    from index.listing import all_articles
+
+    from .greeting import answered
+
+    return answered(question, greeting, all_articles(answerer.index.snapshot())).to_json(question)
