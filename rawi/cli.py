@@ -15,7 +15,10 @@ from pathlib import Path
 
 import click
 
+from index.eval_legend import legend_help
+
 from . import config as config_module
+from .eval_output import eval_json, eval_lines
 from .output import (
     answer_json, articles_json, articles_lines, plural, render_with_short, sources_json, sources_lines, undated_line,
 )
@@ -314,7 +317,7 @@ def articles(obj: Context, index_dir: Path | None, json_output: bool, since: str
         say("\n".join(articles_lines(rows, len(every), where)))
 
 
-@main.command("eval")
+@main.command("eval", epilog=legend_help())
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--corpus", type=click.Path(path_type=Path), help="Corpus for a JSONL question set [config: corpus.dir].")
 @click.option("--paragraphs", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -326,9 +329,10 @@ def articles(obj: Context, index_dir: Path | None, json_output: bool, since: str
               help="SQuAD: index only the even (or odd) articles; the others' questions must be declined.")
 @click.option("--json", "json_output", is_flag=True, help="One JSON object on one line.")
 @click.option("--features", type=click.Path(dir_okay=False, path_type=Path), help="Write each question's evidence (JSONL) for calibration.")
+@click.option("--misses", is_flag=True, help="Also list the questions missed at R@1, each with the passage that came first.")
 @click.pass_obj
 def evaluate(obj: Context, file: Path, corpus: Path | None, paragraphs: Path | None, bilingual: Path | None,
-             split: str | None, json_output: bool, features: Path | None) -> None:
+             split: str | None, json_output: bool, features: Path | None, misses: bool) -> None:
     """Measure answer quality on a question set: R@1, R@5, MRR@10, answers, abstention, latency.
 
     \b
@@ -344,6 +348,7 @@ def evaluate(obj: Context, file: Path, corpus: Path | None, paragraphs: Path | N
       rawi eval eval/xquad/dev.ar.json --split --features ar.jsonl
       rawi eval eval/xquad/dev.ar.json --split odd --features ar-held-out.jsonl
       rawi eval eval/xquad/dev.en.json --bilingual eval/xquad/dev.ar.json
+      rawi eval eval/seed_questions.jsonl --misses
     """
     from index import evaluation
 
@@ -361,19 +366,11 @@ def evaluate(obj: Context, file: Path, corpus: Path | None, paragraphs: Path | N
             for r in results:
                 handle.write(json.dumps({"id": r.id, "answerable": r.answerable, "pair": r.pair, **r.evidence}) + "\n")
     reports = {"all": evaluation.report(results)} | evaluation.report_by_pair(results)
+    missed = evaluation.misses(results) if misses else None
     if json_output:
-        summary = reports["all"].to_json()
-        click.echo(json.dumps(summary | {"pairs": {p: r.to_json() for p, r in reports.items() if p != "all"}}))
+        click.echo(json_line(eval_json(reports, missed)))
     else:
-        columns = {name: report.to_json() for name, report in reports.items()}
-        click.echo(f"{'':24}" + "".join(f"{name:>10}" for name in columns))
-        for key in columns["all"]:
-            cells = (_cell(column[key]) for column in columns.values())
-            click.echo(f"{key:24}" + "".join(f"{cell:>10}" for cell in cells))
-
-
-def _cell(value: object) -> str:
-    return "-" if value is None else str(value)
+        say("\n".join(eval_lines(reports, missed)))
 
 
 def _generator(settings):
