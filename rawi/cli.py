@@ -226,6 +226,7 @@ def ask(obj: Context, question: str, index_dir: Path | None, k: int | None, json
 
         from .greeting import greet
         from index.service import open_answerer
+        from index.translate import translator_for
 
         if question != "-":
             try:
@@ -235,7 +236,7 @@ def ask(obj: Context, question: str, index_dir: Path | None, k: int | None, json
                 return
             except QuestionError as exc:
                 raise click.UsageError(str(exc)) from None
-        answerer = open_answerer(settings)
+        answerer = open_answerer(settings, translator=translator_for(loaded.generate))
         generator = _generator(loaded.generate)
         if question == "-":
             from .stream import ask_stream
@@ -351,8 +352,10 @@ def evaluate(obj: Context, file: Path, corpus: Path | None, paragraphs: Path | N
       rawi eval eval/seed_questions.jsonl --misses
     """
     from index import evaluation
+    from index.translate import translator_for
 
-    settings = obj.settings(corpus).index
+    loaded = obj.settings(corpus)
+    settings = loaded.index
     if paragraphs and bilingual:
         raise click.UsageError("--paragraphs and --bilingual cannot be combined")
     with user_errors():
@@ -360,7 +363,7 @@ def evaluate(obj: Context, file: Path, corpus: Path | None, paragraphs: Path | N
             run = evaluation.prepare(settings, file, paragraphs, split, bilingual)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
-        results = evaluation.run(run, progress=_progress(json_output))
+        results = evaluation.run(run, progress=_progress(json_output), translator=translator_for(loaded.generate))
     if features:
         with features.open("w", encoding="utf-8") as handle:
             for r in results:
@@ -402,8 +405,9 @@ def bot(obj: Context, index_dir: Path | None) -> None:
     with user_errors():
         from bot.app import BotError, run
         from index.service import open_answerer
+        from index.translate import translator_for
 
-        answerer = open_answerer(settings.index)
+        answerer = open_answerer(settings.index, translator=translator_for(settings.generate))
         logging.getLogger("bot").setLevel(logging.INFO)  # a service says what it serves when it starts
         try:
             run(
