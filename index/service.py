@@ -1,12 +1,32 @@
-"""The public entry point of index/ for readers (the CLI's `ask`, the bot): one call wires it up."""
+"""The front door of index/ for readers (the CLI's `ask`, the bot).
+
+``open_answerer`` wires the live index, the encoder and the retriever. ``check`` reads a question
+as rawi will (its problems raised as ``QuestionError``, a lone word as ``NoContent``) before any
+model is loaded. ``Desk`` is what a client asks of an open index: validate -> ask -> short answer,
+and the article and source lookups; a client needs nothing from question.py, extract.py or
+generate.py. Errors are in ``errors.py``, settings in ``settings.py``.
+"""
 
 from __future__ import annotations
 
-from .answer import Answerer
+from typing import TYPE_CHECKING, Protocol
+
+from .answer import Answer, Answerer, Sources
 from .encoder import Encoder
+from .filters import ArticleFilter, make_filter
+from .question import MAX_QUESTION_CHARS, Question, clean, is_small_talk, language_of, parse_question
 from .retrieval import Retriever
 from .settings import IndexSettings
-from .store import LiveIndex, open_backend
+from .short import ShortAnswer
+from .store import ArticleRow, LiveIndex, open_backend
+
+if TYPE_CHECKING:
+    from .generate import Generator, Request
+
+__all__ = [
+    "MAX_QUESTION_CHARS", "Answer", "ArticleFilter", "Desk", "Reader", "ShortAnswer", "Sources", "check", "clean",
+    "is_small_talk", "language_of", "make_filter", "open_answerer",
+]
 
 
 def open_answerer(settings: IndexSettings, encoder: Encoder | None = None) -> Answerer:
@@ -15,3 +35,61 @@ def open_answerer(settings: IndexSettings, encoder: Encoder | None = None) -> An
     live = LiveIndex(open_backend(settings, encoder.name))
     live.snapshot()  # raises NoIndex / IndexDamaged / IndexMismatch now, with the way out
     return Answerer(live, encoder, Retriever(encoder, settings.retrieval), settings.answer)
+
+
+def check(question: str) -> Question:
+    """The question as rawi reads it; QuestionError (NoContent: nothing to look up) if it cannot be asked."""
+    return parse_question(question)
+
+
+class Reader(Protocol):
+    """What a Desk asks of an index: an Answerer, or a stand-in of a test that wraps one."""
+
+    def ask(self, question: str, k: int = 3, offset: int = 0, where: ArticleFilter = ...) -> Answer: ...
+
+    def article(self, article_id: str) -> ArticleRow | None: ...
+
+    def sources(self, newest: int = 5) -> Sources: ...
+
+
+class Desk:
+    """An open index and, when [generate] is enabled, the model that writes short answers."""
+
+    def __init__(self, answerer: Reader, generator: Generator | None = None) -> None:
+        self.answerer = answerer
+        self.generator = generator
+
+    def ask(self, question: str, k: int = 3, offset: int = 0, where: ArticleFilter | None = None) -> Answer:
+        """Cited passages, best first; QuestionError (FilterError, NoContent) for what cannot be asked."""
+        if where is None:  # the answerer's own default (a test's stand-in need not know filters)
+            return self.answerer.ask(question, k, offset)
+        return self.answerer.ask(question, k, offset, where)
+
+    def extracted(self, answer: Answer) -> ShortAnswer | None:
+        """The short answer by rules (a number, a date of the answering sentence), if any."""
+        from .extract import extract
+
+        return extract(answer)
+
+    def writes(self, answer: Answer) -> bool:
+        """Will the model be asked to write this answer's short answer?"""
+        return self.generator is not None and answer.answered and bool(answer.passages)
+
+    def request(self, answer: Answer) -> Request:
+        """What the model is asked for `answer` (for a client that streams the reply itself)."""
+        from .generate import request_for
+
+        return request_for(answer, self.answerer)
+
+    def short_answer(self, answer: Answer) -> ShortAnswer | None:
+        """Written and checked when a model is configured and the question is answered, else (or
+        when that fails) the one extracted by rules, if any."""
+        from .generate import short_answer
+
+        return short_answer(answer, self.answerer, self.generator)
+
+    def article(self, article_id: str) -> ArticleRow | None:
+        return self.answerer.article(article_id)
+
+    def sources(self, newest: int = 5) -> Sources:
+        return self.answerer.sources(newest)
