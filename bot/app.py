@@ -14,7 +14,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from telegram import Update
-from telegram.error import InvalidToken, TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
 from telegram.ext import (
     Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters,
 )
@@ -130,6 +130,8 @@ def run(
             raise BotError(rawi.fatal)
     except InvalidToken:  # python-telegram-bot's message quotes the token itself
         raise BotError("the Bot API refused the token in TELEGRAM_BOT_TOKEN: check it with @BotFather") from None
+    except NetworkError as exc:  # getMe never got an answer: the start-up's first call
+        raise BotError(f"cannot reach the Bot API ({unreachable(exc, settings.api_url)})") from None
     except TelegramError as exc:  # at start-up (getMe, deleteWebhook); once polling, errors are retried
         raise BotError(f"could not start the bot: {redact(exc.message)}") from None
     except OSError as exc:  # the journal's folder cannot be written (read-only, a file in the way...)
@@ -137,6 +139,30 @@ def run(
     finally:
         if not loop.is_closed():
             loop.close()
+
+
+def unreachable(error: BaseException, api_url: str) -> str:
+    """Why the Bot API at ``api_url`` could not be reached, in a few words (never the token)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(api_url)
+    where = f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
+    causes: list[BaseException] = []
+    seen: BaseException | None = error
+    while seen is not None and len(causes) < 10:
+        causes.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    text = " ".join(str(c) for c in causes).lower()
+    if any(isinstance(c, socket.gaierror) for c in causes) or "name or service not known" in text \
+            or "name resolution" in text or "nodename nor servname" in text:
+        return f"DNS lookup failed for {parts.hostname}"
+    if isinstance(error, TimedOut):
+        return f"no answer from {where} in time"
+    if any(isinstance(c, ConnectionRefusedError) for c in causes) or "all connection attempts failed" in text \
+            or "connection refused" in text:
+        return f"connection refused by {where}"
+    return f"{where}: {redact(getattr(error, 'message', '') or type(error).__name__)}"
 
 
 async def serve(application: Application, stop: asyncio.Event, poll_timeout: int | None = None) -> None:

@@ -65,6 +65,11 @@ def retry_seconds(error: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, dtm.timedelta) else float(value)
 
 
+# getMe is the start-up call: failing, it ends the start at once with its reason (app.py), and a
+# supervisor (systemd's Restart=, a container's restart policy) tries again, not 30 s of backoff.
+NOT_RETRIED = frozenset({"getMe"})
+
+
 class Throttle(BaseRateLimiter[None]):
     def __init__(
         self, per_second: float = 30.0, chat_per_second: float = 1.0, chat_burst: int = 3,
@@ -130,7 +135,7 @@ class Throttle(BaseRateLimiter[None]):
                 self.paused_until = max(self.paused_until, time.monotonic() + delay)
             except TelegramError as exc:
                 failed += 1
-                if not transient(exc) or failed > self.max_failures:
+                if not transient(exc) or failed > self.max_failures or endpoint in NOT_RETRIED:
                     raise
                 self.failures += 1
                 delay = min(30.0, self.backoff * 2 ** (failed - 1))

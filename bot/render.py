@@ -22,6 +22,10 @@ MAX_MESSAGE = 4096
 TEXT: dict[str, dict[str, str]] = {
     "en": {
         "no_answer": "The articles don't say. I found nothing in them that answers this question, so I won't guess.",
+        "near_miss": "I found nothing that answers this with confidence. The closest passage is in {language} "
+                     "and may answer it; please check it:",
+        "lang_ar": "Arabic",
+        "lang_en": "English",
         "more": "More passages ▸",
         "full": "Full article",
         "article_n": "Article {n}",
@@ -76,6 +80,9 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "ar": {
         "no_answer": "لا تذكر المقالات ذلك: لم أجد فيها ما يجيب عن هذا السؤال، ولن أخمّن.",
+        "near_miss": "لم أجد ما يجيب عن هذا بثقة. أقرب مقطع وجدته مكتوب {language} وقد يجيب عنه، فتحقّق منه:",
+        "lang_ar": "بالعربية",
+        "lang_en": "بالإنجليزية",
         "more": "◂ مقاطع أخرى",
         "full": "المقال كاملًا",
         "article_n": "المقال {n}",
@@ -311,6 +318,11 @@ def render_answer(answer, lang: str, first_number: int = 1, limit: int = MAX_MES
     note = getattr(answer, "note", None)
     if note is not None and note.replaces_answer:
         return [escape(filter_note(note, lang))]
+    near = getattr(answer, "near", None)
+    if not answer.answered and near is not None and answer.passages:  # close, in the other language
+        language = text(lang, f"lang_{near.language}") if near.language in ("ar", "en") else near.language
+        lead = f"<i>{escape(text(lang, 'near_miss', language=language))}</i>"
+        return pack([lead, *passage_blocks(answer.passages[0], first_number, limit, lang=lang)], limit)
     if not answer.answered or not answer.passages:
         return [escape(text(lang, "no_answer"))]
     blocks = [f"<i>{escape(filter_note(note, lang))}</i>"] if note is not None else []  # older than asked

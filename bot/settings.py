@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+# What @BotFather gives: the bot's number, a colon, then 35 letters, digits, "-" or "_" (a few
+# fewer are allowed: the length is Telegram's to change).
+TOKEN_SHAPE = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{30,80}")
+
+
+def token_problem(token: str) -> str:
+    """Why ``token`` cannot be a bot token ("" when it looks like one); never quotes it."""
+    if not token:
+        return "no bot token: set TELEGRAM_BOT_TOKEN (from @BotFather) in the environment"
+    if not TOKEN_SHAPE.fullmatch(token):
+        return (f"TELEGRAM_BOT_TOKEN does not look like a bot token ({len(token)} characters): @BotFather gives "
+                "one like 123456789:AAH... (digits, a colon, then about 35 letters, digits, - or _)")
+    return ""
 
 
 @dataclass(frozen=True)

@@ -78,7 +78,8 @@ class LoggedRequest(HTTPXRequest):
         try:
             code, payload = await super().do_request(url, method, *args, **kwargs)
         except TelegramError as exc:
-            log.warning("Bot API %s failed: %s", name, redact(exc.message or type(exc).__name__))
+            if name != "getMe":  # the start-up call: app.py says why it failed, in its one line
+                log.warning("Bot API %s failed: %s", name, redact(exc.message or type(exc).__name__))
             raise
         if not 200 <= code <= 299:
             log.warning("Bot API %s answered HTTP %s (%s)", name, code, _described(payload))

@@ -25,6 +25,7 @@ from .encoder import Encoder
 from .filters import ArticleFilter, parse_inline
 from .normalize import normalize, tokens
 from .published import readable
+from .near_miss import NearMiss, other_language_near
 from .notes import OLDER, FilterNote, unmatched
 from .question import Question, language_of, parse_question
 from .recency import TIME_WORDS, horizon, named_source, narrowed, read_time, window
@@ -82,6 +83,7 @@ class Answer:
     evidence: Evidence | None = None
     where: ArticleFilter = ArticleFilter()  # the filters applied (given, written in, or a source named)
     note: FilterNote | None = None  # a filter that matched no article: why nothing was found
+    near: NearMiss | None = None  # not answered, but the first passage, in the other language, came close
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,8 @@ class Answerer:
         # page, and the top 3 that the evidence reads (more when dates reorder them).
         wanted = max(offset + k + 1, EVIDENCE_HITS)
         meta = snapshot.article_meta([h.chunk.article_id for h in ranking.hits])
-        hits = distinct(original_copies(ranking.hits, meta), 3 * wanted if timing.by_date else wanted)
+        copies = original_copies(ranking.hits, meta)
+        hits = distinct(copies, 3 * wanted if timing.by_date else wanted)
         null = float(ranking.query_vector @ self._empty_passage)
         found = evidence(hits, parsed, null)
         confidence = probability(found, self.settings)
@@ -137,6 +140,8 @@ class Answerer:
             not answered and days[0] is not None and not timing.topicless) else None
         if older is not None:
             return older
+        near = None if answered or timing.topicless else other_language_near(
+            copies, parsed, lambda read: evidence(read, parsed, null), self.settings, confidence)
         dated = as_of(meta, real)
         if timing.topicless:  # "what happened yesterday?": the newest articles of the window
             hits, answered = newest_first(one_per_article(hits), dated, margin=None), bool(hits)
@@ -144,16 +149,20 @@ class Answerer:
             margin = self.settings.recency_margin if timing.by_date else self.settings.date_tie
             on_topic = about_the_topic(parsed, meta) if timing.by_date else None
             hits = newest_first(hits, dated, margin, undated_last=timing.by_date, on_topic=on_topic)
+        if near is not None:  # the passage that came close leads the closest ones
+            hits = [near[0]] + [h for h in hits if h.chunk.id != near[0].chunk.id]
         page = range(offset, min(offset + k, len(hits)))
         cited = (meta.get(hits[n].chunk.article_id) for n in page)
         groups = snapshot.group_members([m.group_id for m in cited if m is not None and m.group_id])
         passages = [
-            _passage(hits[n], parsed, not timing.topicless and self._weak(hits, n, parsed, null, confidence), meta, groups)
+            _passage(hits[n], parsed, not timing.topicless and not (near and n == 0)
+                     and self._weak(hits, n, parsed, null, confidence), meta, groups)
             for n in page
         ]
         return Answer(
             question, answered, passages, snapshot.generation,
             has_more=len(hits) > offset + k, confidence=confidence, evidence=found, where=where,
+            near=near[1] if near is not None else None,
         )
 
     def _older(self, question: str, k: int, offset: int, where: ArticleFilter,

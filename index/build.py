@@ -158,7 +158,8 @@ class Builder:
         )
         if (
             previous is not None and not work.new and not work.removed_ids
-            and previous.manifest.languages is not None and self.backend.up_to_date(previous)
+            and previous.manifest.languages is not None and not _reference_missing(previous.manifest)
+            and self.backend.up_to_date(previous)
         ):
             stats.articles, stats.chunks = previous.manifest.articles, previous.manifest.chunks
             stats.groups = previous.copy_groups()
@@ -220,7 +221,7 @@ class Builder:
                 means.add(texts, vectors)
         elif new:
             means.add([c.text for c in chunks], np.stack([v for v, _ in new]))
-        if means.bilingual and means.reference is None:  # measured once, when a second language arrives
+        if means.both_languages and means.reference is None:  # measured once, when a second language arrives
             means.reference = reference_direction(self.encoder)
         groups = writer.regroup()
         manifest = writer.finish(store.Manifest(
@@ -235,7 +236,7 @@ class Builder:
             return []
         chunker = Chunker(self.settings.chunks, self.encoder.count_tokens)
         chunks = []
-        for article in articles:
+        for article in progress_bar(articles, self.progress, "splitting", "article"):
             pieces = chunker.split(article)
             _say_if_big(article, len(pieces))
             chunks += pieces
@@ -254,6 +255,15 @@ class Builder:
         for text in todo:
             reuse[text_sha(text)] = (vectors[text], np.stack([vectors[p] for p in pieces[text]]))
         return len(todo), [reuse[text_sha(c.text)] for c in chunks]
+
+
+def progress_bar(items: list, shown: bool, what: str, unit: str):
+    """``items``, with a tqdm bar on standard error when ``shown`` (a terminal), else as they are."""
+    if not shown:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=what, unit=unit)
 
 
 def undated(previous: store.Reader | None, work: Plan) -> list[Undated]:
@@ -298,6 +308,13 @@ def _write_failure(exc: OSError | sqlite3.Error) -> str:
 
 def _skipped_hint(skipped: list[Skipped]) -> str:
     return f"; {len(skipped)} file(s) skipped, e.g. {skipped[0].path}: {skipped[0].reason}" if skipped else ""
+
+
+def _reference_missing(manifest: store.Manifest) -> bool:
+    """Both languages, but no parallel-text direction: an index from when it was measured only
+    from two passages of each language on (languages.py); the next run measures it."""
+    means = _recorded_means(manifest)
+    return means is not None and means.both_languages and means.reference is None
 
 
 def _recorded_means(manifest: store.Manifest) -> LanguageMeans | None:

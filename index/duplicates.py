@@ -62,12 +62,31 @@ def shingles(text: str) -> set[bytes]:
 
 
 def signature(text: str) -> np.ndarray:
-    """The MinHash of an article's text (uint64, PERMUTATIONS values)."""
+    """The MinHash of an article's text (uint64, PERMUTATIONS values).
+
+    datasketch's own MinHash with its default hash (the first 4 bytes of SHA-1, little-endian),
+    computed here in one pass, and its permutations drawn once: the same values, without a
+    Python call per shingle or a fresh random state per article."""
+    from datasketch import MinHash
+
+    scheme, permutations = _permutations()
+    sketch = MinHash(num_perm=PERMUTATIONS, seed=SEED, hashfunc=_hashed, permutations=permutations, scheme=scheme)
+    sha1 = hashlib.sha1
+    sketch.update_batch([int.from_bytes(sha1(s).digest()[:4], "little") for s in sorted(shingles(text))])
+    return sketch.hashvalues.astype(np.uint64)
+
+
+def _hashed(value: int) -> int:
+    return value
+
+
+@functools.cache
+def _permutations() -> tuple:
+    """(scheme, permutations) of datasketch's MinHash with our PERMUTATIONS and SEED."""
     from datasketch import MinHash
 
     sketch = MinHash(num_perm=PERMUTATIONS, seed=SEED)
-    sketch.update_batch(sorted(shingles(text)))
-    return sketch.hashvalues.astype(np.uint64)
+    return sketch.scheme, sketch.permutations
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:

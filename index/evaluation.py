@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from .answer import Answerer
-from .build import Builder
+from .build import Builder, progress_bar
 from .encoder import Encoder
 from .extract import extract
 from .normalize import normalize
@@ -359,13 +359,10 @@ def _own_store(settings: IndexSettings, folder: Path) -> StoreSettings:
 
 def run(evaluation: EvalRun, progress: bool = False) -> list[QuestionResult]:
     """Index the corpus (incrementally), then ask every question, timing each."""
-    from tqdm import tqdm
-
     encoder = Encoder(evaluation.settings.encoder)
     backend = open_backend(evaluation.settings, encoder.name)
     with backend.lock(wait=True):
         Builder(evaluation.settings, encoder, progress=progress, backend=backend).run()
     answerer = open_answerer(evaluation.settings, encoder)
     answerer.ask("warm up", k=1)  # the first call pays for lazy initialisation
-    questions = tqdm(evaluation.questions, disable=not progress, desc="questions", unit="q")
-    return [ask_one(answerer, q) for q in questions]
+    return [ask_one(answerer, q) for q in progress_bar(evaluation.questions, progress, "asking", "question")]

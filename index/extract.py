@@ -419,13 +419,19 @@ def _beside_date(sentence: str, mention: DateMention) -> frozenset[str]:
     return _stems(" ".join(words))
 
 
+# "How fast were the winds when ...": a measure is asked, whatever "when" follows.
+_MEASURE_LEAD = re.compile(r"^\W*how\s+(?:fast|far|high|deep|tall|wide|hot|cold|warm|heavy)\b"
+                           r"|^\W*what\s+(?:was|is|were)\s+the\s+(?:\w+\s+)?(?:speed|distance|temperature|area|depth|height)\b", re.I)
+
+
 def extract(answer) -> ShortAnswer | None:
     """The extracted short answer for an answered how-many / how-much / when question, or None."""
     if not answer.answered or not answer.passages:
         return None
     question = parse_question(answer.question)
-    find = {"number": number_answer, "date": date_answer}.get(question.kind or "")
-    if find is None or (question.kind == "date" and not _WHEN_ASKED.search(question.text)):
+    kind = "number" if _MEASURE_LEAD.search(question.text) else question.kind
+    find = {"number": number_answer, "date": date_answer}.get(kind or "")
+    if find is None or (kind == "date" and not _WHEN_ASKED.search(question.text)):
         return None  # "What satellite was used when ... launched?" asks for no date
     text = find(answer.passages[0].sentence, question)
     return ShortAnswer(text, (1,), EXTRACTED) if text else None

@@ -5,6 +5,7 @@ alef/hamza forms, ta marbuta, Arabic-Indic digits, invisible bidi and zero-width
 `tokens` turns text into stemmed index terms, the same way for documents and queries.
 """
 
+import functools
 import re
 import threading
 import unicodedata
@@ -29,6 +30,8 @@ _FOLDED = {
 _DIGITS = {chr(zero + d): str(d) for zero in (0x0660, 0x06F0) for d in range(10)}
 _TABLE = str.maketrans({**dict.fromkeys(_REMOVED, None), **_FOLDED, **_DIGITS})
 _SURROGATES = re.compile("[\ud800-\udfff]")
+# Any character _TABLE changes: text without one (most English) skips the translation.
+_TABLE_CHARS = re.compile("[" + "".join(re.escape(chr(c)) for c in _TABLE) + "]")
 
 _ARABIC = "\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF"
 # Runs of letters/digits, split where Arabic script meets any other script.
@@ -53,9 +56,13 @@ _local = threading.local()
 
 
 def _fold(text: str) -> str:
-    text = _SURROGATES.sub("", text).translate(_TABLE)
+    text = _translate(_SURROGATES.sub("", text))
     text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
-    return text.translate(_TABLE)
+    return _translate(text)
+
+
+def _translate(text: str) -> str:
+    return text.translate(_TABLE) if _TABLE_CHARS.search(text) else text
 
 
 def normalize(text: str) -> str:
@@ -105,6 +112,7 @@ def _stem_arabic(word: str) -> str:
     return stem
 
 
+@functools.lru_cache(maxsize=1 << 19)  # a word's stem never changes: an archive's vocabulary is stemmed once
 def _stem(word: str) -> str:
     if _ARABIC_LETTER.match(word):
         return _stem_arabic(word)

@@ -84,9 +84,14 @@ class Question:
     date_names: frozenset[str] = frozenset()  # the weekdays and months it names (dates.date_names)
 
 
+_ARABIC_CHARS = re.compile("[\u0600-\u06ff\u0750-\u077f]")
+_ASCII_LETTERS = re.compile("[A-Za-z]")
+
+
 def language_of(text: str) -> str:
-    arabic = sum(1 for ch in text if "\u0600" <= ch <= "\u06ff" or "\u0750" <= ch <= "\u077f")
-    latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
+    """"ar" when the text has more Arabic characters than ASCII letters, else "en"."""
+    arabic = _ARABIC_CHARS.subn("", text)[1]
+    latin = _ASCII_LETTERS.subn("", text)[1]
     return "ar" if arabic > latin else "en"
 
 

@@ -25,6 +25,7 @@ class EncoderSettings:
     batch_size: int = 32
     threads: int = 0  # 0: let the runtime decide
     backend: str = "onnx-int8"  # "onnx-int8" | "onnx" | "torch" (see index/encoder.py)
+    device: str = "auto"  # "auto" | "cpu" | "cuda": where the torch backend runs (see index/encoder.py)
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,10 @@ from pathlib import Path
 import click
 
 from . import config as config_module
-from .output import answer_json, render_with_short, sources_json, sources_lines, undated_line
-from .terminal import json_line, safe
+from .output import (
+    answer_json, articles_json, articles_lines, plural, render_with_short, sources_json, sources_lines, undated_line,
+)
+from .terminal import json_line, safe, say
 
 EXAMPLES = """
 \b
@@ -68,6 +70,7 @@ class OneLineErrors(click.Group):
     def main(self, *args, standalone_mode: bool = True, **kwargs):
         if not standalone_mode:
             return super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
+        as_json = _wants_json(args[0] if args else kwargs.get("args"))
         try:
             code = super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
         except click.exceptions.NoArgsIsHelpError as exc:  # `rawi` alone: the help is the answer
@@ -75,15 +78,30 @@ class OneLineErrors(click.Group):
             sys.exit(exc.exit_code)
         except click.UsageError as exc:
             where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
-            click.echo(f"Error: {safe(exc.format_message(), lines=False)}{where}", err=True)
-            sys.exit(exc.exit_code)
+            _fail([f"{safe(exc.format_message(), lines=False)}{where}"], exc.exit_code, as_json)
         except click.ClickException as exc:
-            click.echo(f"Error: {safe(exc.format_message(), lines=False)}", err=True)
-            sys.exit(exc.exit_code)
+            lines = exc.format_message().split("\n") if isinstance(exc, ConfigProblem) else [exc.format_message()]
+            _fail([safe(line, lines=False) for line in lines], exc.exit_code, as_json)
         except click.Abort:
             click.echo("Aborted.", err=True)
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)  # an int is the exit code of --help
+
+
+def _wants_json(args) -> bool:
+    """Was --json given (before any "--")? Then an error is also one JSON object on stdout."""
+    argv = list(sys.argv[1:] if args is None else args)
+    return "--json" in (argv[: argv.index("--")] if "--" in argv else argv)
+
+
+def _fail(problems: list[str], code: int, as_json: bool) -> None:
+    """Each problem in one line on standard error (one, but for a config's); with --json, also as
+    {"error": ...} on stdout, so that a program reading stdout always gets exactly one JSON object."""
+    if as_json:
+        click.echo(json_line({"error": "; ".join(problems)}))
+    for problem in problems:
+        click.echo(f"Error: {problem}", err=True)
+    sys.exit(code)
 
 
 @click.group(
@@ -107,9 +125,22 @@ def main(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
         level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger("faiss.loader").setLevel(logging.WARNING)  # which CPU build it tried: noise for -v
     for handler in logging.getLogger().handlers:  # no bot token in any log line, whoever writes it
         handler.addFilter(RedactingFilter())
     ctx.obj = Context(config_path)
+
+
+def filter_options(command):
+    """--since, --until, --source, --lang: the article filters of `rawi ask` and `rawi articles`."""
+    for option in reversed([
+        click.option("--since", metavar="YYYY-MM-DD", help="Only articles published on or after this day."),
+        click.option("--until", metavar="YYYY-MM-DD", help="Only articles published on or before this day."),
+        click.option("--source", metavar="NAME", help="Only articles whose source contains NAME (any case)."),
+        click.option("--lang", type=click.Choice(["ar", "en"]), help="Only articles in this language."),
+    ]):
+        command = option(command)
+    return command
 
 
 def _progress(json_output: bool) -> bool:
@@ -136,19 +167,22 @@ def index(obj: Context, corpus: Path | None, index_dir: Path | None, json_output
     with user_errors():
         from index.build import Builder
         from index.encoder import Encoder
-        from index.store import open_backend
+        from contextlib import nullcontext
+
+        from index.store import left_clean_if_unpublished, open_backend
 
         encoder = Encoder(settings.encoder)
         backend = open_backend(settings, encoder.name)
-        with backend.lock(wait=wait):
+        local = settings.store.backend == "local"
+        with left_clean_if_unpublished(settings.index_dir) if local else nullcontext(), backend.lock(wait=wait):
             stats = Builder(settings, encoder, progress=_progress(json_output), backend=backend).run(rebuild)
     if json_output:
         click.echo(json.dumps(stats.to_json(), ensure_ascii=False))
         return
     click.echo(
-        f"{stats.articles} articles, {stats.chunks} passages in {settings.location} "
+        f"{plural(stats.articles, 'article')}, {plural(stats.chunks, 'passage')} in {settings.location} "
         f"(added {stats.added}, updated {stats.updated}, removed {stats.removed}, unchanged {stats.unchanged}; "
-        f"embedded {stats.chunks_embedded} passages in {stats.seconds:.1f}s)"
+        f"embedded {plural(stats.chunks_embedded, 'passage')} in {stats.seconds:.1f}s)"
     )
     for skipped in stats.skipped:
         click.echo(safe(f"skipped {skipped.path}: {skipped.reason}", lines=False), err=True)
@@ -161,14 +195,11 @@ def index(obj: Context, corpus: Path | None, index_dir: Path | None, json_output
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [config: index.dir].")
 @click.option("-k", "k", type=click.IntRange(1, config_module.MAX_K), help="Passages to cite [config: retrieval.k].")
 @click.option("--json", "json_output", is_flag=True, help="One JSON object on one line.")
-@click.option("--since", metavar="YYYY-MM-DD", help="Only articles published on or after this day.")
-@click.option("--until", metavar="YYYY-MM-DD", help="Only articles published on or before this day.")
-@click.option("--source", metavar="NAME", help="Only articles whose source contains NAME (any case).")
-@click.option("--lang", type=click.Choice(["ar", "en"]), help="Only articles in this language.")
+@filter_options
 @click.pass_obj
 def ask(obj: Context, question: str, index_dir: Path | None, k: int | None, json_output: bool,
         since: str | None, until: str | None, source: str | None, lang: str | None) -> None:
-    """Answer QUESTION with cited passages, best first.
+    """Answer QUESTION (at most 1,000 characters) with cited passages, best first.
 
     \b
     QUESTION "-" reads one question per line from standard input and writes one JSON object
@@ -188,28 +219,37 @@ def ask(obj: Context, question: str, index_dir: Path | None, k: int | None, json
     except FilterError as exc:
         raise click.UsageError(str(exc)) from None
     with user_errors():
-        from index.question import QuestionError, parse_question
+        from index.question import NoContent, QuestionError, parse_question
+
+        from .greeting import greet
         from index.service import open_answerer
 
         if question != "-":
             try:
                 parse_question(question)  # a question that cannot be asked needs no model loaded
+            except NoContent as exc:  # "hello", "Jeddah": a reply, not an error
+                say(greet(settings, question, exc.greeting, json_output))
+                return
             except QuestionError as exc:
                 raise click.UsageError(str(exc)) from None
         answerer = open_answerer(settings)
         generator = _generator(loaded.generate)
         if question == "-":
-            _ask_stream(answerer, k, where, generator)
+            from .stream import ask_stream
+
+            ask_stream(answerer, k, where, generator)
             return
         try:
             answer = answerer.ask(question, k=k, where=where)
         except QuestionError as exc:
             raise click.UsageError(str(exc)) from None
-        short = _short_answer(answer, answerer, generator)
+        from .stream import short_answer
+
+        short = short_answer(answer, answerer, generator)
     if json_output:
         click.echo(json_line(answer_json(answer, short)))
     else:
-        click.echo(render_with_short(answer, short, sys.stdout.isatty()))
+        say(render_with_short(answer, short, sys.stdout.isatty()))
 
 
 @main.command()
@@ -231,7 +271,47 @@ def sources(obj: Context, index_dir: Path | None, json_output: bool) -> None:
             stats = reader.source_stats()
         finally:
             reader.close()
-    click.echo(json_line(sources_json(stats)) if json_output else "\n".join(sources_lines(stats)))
+    if json_output:
+        click.echo(json_line(sources_json(stats)))
+    else:
+        say("\n".join(sources_lines(stats)))
+
+
+@main.command()
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [config: index.dir].")
+@click.option("--json", "json_output", is_flag=True, help="One JSON object on one line.")
+@filter_options
+@click.pass_obj
+def articles(obj: Context, index_dir: Path | None, json_output: bool, since: str | None, until: str | None,
+             source: str | None, lang: str | None) -> None:
+    """List the indexed articles: id, date, language, source and title, newest first.
+
+    \b
+    The id is the file's path under the corpus folder (a feed's entry: its file under the
+    feeds folder). The filters are those of `rawi ask`; an undated article passes no date filter.
+    \b
+    Examples:
+      rawi articles
+      rawi articles --source reuters --lang en --since 2025-06-01
+      rawi articles --json
+    """
+    from index.filters import FilterError, make_filter
+
+    settings = obj.settings(index=index_dir).index
+    try:
+        where = make_filter(since, until, source, lang)
+    except FilterError as exc:
+        raise click.UsageError(str(exc)) from None
+    with user_errors():
+        from index.listing import admitted, indexed_articles
+        from index.store import open_backend
+
+        every = indexed_articles(open_backend(settings))
+    rows = [row for row in every if admitted(row, where)]
+    if json_output:
+        click.echo(json_line(articles_json(rows, len(every), where)))
+    else:
+        say("\n".join(articles_lines(rows, len(every), where)))
 
 
 @main.command("eval")
@@ -305,40 +385,6 @@ def _generator(settings):
     return Generator(settings)
 
 
-def _short_answer(answer, answerer, generator):
-    from index.generate import short_answer
-
-    return short_answer(answer, answerer, generator)
-
-
-def _ask_stream(answerer, k: int, where, generator=None) -> None:
-    """One JSON record per input line, whatever happens: a problem with one question (not UTF-8,
-    empty, the index missing for a moment while it is replaced) is that line's error record, and
-    the stream goes on. Lines are read as bytes, so no byte sequence can end the loop."""
-    for raw in sys.stdin.buffer:
-        line = raw.rstrip(b"\r\n")
-        record = _stream_record(answerer, line.decode("utf-8", "surrogateescape"), k, where, generator)
-        if "error" in record:
-            record["question"] = line.decode("utf-8", "replace")
-        sys.stdout.buffer.write((json_line(record) + "\n").encode("utf-8", "replace"))
-        sys.stdout.buffer.flush()
-
-
-def _stream_record(answerer, question: str, k: int, where, generator=None) -> dict:
-    from index.errors import USER_ERRORS
-    from index.question import QuestionError
-
-    try:
-        answer = answerer.ask(question, k=k, where=where)
-        return answer_json(answer, _short_answer(answer, answerer, generator))
-    except (QuestionError, *USER_ERRORS) as exc:
-        error = str(exc)
-    except Exception as exc:  # noqa: BLE001 -- a bug must cost one answer, not the stream
-        logging.getLogger("rawi.ask").debug("question failed", exc_info=True)
-        error = f"internal error ({type(exc).__name__}): {exc}"
-    return {"question": question, "answered": False, "passages": [], "error": error}
-
-
 @main.command()
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [config: index.dir].")
 @click.pass_obj
@@ -351,9 +397,11 @@ def bot(obj: Context, index_dir: Path | None) -> None:
     The Bot API address is [bot] api_url in the config, or RAWI_TELEGRAM_API_URL.
     Newly published indexes are picked up without a restart.
     """
+    from bot.settings import token_problem
+
     settings = obj.settings(index=index_dir)
-    if not settings.bot.token:
-        raise click.ClickException("no bot token: set TELEGRAM_BOT_TOKEN (from @BotFather) in the environment")
+    if token_problem(settings.bot.token):  # before the model is loaded: at once
+        raise click.ClickException(token_problem(settings.bot.token))
     with user_errors():
         from bot.app import BotError, run
         from index.service import open_answerer
@@ -442,11 +490,17 @@ def fetch(obj: Context, corpus: Path | None, json_output: bool) -> None:
     with user_errors():
         report = Fetcher(settings.feeds, settings.index.corpus_dir,
                          report=lambda m: click.echo(safe(m, lines=False), err=True)).run()  # feed text: sanitized
-    if json_output:
-        click.echo(json_line(report.to_json()))
-    else:
-        click.echo(f"{report.feeds} feed(s): {len(report.written)} new article(s), {report.unchanged} unchanged, "
-                   f"{len(report.failed)} failure(s) (tried again next time), {len(report.skipped)} skipped")
+    problem = ""
     if report.unwritten:  # the local disk, not a feed: the run did not do its job
         where, why = report.unwritten[0]
-        raise click.ClickException(f"{len(report.unwritten)} file(s) not written, e.g. {where}: {why}")
+        problem = f"{len(report.unwritten)} file(s) not written, e.g. {where}: {why}"
+    if json_output:  # one JSON object, the failure inside it
+        click.echo(json_line(report.to_json() | ({"error": problem} if problem else {})))
+        if problem:
+            click.echo(f"Error: {safe(problem, lines=False)}", err=True)
+            raise click.exceptions.Exit(1)
+        return
+    click.echo(f"{report.feeds} feed(s): {len(report.written)} new article(s), {report.unchanged} unchanged, "
+                   f"{len(report.failed)} failure(s) (tried again next time), {len(report.skipped)} skipped")
+    if problem:
+        raise click.ClickException(problem)

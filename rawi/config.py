@@ -132,6 +132,13 @@ class EncoderSection(Section):
     batch_size: int = Field(EncoderSettings.batch_size, ge=1, le=4096)
     threads: int = Field(EncoderSettings.threads, ge=0, le=1024, description="an integer from 1 to 1024, or 0 for one per core")
     backend: Literal["onnx-int8", "onnx", "torch"] = EncoderSettings.backend  # type: ignore[assignment]
+    device: Literal["auto", "cpu", "cuda"] = EncoderSettings.device  # type: ignore[assignment]
+
+    @model_validator(mode="after")
+    def _cuda_needs_torch(self) -> EncoderSection:
+        if self.device == "cuda" and self.backend != "torch":
+            raise relation("device", self.device, f'"auto" or "cpu" with backend = "{self.backend}" (cuda needs "torch")')
+        return self
 
 
 class ChunksSection(Section):
@@ -369,14 +376,35 @@ def problems(exc: ValidationError, data: dict) -> list[str]:
             if line not in lines:
                 lines.append(line)
     for where, keys in unknown.items():
+        known, shape = known_names(where), "{}"
         if where:
             what = f"key(s) in [{'.'.join(map(str, where))}]"
         elif all(isinstance(data[key], (dict, list)) for key in keys):
-            what = "section(s)"
+            what, shape = "section(s)", "[{}]"
         else:  # `cache_dir = 5` above every [section] header
             what = "section(s) or key(s) outside any section"
-        lines.insert(0, f"unknown {what}: {', '.join(sorted(keys))}")
+        named = ", ".join(with_guess(key, known, shape) for key in sorted(keys))
+        lines.insert(0, f"unknown {what}: {named}")
     return lines
+
+
+def known_names(where: tuple) -> list[str]:
+    """The keys the config accepts at ``where`` (() for the sections), [] where it cannot tell."""
+    model: Any = ConfigFile
+    for part in where:
+        field_info = getattr(model, "model_fields", {}).get(str(part))
+        if field_info is None:
+            return []
+        model = field_info.annotation
+    return list(getattr(model, "model_fields", {}))
+
+
+def with_guess(name: str, known: list[str], shape: str = "{}") -> str:
+    """``name``, with "(did you mean X?)" after it when a known name is close (difflib)."""
+    import difflib
+
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+    return f"{name} (did you mean {shape.format(close[0])}?)" if close else name
 
 
 def describe(loc: tuple, error: Any, data: dict) -> str:

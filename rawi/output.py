@@ -18,7 +18,7 @@ def answer_json_plain(answer) -> dict:
     """``score`` is the one the passages are ranked by; ``cosine`` the passage's alone; ``weak``
     marks a passage that would not answer on its own, shown only to fill up to k. ``filters``:
     those applied (given, written into the question, or a source it names); ``note``: why a
-    filter found nothing."""
+    filter found nothing. ``filters`` is always there: null for each filter not applied."""
     record = {
         "question": answer.question,
         "answered": answer.answered,
@@ -32,15 +32,13 @@ def answer_json_plain(answer) -> dict:
             for p in answer.passages
         ],
     }
-    where = getattr(answer, "where", None)
-    if where:
-        record["filters"] = {
-            "since": where.since.isoformat() if where.since else None,
-            "until": where.until.isoformat() if where.until else None,
-            "source": where.source or None, "lang": where.language or None,
-        }
+    from index.listing import filters_json
+
+    record["filters"] = filters_json(getattr(answer, "where", None))
     if getattr(answer, "note", None) is not None:
         record["note"] = answer.note.to_json()
+    if getattr(answer, "near", None) is not None:
+        record["near_miss"] = answer.near.to_json()  # not answered, but passages[0] came close
     return record
 
 
@@ -81,6 +79,9 @@ def render_answer(answer, tty: bool = False) -> str:
     note = getattr(answer, "note", None)
     if note is not None and note.replaces_answer:
         return safe(note.text(), lines=False)  # a filter matched nothing: not "no answer"
+    near = getattr(answer, "near", None)
+    if not answer.answered and near is not None and answer.passages:  # close, in the other language
+        return "\n".join([near.text(), *_passage_lines(answer.passages[0], 1, tty)])
     if not answer.answered:
         lines = ["The articles don't answer this question."]
         if answer.passages:
@@ -132,6 +133,41 @@ def undated_line(undated: list) -> str:
     )
 
 
+def articles_json(rows: list, total: int, where) -> dict:
+    """`rawi articles --json`: each article (newest first), how many passed the filters of how many."""
+    from index.listing import filters_json
+
+    return {
+        "articles": [
+            {"id": r.id, "title": r.title, "published": r.published_at, "published_as_written": r.published,
+             "source": r.source, "language": r.language, "url": r.url}
+            for r in rows
+        ],
+        "count": len(rows), "total": total, "filters": filters_json(where),
+    }
+
+
+def articles_lines(rows: list, total: int, where) -> list[str]:
+    """`rawi articles` for a person: id, date, language, source and title, one article a line."""
+    from index.published import shown_date
+
+    lines = []
+    for r in rows:
+        cells = [r.id, shown_date(r.published_at, r.published) or "undated", r.language or "?",
+                 " ".join(r.source.split()) or "(no source)"]
+        title = isolate(safe(" ".join(r.title.split()), lines=False) or "(untitled)")
+        lines.append("  ".join(isolate(safe(c, lines=False)) for c in cells) + f"  {title}")
+    shown = plural(total, "article") if len(rows) == total else f"{len(rows)} of {plural(total, 'article')}"
+    applied = where.describe() if where else ""
+    lines.append(f"{shown}{f' ({applied})' if applied else ''}")
+    return lines
+
+
+def plural(count: int, noun: str) -> str:
+    """ "1 article", "2 articles", "0 articles"."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def sources_json(stats: list) -> dict:
     return {"sources": [s.to_json() for s in stats], "articles": sum(s.articles for s in stats)}
 
@@ -147,5 +183,5 @@ def sources_lines(stats: list) -> list[str]:
         name = isolate(safe(" ".join(s.source.split()), lines=False)) if s.source.strip() else "(no source)"
         span = f"{readable(s.first)} to {readable(s.last)}" if s.first else "no readable date"
         undated = f", {s.undated} undated" if s.undated and s.first else ""
-        lines.append(f"{name}: {s.articles} article{'s' if s.articles != 1 else ''}, {span}{undated}")
+        lines.append(f"{name}: {plural(s.articles, 'article')}, {span}{undated}")
     return lines

@@ -30,6 +30,22 @@ def isolate(text: str) -> str:
     return f"{FSI}{text}{PDI}{LRM}" if has_rtl(text) else text
 
 
+def unmarked(text: str) -> str:
+    """``text`` without the isolates ``isolate`` added: for output that is not a terminal (a file,
+    a pipe), where they are invisible bytes in the way. Article text holds no FSI or PDI (``safe``
+    drops them), so every FSI, and every PDI with its LRM, is one of ours."""
+    return text.replace(FSI, "").replace(PDI + LRM, "")
+
+
+def say(text: str) -> None:
+    """Print ``text`` for a person: with its direction isolates on a terminal, without elsewhere."""
+    import sys
+
+    import click
+
+    click.echo(text if sys.stdout.isatty() else unmarked(text))
+
+
 def highlight(text: str, start: int, end: int, tty: bool) -> str:
     """``text`` with text[start:end] in bold colour on a terminal, between plain markers otherwise."""
     opening, closing = (BOLD, RESET) if tty else (MARK_OPEN, MARK_CLOSE)

@@ -185,7 +185,7 @@ class _State:
 class FakeBotAPI(LoopbackServer):
     """The server; `token` and `base_url` go into BotSettings."""
 
-    def __init__(self, token: str = "123456:TEST-token-never-logged") -> None:
+    def __init__(self, token: str = "123456:TEST-token-never-logged-0123456789ab") -> None:  # as @BotFather shapes one
         self.token = token
         self.state = _State()
         self.cond = threading.Condition()

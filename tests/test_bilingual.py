@@ -68,8 +68,14 @@ def test_same_language_answers_still_come_first(story):
 def test_without_language_balance_the_english_articles_crowd_out_the_answer(story_settings, encoder):
     """The failure this fixes, shown on the same index: plain cosines prefer the question's language."""
     plain = replace(story_settings, retrieval=replace(story_settings.retrieval, language_balance=0.0))
-    answer = open_answerer(plain, encoder).ask("How many containers did the DPRK send?", k=3)
-    assert all(CONTAINERS not in p.text for p in answer.passages[:1])
+    answerer = open_answerer(plain, encoder)
+    ranking = answerer.retriever.rank(answerer.index.snapshot(), "How many containers did the DPRK send?")
+    assert CONTAINERS not in ranking.hits[0].chunk.text
+    # Declined (0.02), the reply is not flat though (near_miss.py): the Arabic passage, read as
+    # the first, measured 0.64 (the floor is 0.15), is named and shown first.
+    answer = answerer.ask("How many containers did the DPRK send?", k=3)
+    assert not answer.answered and answer.near is not None and answer.near.language == "ar"
+    assert CONTAINERS in answer.passages[0].text
 
 
 def test_one_language_corpus_has_no_direction_and_ranks_as_before(seed_settings):
@@ -139,7 +145,7 @@ def test_language_means_add_and_remove_exactly():
     means = LanguageMeans(reference=np.array([0.6, -0.8, 0.0], dtype=np.float32))
     vectors = np.eye(3, dtype=np.float32)
     means.add(["نص عربي هنا", "English text here", "More English"], vectors)
-    assert means.direction() is None  # one Arabic passage is too few to trust
+    np.testing.assert_allclose(means.direction(), [0.6, -0.8, 0.0])  # one Arabic passage: the reference's
     means.add(["نص عربي آخر"], vectors[2:])
     direction = means.direction()
     assert direction is not None and direction[0] > 0 and direction[1] < 0
@@ -150,16 +156,27 @@ def test_language_means_add_and_remove_exactly():
 
 
 def test_a_difference_of_subjects_is_not_taken_for_a_language_direction():
-    """Means that differ along a direction far from the reference (parallel text) give none."""
-    means = LanguageMeans(reference=np.array([1.0, 0.0, 0.0], dtype=np.float32))
+    """Means that differ along a direction far from the reference (parallel text) give the
+    reference instead (issue 23 item 3: a small corpus is not ranked by plain cosines)."""
+    means = LanguageMeans(reference=np.array([2.0, 0.0, 0.0], dtype=np.float32))
     means.add(["نص عربي", "نص آخر", "English", "More English"], np.array(
         [[0.2, 1.0, 0.0], [0.2, 1.0, 0.0], [0.0, -1.0, 0.0], [0.0, -1.0, 0.0]], dtype=np.float32))
-    assert means.direction() is None  # cosine with the reference 0.1
+    np.testing.assert_allclose(means.direction(), [1.0, 0.0, 0.0])  # cosine with the reference 0.1
     means.reference = np.array([0.0, 1.0, 0.0], dtype=np.float32)
-    assert means.direction() is not None
+    direction = means.direction()
+    assert direction is not None and direction[1] > 0.99 and direction[0] > 0.09  # the corpus's own
 
 
-def test_an_arabic_article_beside_english_ones_on_other_subjects_gets_no_direction(tmp_path, encoder):
+def test_one_passage_of_a_language_gets_the_reference_and_none_without_one():
+    means = LanguageMeans(reference=np.array([0.0, 0.0, 1.0], dtype=np.float32))
+    means.add(["نص عربي", "English"], np.eye(3, dtype=np.float32)[:2])
+    np.testing.assert_allclose(means.direction(), [0.0, 0.0, 1.0])
+    means.remove(["English"], np.eye(3, dtype=np.float32)[1:2])
+    assert means.direction() is None  # one language only
+    assert LanguageMeans().direction() is None  # no reference measured
+
+
+def test_an_arabic_article_beside_english_ones_on_other_subjects_gets_the_parallel_text_direction(tmp_path, encoder):
     corpus = tmp_path / "corpus"
     shutil.copytree(SEEDS, corpus)
     (corpus / "oil.txt").write_text("Oil prices rise\n\nOil prices rose 3.5 percent on Monday after OPEC+ met online.\n"
@@ -169,8 +186,11 @@ def test_an_arabic_article_beside_english_ones_on_other_subjects_gets_no_directi
     (corpus / "cup.txt").write_text("Local team wins the cup\n\nThe home side won the final 2-1 after extra time.\n")
     settings = make_settings(corpus, tmp_path / "index")
     Builder(settings, encoder).run()
-    assert _means(settings).bilingual
-    assert open_snapshot(settings.index_dir).language_direction is None
+    means = _means(settings)
+    assert means.bilingual and means.reference is not None
+    direction = open_snapshot(settings.index_dir).language_direction
+    assert direction is not None  # not the corpus's (a difference of subjects): the parallel text's
+    assert float(direction @ means.reference) / float(np.linalg.norm(means.reference)) > 0.999
     answer = open_answerer(settings, encoder).ask("Who arrived in Pyongyang on Wednesday?", k=1)
     assert answer.answered and answer.passages[0].article_id.startswith("000_")
 

@@ -97,6 +97,9 @@ BAD = [
     # one of a few names
     ('[index]\ntype = "hnws"', '[index] type = "hnws": must be one of "flat", "hnsw", "ivfpq"'),
     ('[encoder]\nbackend = "gpu"', '[encoder] backend = "gpu": must be one of "onnx-int8", "onnx", "torch"'),
+    ('[encoder]\ndevice = "gpu"', '[encoder] device = "gpu": must be one of "auto", "cpu", "cuda"'),
+    ('[encoder]\ndevice = "cuda"',
+     '[encoder] device = "cuda": must be "auto" or "cpu" with backend = "onnx-int8" (cuda needs "torch")'),
     # out of range
     ("[retrieval]\nk = -2", "[retrieval] k = -2: must be an integer from 1 to 50"),
     ("[retrieval]\nk = 0", "[retrieval] k = 0: must be an integer from 1 to 50"),
@@ -128,8 +131,10 @@ BAD = [
         "[answer] weights = {dense = 1.0, denze = 2.0}: unknown feature(s) denze; known: " + ", ".join(FEATURES),
     ),
     # unknown names, secrets
-    ("[encoder]\nmodle = 'x'", "unknown key(s) in [encoder]: modle"),
-    ("[encoders]\n", "unknown section(s): encoders"),
+    ("[encoder]\nmodle = 'x'", "unknown key(s) in [encoder]: modle (did you mean model?)"),
+    ("[encoders]\n", "unknown section(s): encoders (did you mean [encoder]?)"),
+    ("[retreival]\n[chunks]\nmax_tokenz = 1\nzzz = 2", "unknown section(s): retreival (did you mean [retrieval]?)\n"
+     "{path}: unknown key(s) in [chunks]: max_tokenz (did you mean max_tokens?), zzz"),
     ("cache_dir = 5", "unknown section(s) or key(s) outside any section: cache_dir"),
     ("[bot]\ntoken = '123:abc'", "[bot] token does not belong in a file: set TELEGRAM_BOT_TOKEN in the environment"),
     ("[generate]\napi_key = 'sk-123'", "[generate] api_key does not belong in a file: put the key in an environment variable and name that variable in api_key_env"),
@@ -140,7 +145,7 @@ BAD = [
     ("[store]\ntoken_env = ['root:Milvus']", "[store] token_env = (value not shown: a secret may have been put here): must be the name of an environment variable (letters, digits, _), or empty for none"),
     ("[generate]\ntimeout = 0", "[generate] timeout = 0: must be a number above 0, at most 600"),
     ("[generate]\nenabled = 'yes'", "[generate] enabled = \"yes\": must be true or false"),
-    ("[generate]\nmodle = 'x'", "unknown key(s) in [generate]: modle"),
+    ("[generate]\nmodle = 'x'", "unknown key(s) in [generate]: modle (did you mean model?)"),
     ("[retrieval]\nlanguage_balance = -1", "[retrieval] language_balance = -1: must be a number from 0 to 4"),
     ("[feeds]\nurls = ['ftp://x/feed']",
      '[feeds] urls = ["ftp://x/feed"]: must be a list of http:// or https:// feed addresses ("ftp://x/feed" is not)'),
@@ -174,7 +179,7 @@ def test_a_bad_value_is_one_line_naming_key_value_and_what_is_allowed(tmp_path, 
     path.write_text(text + "\n", encoding="utf-8")
     with pytest.raises(config.ConfigError) as error:
         config.load(path)
-    assert str(error.value) == f"{path}: {message}"
+    assert str(error.value) == f"{path}: {message}".replace("{path}", str(path))
 
 
 def test_several_problems_are_one_line_each(tmp_path):
@@ -183,7 +188,7 @@ def test_several_problems_are_one_line_each(tmp_path):
     with pytest.raises(config.ConfigError) as error:
         config.load(path)
     assert str(error.value).splitlines() == [
-        f"{path}: unknown key(s) in [encoder]: modle",
+        f"{path}: unknown key(s) in [encoder]: modle (did you mean model?)",
         f"{path}: [retrieval] k = 0: must be an integer from 1 to 50",
         f"{path}: [watch] polling = 1: must be true or false",
     ]

@@ -193,7 +193,8 @@ def assert_one_line_refusal(result) -> None:
     stderr = result.stderr
     code = getattr(result, "returncode", getattr(result, "exit_code", None))
     assert code == 1, (code, result.stdout, stderr, getattr(result, "exception", None))
-    assert result.stdout == ""  # no answer at all, so never a wrong one
+    if result.stdout:  # --json: the error as one JSON object, no answer at all, so never a wrong one
+        assert json.loads(result.stdout) == {"error": stderr.strip().removeprefix("Error: ")}
     assert stderr.count("\n") == 1 and "Traceback" not in stderr, stderr
     assert HINT in stderr, stderr
 

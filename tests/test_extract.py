@@ -192,3 +192,20 @@ def test_nothing_recent_on_the_topic_says_so_and_shows_the_older_articles(tmp_pa
     # A topic with nothing at all stays a plain decline, with no note.
     lebanon = answerer.ask("What happened this week in Lebanon?", k=3)
     assert not lebanon.answered and lebanon.note is None
+
+
+def test_a_measure_asked_is_answered_in_its_unit_whatever_when_follows(tmp_path, encoder):
+    """"How fast ... when ..." asks a speed, not a date; "how far" a distance: the answer is the
+    number in the unit the article writes, not the count or the day beside it."""
+    from index.service import open_answerer
+
+    answerer = open_answerer(indexed_copy(tmp_path, encoder, DESK.parent / "desk_measures"), encoder)
+    expected = {
+        "How fast were the winds when Cyclone Shaheen hit Oman?": "120 kilometres per hour",
+        "How far is Sohar from Muscat?": "200 kilometres",
+        "كم كانت سرعة الرياح عند وصول الإعصار شاهين؟": "120 كم/ساعة",
+        "How many people did Cyclone Shaheen kill?": "at least 11",
+    }
+    for question, text in expected.items():
+        short = extract(answerer.ask(question, k=3))
+        assert short is not None and short.text == text, (question, short)

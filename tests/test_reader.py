@@ -191,12 +191,14 @@ def test_short_real_questions_are_still_asked(text):
     assert parse_question(text).terms
 
 
-def test_contentless_questions_are_one_line_usage_errors_and_never_answered(corpus):
+def test_contentless_questions_get_a_reply_and_are_never_answered(corpus):
+    """(issue 25) "hi" and a word said over and over are replied to, exit 0, with no passage."""
     _, _, workdir = corpus
     for text in ("hi", "word " * 199):
-        result = rawi("ask", text, cwd=workdir)
-        assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
-        assert "not a question about the news" in result.stderr and result.stdout == ""
+        result = rawi("ask", "--json", text, cwd=workdir)
+        record = json.loads(result.stdout)
+        assert result.returncode == 0 and result.stderr == ""
+        assert record["answered"] is False and record["passages"] == [] and record["reply"]
     stream = rawi("ask", "-", cwd=workdir, stdin="ammunition\n" + OPEC_QUESTION + "\n")
     records = [json.loads(line) for line in stream.stdout.splitlines()]
     assert records[0]["answered"] is False and "not a question" in records[0]["error"]
@@ -302,10 +304,18 @@ def test_passage_shown_drops_only_a_first_line_repeating_the_title():
 
 
 def test_an_arabic_title_is_isolated_so_the_parentheses_keep_their_place(corpus):
-    _, _, workdir = corpus
-    result = rawi("ask", "-k", "1", "Who arrived in Pyongyang on Wednesday?", cwd=workdir)
+    """On a terminal (render_answer's text, printed as it is there) the title is isolated; piped
+    into a file or a program (issue 25), the invisible marks are left out."""
+    from rawi.output import render_answer
+
+    _, answerer, workdir = corpus
+    question = "Who arrived in Pyongyang on Wednesday?"
+    shown = render_answer(answerer.ask(question, k=1))
+    assert f"\n[1] \u2068{HEADLINE}\u2069\u200e  ({SEED}, score " in "\n" + shown
+    result = rawi("ask", "-k", "1", question, cwd=workdir)
     assert result.returncode == 0, result.stderr
-    assert f"\n[1] \u2068{HEADLINE}\u2069\u200e  ({SEED}, score " in "\n" + result.stdout
+    assert f"\n[1] {HEADLINE}  ({SEED}, score " in "\n" + result.stdout
+    assert not {"\u2068", "\u2069"} & set(result.stdout)
 
 
 def test_usage_errors_are_one_line():

@@ -42,8 +42,8 @@ def parse_json(text: str) -> object:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        at = f"line {exc.lineno}: " if "\n" in text else ""  # a JSON line is named by the caller
-        raise BadRecord(f"not valid JSON ({at}{exc.msg})") from None
+        at = f"line {exc.lineno}, " if "\n" in text else ""  # a JSON line is named by the caller
+        raise BadRecord(f"not valid JSON ({at}column {exc.colno}: {exc.msg})") from None
     except HOSTILE as exc:
         raise BadRecord(f"not valid JSON ({_hostile_reason(exc)})") from None
 

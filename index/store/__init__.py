@@ -14,7 +14,9 @@ from .contract import (
     REBUILD_HINT, ArticleRow, Backend, ChunkRow, IndexBusy, IndexDamaged, IndexProblem, IndexMismatch,
     IndexUnwritable, NewChunk, NoIndex, Reader, Removed, SourceStats, Stored, Writer,
 )
-from .generations import CURRENT, GENERATIONS, current_generation, prune, publish, writer_lock
+from .generations import (
+    CURRENT, GENERATIONS, current_generation, left_clean_if_unpublished, prune, publish, writer_lock,
+)
 from .local import (
     ANN, LEXICAL, ROWS, SENTENCES, VECTORS, LocalBackend, LocalReader, Snapshot, check_staged, open_generation,
     open_snapshot,
@@ -56,7 +58,7 @@ class LiveIndex:
 __all__ = [
     "ANN", "ARTICLE_COLUMNS_V1", "SCHEMA", "file_digest", "read_manifest", "CURRENT", "FORMAT_VERSION", "GENERATIONS", "LEXICAL", "MANIFEST", "PAUSE_POINTS", "REBUILD_HINT",
     "ROWS", "ROWS_SCHEMA", "SENTENCES", "VECTORS", "ArticleRow", "Backend", "ChunkRow", "IndexBusy",
-    "IndexDamaged", "IndexProblem", "IndexMismatch", "IndexUnwritable", "LiveIndex", "LocalBackend",
+    "IndexDamaged", "IndexProblem", "IndexMismatch", "IndexUnwritable", "LiveIndex", "left_clean_if_unpublished", "LocalBackend",
     "LocalReader", "Manifest", "NewChunk", "NoIndex", "Reader", "Removed", "Rows", "Snapshot", "SourceStats", "Stored",
     "Writer", "check_staged", "current_generation", "empty_rows", "library_versions", "migrate_rows",
     "open_backend", "open_generation", "open_snapshot", "pause_point", "prune", "publish", "write_manifest",

@@ -24,6 +24,8 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .contract import REBUILD_HINT, IndexBusy, IndexDamaged, IndexUnwritable, NoIndex
@@ -130,6 +132,24 @@ def prune(index_dir: Path, keep: int = 2) -> None:
     for old in never_current + older[keep - 1 :]:
         shutil.rmtree(old, ignore_errors=True)
 
+
+
+@contextmanager
+def left_clean_if_unpublished(index_dir: Path) -> Iterator[None]:
+    """A first `rawi index` that fails (no corpus folder, no articles) leaves nothing behind: the
+    folders it created for its lock are removed again while no generation was ever published."""
+    created = [folder for folder in (index_dir, *index_dir.parents) if not folder.exists()]
+    try:
+        yield
+    except BaseException:
+        if created and not (index_dir / CURRENT).exists():
+            shutil.rmtree(index_dir, ignore_errors=True)
+            for folder in created[1:]:  # the parents it created, deepest first, while empty
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break
+        raise
 
 
 def writer_lock(index_dir: Path, wait: bool = False):

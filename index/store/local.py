@@ -352,6 +352,18 @@ class Vectors:
         self.chunks.add_with_ids(vector[None, :].astype(np.float32), np.array([chunk_id], dtype=np.int64))
         self.sentences.add_with_ids(sentence_vectors.astype(np.float32), sentence_ids(chunk_id, len(sentence_vectors)))
 
+    def add_many(self, chunk_ids: Sequence[int], vectors: Sequence[Stored]) -> None:
+        """``add`` for many chunks in one FAISS call per index: the same vectors under the same ids."""
+        if not chunk_ids:
+            return
+        self.chunks.add_with_ids(
+            np.stack([v for v, _ in vectors]).astype(np.float32), np.asarray(chunk_ids, dtype=np.int64)
+        )
+        self.sentences.add_with_ids(
+            np.concatenate([s for _, s in vectors]).astype(np.float32),
+            np.concatenate([sentence_ids(i, len(s)) for i, (_, s) in zip(chunk_ids, vectors)]),
+        )
+
     def get(self, chunk_id: int, text: str) -> Stored:
         ids = sentence_ids(chunk_id, len(sentences(text)))
         return self.chunks.reconstruct(chunk_id), self.sentences.reconstruct_batch(ids)
@@ -416,9 +428,10 @@ class LocalWriter:
         self, articles: Sequence[ArticleRow], chunks: Sequence[NewChunk], vectors: Sequence[Stored],
         signatures: dict[str, np.ndarray],
     ) -> None:
-        for chunk, (chunk_vector, sentence_vectors) in zip(chunks, vectors, strict=True):
-            self.vectors.add(chunk.id, chunk_vector, sentence_vectors)
-            self._added.append((chunk.id, chunk_vector))
+        if len(chunks) != len(vectors):
+            raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
+        self.vectors.add_many([c.id for c in chunks], vectors)
+        self._added += [(chunk.id, chunk_vector) for chunk, (chunk_vector, _) in zip(chunks, vectors)]
         insert(self.db, articles, chunks)
         duplicates.store(self.db, signatures)
         self.next_chunk_id = max([self.next_chunk_id, *(c.id + 1 for c in chunks)])
