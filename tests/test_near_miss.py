@@ -17,7 +17,7 @@ from index.near_miss import NEAR_MISS_FLOOR, NearMiss
 from index.service import open_answerer
 from rawi.output import answer_json, render_with_short
 from tests.conftest import MODEL_CACHE, indexed_copy
-from tests.test_cli import RAWI
+from tests.reindex_helpers import RAWI
 
 PORTS = Path(__file__).parent / "data" / "port_desk"  # two Arabic and two English articles on Lebanon's ports
 TRIPOLI_DEPTH = "كم يبلغ عمق الرصيف الرئيسي في ميناء طرابلس بعد الأشغال؟"

@@ -287,7 +287,7 @@ def test_the_documented_config_matches_the_defaults():
         ("hnsw_m = 1", "[index] hnsw_m = 1: must be an integer of at least 2"),
         ('ivf_nprobe = "8"', '[index] ivf_nprobe = "8": must be an integer of at least 1'),
         ("ivf_nlist = -1", "[index] ivf_nlist = -1: must be an integer >= 1, or 0 for automatic"),
-        ("hnsw_mm = 16", "unknown key(s) in [index]: hnsw_mm"),
+        ("hnsw_mm = 16", "unknown key(s) in [index]: hnsw_mm (did you mean hnsw_m?)"),
     ],
 )
 def test_bad_index_config_is_one_clear_line(tmp_path, line, message):
