@@ -27,7 +27,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from index.errors import FilterError, NoContent, QuestionError
-from index.service import MAX_QUESTION_CHARS, Answer, Desk, Reader, clean, is_small_talk, language_of
+from index.service import MAX_QUESTION_CHARS, Desk, Reader, clean, is_small_talk, language_of
 
 from . import render, stream
 from .callbacks import Callbacks, FullArticle, More, Page
@@ -37,6 +37,7 @@ from .settings import BotSettings
 
 if TYPE_CHECKING:
     from index.generate import Generator
+    from index.service import Answer
 
 log = logging.getLogger(__name__)
 

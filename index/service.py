@@ -4,37 +4,53 @@
 as rawi will (its problems raised as ``QuestionError``, a lone word as ``NoContent``) before any
 model is loaded. ``Desk`` is what a client asks of an open index: validate -> ask -> short answer,
 and the article and source lookups; a client needs nothing from question.py, extract.py or
-generate.py. Errors are in ``errors.py``, settings in ``settings.py``.
+generate.py. The question's errors are here too (all of index/'s errors: ``errors.py``), settings
+in ``settings.py``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from .answer import Answer, Answerer, Sources
-from .encoder import Encoder
-from .filters import ArticleFilter, make_filter
-from .question import MAX_QUESTION_CHARS, Question, clean, is_small_talk, language_of, parse_question
-from .retrieval import Retriever
-from .settings import IndexSettings
+# Light imports only: a client reads a question, its filters and their errors before any index,
+# model or indexer is loaded (open_answerer imports those).
+from .filters import ArticleFilter, FilterError, make_filter
+from .question import MAX_QUESTION_CHARS, NoContent, Question, QuestionError, clean, is_small_talk, language_of, parse_question
 from .short import ShortAnswer
-from .store import ArticleRow, LiveIndex, open_backend
 
 if TYPE_CHECKING:
+    from .answer import Answer, Answerer, Sources
+    from .encoder import Encoder
     from .generate import Generator, Request
+    from .settings import GenerateSettings, IndexSettings
+    from .store import ArticleRow
 
 __all__ = [
-    "MAX_QUESTION_CHARS", "Answer", "ArticleFilter", "Desk", "Reader", "ShortAnswer", "Sources", "check", "clean",
-    "is_small_talk", "language_of", "make_filter", "open_answerer",
+    "MAX_QUESTION_CHARS", "ArticleFilter", "Desk", "FilterError", "NoContent", "QuestionError", "Reader", "ShortAnswer",
+    "check", "clean", "is_small_talk", "language_of", "make_filter", "model_for", "open_answerer",
 ]
 
 
 def open_answerer(settings: IndexSettings, encoder: Encoder | None = None) -> Answerer:
     """An Answerer over the live index; fails fast (before loading the model) if there is none."""
+    from .answer import Answerer
+    from .encoder import Encoder
+    from .retrieval import Retriever
+    from .store import LiveIndex, open_backend
+
     encoder = encoder or Encoder(settings.encoder)
     live = LiveIndex(open_backend(settings, encoder.name))
     live.snapshot()  # raises NoIndex / IndexDamaged / IndexMismatch now, with the way out
     return Answerer(live, encoder, Retriever(encoder, settings.retrieval), settings.answer)
+
+
+def model_for(settings: GenerateSettings) -> Generator | None:
+    """The [generate] client when enabled, else None (the openai library is not even imported)."""
+    if not settings.enabled:
+        return None
+    from .generate import Generator
+
+    return Generator(settings)
 
 
 def check(question: str) -> Question:

@@ -212,40 +212,34 @@ def ask(obj: Context, question: str, index_dir: Path | None, k: int | None, json
     loaded = obj.settings(index=index_dir)
     settings = loaded.index
     k = k or settings.retrieval.k
-    from index.filters import FilterError, make_filter
+    from index.service import Desk, FilterError, NoContent, QuestionError, check, make_filter, model_for, open_answerer
 
     try:
         where = make_filter(since, until, source, lang)
     except FilterError as exc:
         raise click.UsageError(str(exc)) from None
     with user_errors():
-        from index.question import NoContent, QuestionError, parse_question
-
         from .greeting import greet
-        from index.service import open_answerer
 
         if question != "-":
             try:
-                parse_question(question)  # a question that cannot be asked needs no model loaded
+                check(question)  # a question that cannot be asked needs no model loaded
             except NoContent as exc:  # "hello", "Jeddah": a reply, not an error
                 say(greet(settings, question, exc.greeting, json_output))
                 return
             except QuestionError as exc:
                 raise click.UsageError(str(exc)) from None
-        answerer = open_answerer(settings)
-        generator = _generator(loaded.generate)
+        desk = Desk(open_answerer(settings), model_for(loaded.generate))
         if question == "-":
             from .stream import ask_stream
 
-            ask_stream(answerer, k, where, generator)
+            ask_stream(desk, k, where)
             return
         try:
-            answer = answerer.ask(question, k=k, where=where)
+            answer = desk.ask(question, k=k, where=where)
         except QuestionError as exc:
             raise click.UsageError(str(exc)) from None
-        from .stream import short_answer
-
-        short = short_answer(answer, answerer, generator)
+        short = desk.short_answer(answer)
     if json_output:
         click.echo(json_line(answer_json(answer, short)))
     else:
@@ -376,15 +370,6 @@ def _cell(value: object) -> str:
     return "-" if value is None else str(value)
 
 
-def _generator(settings):
-    """The [generate] client when enabled, else None (the openai library is not even imported)."""
-    if not settings.enabled:
-        return None
-    from index.generate import Generator
-
-    return Generator(settings)
-
-
 @main.command()
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [config: index.dir].")
 @click.pass_obj
@@ -404,13 +389,13 @@ def bot(obj: Context, index_dir: Path | None) -> None:
         raise click.ClickException(token_problem(settings.bot.token))
     with user_errors():
         from bot.app import BotError, run
-        from index.service import open_answerer
+        from index.service import model_for, open_answerer
 
         answerer = open_answerer(settings.index)
         logging.getLogger("bot").setLevel(logging.INFO)  # a service says what it serves when it starts
         try:
             run(
-                settings.bot, answerer, settings.index.retrieval.k, _generator(settings.generate),
+                settings.bot, answerer, settings.index.retrieval.k, model_for(settings.generate),
                 index_name=settings.index.location,
             )
         except BotError as exc:

@@ -66,7 +66,7 @@ def greet(settings, question: str, greeting: bool, json_output: bool) -> str:
     """What `rawi ask` prints for a greeting: what rawi does, in the question's language, with
     an example built on a title of this index (no model is loaded)."""
     from index.listing import example_title, indexed_articles
-    from index.question import language_of
+    from index.service import language_of
     from index.store import NoIndex, open_backend
 
     language = language_of(question)

@@ -81,3 +81,14 @@ def test_with_a_model_the_desk_writes_the_short_answer_and_falls_back_to_rules(a
         llm.script(Reply(status=500))
         fallback = desk.short_answer(answer)
         assert fallback == desk.extracted(answer) and fallback is not None and fallback.kind == EXTRACTED
+
+
+def test_reading_a_question_loads_no_index_model_or_indexer():
+    """The CLI checks a question and its filters through the front door before loading anything heavy."""
+    import subprocess
+    import sys
+
+    code = ("import sys, index.service; "
+            "print(sorted(m for m in ('faiss', 'torch', 'openai', 'index.encoder', 'index.store', 'index.build') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and result.stdout.strip() == "[]", result.stdout + result.stderr
