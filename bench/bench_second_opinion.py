@@ -99,7 +99,7 @@ def main() -> None:
     per_question = (time.perf_counter() - started) / len(rows)
     grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     cosines = []
-    for (q, passages), qv in zip(rows, questions):
+    for (_q, passages), qv in zip(rows, questions):
         pv = np.array([vectors[p.text] for p in passages]) if passages else np.zeros((0, len(qv)))
         cosines.append(pv @ qv / (np.linalg.norm(pv, axis=1) * np.linalg.norm(qv) + 1e-9) if len(pv) else np.zeros(0))
     print(f"{len(rows)} questions, {len(texts)} passages; USE {per_passage * 1000:.1f} ms a passage, "
