@@ -29,9 +29,10 @@ from .near_miss import NearMiss, other_language_near
 from .notes import OLDER, FilterNote, unmatched
 from .question import Question, language_of, parse_question
 from .recency import TIME_WORDS, horizon, named_source, narrowed, read_time, window
-from .retrieval import Hit, Retriever
+from .retrieval import Hit, Retriever, Translation, cosines_with
 from .settings import AnswerSettings
-from .store import ArticleRow, LiveIndex, SourceStats
+from .store import ArticleRow, LiveIndex, Reader, SourceStats
+from .translate import Translator
 
 
 EVIDENCE_HITS = 3  # the evidence reads the best lexical score among the top passages
@@ -99,13 +100,14 @@ class Answerer:
 
     def __init__(
         self, index: LiveIndex, encoder: Encoder, retriever: Retriever, settings: AnswerSettings,
-        clock: Callable[[], date] = date.today,
+        clock: Callable[[], date] = date.today, translator: Translator | None = None,
     ) -> None:
         self.index = index
         self.encoder = encoder
         self.retriever = retriever
         self.settings = settings
         self.clock = clock  # the real day: no article dated after it (and a day's slack) is "today"
+        self.translator = translator  # the question in the other language, from the user's server
 
     def ask(self, question: str, k: int = 3, offset: int = 0, where: ArticleFilter = ArticleFilter(),
             *, within_window: bool = True) -> Answer:
@@ -125,7 +127,8 @@ class Answerer:
         narrowed_to = narrowed(where, *days)
         if narrowed_to is None or note is not None:  # e.g. --until before "this week": no day left
             return Answer(question, False, [], snapshot.generation, where=where, note=note)
-        ranking = self.retriever.rank(snapshot, parsed.text, where=narrowed_to or None)
+        translation = self._translation(parsed, snapshot.language_direction is not None, where)
+        ranking = self.retriever.rank(snapshot, parsed.text, where=narrowed_to or None, translation=translation)
         # Enough distinct passages for this page, one more to know whether there is a next
         # page, and the top 3 that the evidence reads (more when dates reorder them).
         wanted = max(offset + k + 1, EVIDENCE_HITS)
@@ -134,6 +137,8 @@ class Answerer:
         hits = distinct(copies, 3 * wanted if timing.by_date else wanted)
         null = float(ranking.query_vector @ self._empty_passage)
         found = evidence(hits, parsed, null)
+        if ranking.translation is not None and hits and language_of(hits[0].chunk.text) != parsed.language:
+            found = translated_evidence(snapshot, hits, ranking.translation, float(ranking.translation.vector @ self._empty_passage))
         confidence = probability(found, self.settings)
         answered = confidence >= self.settings.threshold
         older = self._older(question, k, offset, where, days) if (
@@ -164,6 +169,13 @@ class Answerer:
             has_more=len(hits) > offset + k, confidence=confidence, evidence=found, where=where,
             near=near[1] if near is not None else None,
         )
+
+    def _translation(self, question: Question, both_languages: bool, where: ArticleFilter) -> str | None:
+        """The question in the other language when a translator is set and the corpus holds both
+        (searched within the question's own language only, it needs none)."""
+        if self.translator is None or not both_languages or where.language == question.language:
+            return None
+        return self.translator.translate(question.text, "en" if question.language == "ar" else "ar")
 
     def _older(self, question: str, k: int, offset: int, where: ArticleFilter,
                days: tuple[date | None, date | None]) -> Answer | None:
@@ -398,4 +410,24 @@ def evidence(hits: list[Hit], question: Question, null: float) -> Evidence:
         type_match=bool(question.expects and question.expects.search(normalize(top.chunk.text))),
         question_arabic=question.language == "ar",
         cross_lingual=question.language != language_of(top.chunk.text),
+    )
+
+
+def translated_evidence(snapshot: Reader, hits: list[Hit], translation: Translation, null: float) -> Evidence:
+    """The evidence of a first passage in the other language, read as the question's translation
+    reads it: a same-language match (retrieval.Translated ranked it with the translation)."""
+    top = hits[0]
+    question = parse_question(translation.text)
+    dense, sentence = cosines_with(snapshot, top.chunk.id, translation.vector)
+    lexical = dict(translation.lexical)
+    return Evidence(
+        dense=dense,
+        sentence=sentence,
+        null=null,
+        lexical=max((lexical.get(h.chunk.id, 0.0) for h in hits[:EVIDENCE_HITS]), default=0.0),
+        coverage=len(question.terms & set(tokens(top.chunk.text))) / max(len(question.terms), 1),
+        agree=top.dense_rank == 1 and bool(translation.lexical) and translation.lexical[0][0] == top.chunk.id,
+        type_match=bool(question.expects and question.expects.search(normalize(top.chunk.text))),
+        question_arabic=question.language == "ar",
+        cross_lingual=False,
     )

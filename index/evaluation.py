@@ -36,6 +36,7 @@ from .normalize import normalize
 from .numbers import find_numbers
 from .question import language_of
 from .service import open_answerer
+from .translate import Translator
 from .settings import IndexSettings, StoreSettings
 from .store import FORMAT_VERSION, open_backend
 
@@ -357,12 +358,13 @@ def _own_store(settings: IndexSettings, folder: Path) -> StoreSettings:
     return replace(store, name=f"{store.name}_eval_{folder.name}")
 
 
-def run(evaluation: EvalRun, progress: bool = False) -> list[QuestionResult]:
-    """Index the corpus (incrementally), then ask every question, timing each."""
+def run(evaluation: EvalRun, progress: bool = False, translator: Translator | None = None) -> list[QuestionResult]:
+    """Index the corpus (incrementally), then ask every question, timing each (``translator``:
+    the questions are translated through the [generate] server, translate.py)."""
     encoder = Encoder(evaluation.settings.encoder)
     backend = open_backend(evaluation.settings, encoder.name)
     with backend.lock(wait=True):
         Builder(evaluation.settings, encoder, progress=progress, backend=backend).run()
-    answerer = open_answerer(evaluation.settings, encoder)
+    answerer = open_answerer(evaluation.settings, encoder, translator)
     answerer.ask("warm up", k=1)  # the first call pays for lazy initialisation
     return [ask_one(answerer, q) for q in progress_bar(evaluation.questions, progress, "asking", "question")]

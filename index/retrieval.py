@@ -24,6 +24,7 @@ import numpy as np
 from .dates import date_names
 from .encoder import Encoder
 from .languages import balance
+from .question import language_of
 from .filters import ArticleFilter
 from .sentences import split as split_sentences
 from .settings import RetrievalSettings
@@ -58,11 +59,21 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Translation:
+    """The question in the other language, as it was searched with."""
+
+    text: str
+    vector: np.ndarray
+    lexical: list[tuple[int, float]]  # its BM25 ranking: (passage id, score), best first
+
+
+@dataclass(frozen=True)
 class Ranking:
     """Everything retrieval learned about one question."""
 
     hits: list[Hit]
     query_vector: np.ndarray
+    translation: Translation | None = None
 
 
 class Retriever:
@@ -72,52 +83,63 @@ class Retriever:
 
     def rank(
         self, snapshot: Reader, question: str, query_vector: np.ndarray | None = None,
-        where: ArticleFilter | None = None,
+        where: ArticleFilter | None = None, translation: str | None = None,
     ) -> Ranking:
-        """``where``: only passages of these articles are searched (dates, source, language)."""
+        """``where``: only passages of these articles are searched (dates, source, language).
+        ``translation``: the question in the other language (translate.py); a passage in that
+        language is then scored with it (``Translated``), one in the question's with the question."""
         if query_vector is None:
             query_vector = self.encoder.encode_queries([question])[0]
         n = self.settings.candidates
-        searched = balance(query_vector, snapshot.language_direction, self.settings.language_balance)
-        dense = snapshot.search(searched, n, where or None)
-        lexical = snapshot.lexical_search(question, n, where or None)
-        hits = named_dates_first(self._fuse(snapshot, dense, lexical, query_vector, searched), question)
-        return Ranking(hits, query_vector)
+        if translation:
+            other = self.encoder.encode_queries([translation])[0]
+            searched = [query_vector, other]
+            lexical = [snapshot.lexical_search(text, n, where or None) for text in (question, translation)]
+            scoring: Scoring = Translated(language_of(question), self.settings.translation_weight)
+        else:
+            searched = [balance(query_vector, snapshot.language_direction, self.settings.language_balance)]
+            lexical = [snapshot.lexical_search(question, n, where or None)]
+            scoring = Scoring()
+        dense = list(dict.fromkeys(i for vector in searched for i in snapshot.search(vector, n, where or None)))
+        hits = named_dates_first(self._fuse(snapshot, dense, lexical, query_vector, searched, scoring), question)
+        return Ranking(hits, query_vector, Translation(translation, searched[1], lexical[1]) if translation else None)
 
     def _fuse(
-        self, snapshot: Reader, dense: list[int], lexical: list[tuple[int, float]], query: np.ndarray,
-        searched: np.ndarray,
+        self, snapshot: Reader, dense: list[int], lexical: list[list[tuple[int, float]]], query: np.ndarray,
+        searched: list[np.ndarray], scoring: Scoring,
     ) -> list[Hit]:
-        """Score the union of both rankings' candidates. Meaning is measured with the balanced
-        question vector (``searched``, see languages.py); each hit keeps its plain cosines too."""
-        lexical_score = dict(lexical)
-        lexical_rank = {i: r for r, (i, _) in enumerate(lexical, 1)}
-        seen = set(dense)
-        candidates = dense + [i for i in lexical_score if i not in seen]
+        """Score the union of the rankings' candidates. Meaning is measured with the searched
+        vectors (the balanced question, see languages.py; or the question and its translation,
+        combined by ``scoring``); each hit keeps its plain cosines with the question too, and its
+        BM25 score for the question."""
+        own = dict(lexical[0])
+        lexical_rank = {i: r for r, (i, _) in enumerate(lexical[0], 1)}
+        candidates = list(dict.fromkeys(dense + [i for found in lexical for i, _ in found]))
         rows = snapshot.chunks(candidates)
         ids = [i for i in candidates if i in rows]
         if not ids:
             return []
         vectors = snapshot.passage_vectors(ids)
-        cosine, balanced = _cosines(vectors, query, searched, ids)
-        found, found_balanced = _sentence_cosines(snapshot, ids, query, searched)
+        cosine = dict(zip(ids, (vectors @ query).tolist()))
+        found, found_searched = _sentence_cosines(snapshot, ids, query, searched)
         best = {i: max(found[i], default=cosine[i]) for i in ids}
         weight = self.settings.sentence_weight
-        meaning = {
-            i: (balanced[i] + weight * max(found_balanced[i], default=balanced[i])) / (1 + weight) for i in ids
-        }
-        dense_rank = {i: r for r, i in enumerate(sorted(ids, key=lambda i: -meaning[i]), 1)}
-        top_lexical = max(lexical_score.values(), default=0.0) or 1.0
-        lexical_weight = self.settings.lexical_weight / top_lexical
+        meanings = []
+        for vector, sentences in zip(searched, found_searched):
+            passage = cosine if vector is query else dict(zip(ids, (vectors @ vector).tolist()))
+            meanings.append({i: (passage[i] + weight * max(sentences[i], default=passage[i])) / (1 + weight) for i in ids})
+        shares = [_lexical_shares(found_lexical, self.settings.lexical_weight) for found_lexical in lexical]
+        fused = {i: scoring.score(rows[i].text, [m[i] for m in meanings], [s.get(i, 0.0) for s in shares]) for i in ids}
+        dense_rank = {i: r for r, i in enumerate(sorted(ids, key=lambda i: -scoring.meaning(rows[i].text, [m[i] for m in meanings])), 1)}
         hits = [
             Hit(
                 chunk=rows[i],
-                fused=meaning[i] + lexical_weight * lexical_score.get(i, 0.0),
+                fused=fused[i],
                 dense=cosine[i],
                 sentence=best[i],
                 sentence_cosines=found[i],
                 dense_rank=dense_rank[i],
-                lexical=lexical_score.get(i, 0.0),
+                lexical=own.get(i, 0.0),
                 lexical_rank=lexical_rank.get(i),
             )
             for i in ids
@@ -125,20 +147,54 @@ class Retriever:
         return sorted(hits, key=lambda h: (-h.fused, h.dense_rank))
 
 
-def _cosines(
-    vectors: np.ndarray, query: np.ndarray, searched: np.ndarray, ids: list[int]
-) -> tuple[dict[int, float], dict[int, float]]:
-    """Each passage's cosine with the question, and its score with the balanced question."""
-    plain = vectors @ query
-    balanced = plain if searched is query else vectors @ searched
-    return dict(zip(ids, plain.tolist())), dict(zip(ids, balanced.tolist()))
+class Scoring:
+    """One question vector: meaning plus the lexical share."""
+
+    def meaning(self, text: str, meanings: list[float]) -> float:
+        return meanings[0]
+
+    def score(self, text: str, meanings: list[float], shares: list[float]) -> float:
+        return meanings[0] + shares[0]
+
+
+@dataclass(frozen=True)
+class Translated(Scoring):
+    """The question and its translation. A passage in the question's language is scored with the
+    question alone, as without one; a passage in the other language mostly with the translation
+    (``weight``; the rest with the question), and its lexical share is the translation's. Measured
+    on XQuAD dev as a bilingual corpus with a perfect translator (README), weight 0.85."""
+
+    language: str  # the question's
+    weight: float
+
+    def meaning(self, text: str, meanings: list[float]) -> float:
+        if language_of(text) == self.language:
+            return meanings[0]
+        return self.weight * meanings[1] + (1 - self.weight) * meanings[0]
+
+    def score(self, text: str, meanings: list[float], shares: list[float]) -> float:
+        own = language_of(text) == self.language
+        return self.meaning(text, meanings) + (shares[0] if own else shares[1])
+
+
+def _lexical_shares(found: list[tuple[int, float]], weight: float) -> dict[int, float]:
+    """Each passage's lexical bonus: ``weight`` times its BM25 score over the question's best."""
+    top = max((score for _, score in found), default=0.0) or 1.0
+    return {i: weight * score / top for i, score in found}
+
+
+def cosines_with(snapshot: Reader, chunk_id: int, vector: np.ndarray) -> tuple[float, float]:
+    """A passage's cosine with ``vector``, and its best sentence's."""
+    passage = float(snapshot.passage_vectors([chunk_id])[0] @ vector)
+    _, sentences = snapshot.sentence_vectors([chunk_id])
+    return passage, float(max((sentences @ vector).tolist(), default=passage))
 
 
 def _sentence_cosines(
-    snapshot: Reader, ids: list[int], query: np.ndarray, searched: np.ndarray
-) -> tuple[dict[int, tuple[float, ...]], dict[int, tuple[float, ...]]]:
-    """Each passage's sentence cosines with the question (and the balanced question), from the
-    stored vectors, in one read."""
+    snapshot: Reader, ids: list[int], query: np.ndarray, searched: list[np.ndarray]
+) -> tuple[dict[int, tuple[float, ...]], list[dict[int, tuple[float, ...]]]]:
+    """Each passage's sentence cosines with the question, and with each searched vector, from
+    the stored vectors, in one read."""
     counts, vectors = snapshot.sentence_vectors(ids)
     ends = np.cumsum(counts).tolist()
 
@@ -146,7 +202,7 @@ def _sentence_cosines(
         return {i: tuple(cosines[end - n : end]) for i, n, end in zip(ids, counts.tolist(), ends)}
 
     plain = split((vectors @ query).tolist())
-    return plain, plain if searched is query else split((vectors @ searched).tolist())
+    return plain, [plain if vector is query else split((vectors @ vector).tolist()) for vector in searched]
 
 
 # A question that names a weekday or a month ("Who arrived on Wednesday?", "من وصل يوم الأربعاء؟")

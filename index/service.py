@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 from .filters import ArticleFilter, FilterError, make_filter
 from .question import MAX_QUESTION_CHARS, NoContent, Question, QuestionError, clean, is_small_talk, language_of, parse_question
 from .short import ShortAnswer
+from .translate import translator_for
 
 if TYPE_CHECKING:
     from .answer import Answer, Answerer, Sources
@@ -24,14 +25,17 @@ if TYPE_CHECKING:
     from .generate import Generator, Request
     from .settings import GenerateSettings, IndexSettings
     from .store import ArticleRow
+    from .translate import Translator
 
 __all__ = [
     "MAX_QUESTION_CHARS", "ArticleFilter", "Desk", "FilterError", "NoContent", "QuestionError", "Reader", "ShortAnswer",
-    "check", "clean", "is_small_talk", "language_of", "make_filter", "model_for", "open_answerer",
+    "check", "clean", "is_small_talk", "language_of", "make_filter", "model_for", "open_answerer", "translator_for",
 ]
 
 
-def open_answerer(settings: IndexSettings, encoder: Encoder | None = None) -> Answerer:
+def open_answerer(
+    settings: IndexSettings, encoder: Encoder | None = None, translator: Translator | None = None
+) -> Answerer:
     """An Answerer over the live index; fails fast (before loading the model) if there is none."""
     from .answer import Answerer
     from .encoder import Encoder
@@ -41,7 +45,7 @@ def open_answerer(settings: IndexSettings, encoder: Encoder | None = None) -> An
     encoder = encoder or Encoder(settings.encoder)
     live = LiveIndex(open_backend(settings, encoder.name))
     live.snapshot()  # raises NoIndex / IndexDamaged / IndexMismatch now, with the way out
-    return Answerer(live, encoder, Retriever(encoder, settings.retrieval), settings.answer)
+    return Answerer(live, encoder, Retriever(encoder, settings.retrieval), settings.answer, translator=translator)
 
 
 def model_for(settings: GenerateSettings) -> Generator | None:

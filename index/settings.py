@@ -41,6 +41,7 @@ class RetrievalSettings:
     sentence_weight: float = 0.7
     lexical_weight: float = 0.03
     language_balance: float = 1.6  # see index/languages.py; 0 ranks by plain cosines
+    translation_weight: float = 0.85  # a passage in the other language: its score's share from the translation
 
 
 CALIBRATED_WEIGHTS = {
@@ -73,6 +74,8 @@ class GenerateSettings:
     timeout: float = 30.0  # seconds for the whole reply
     max_tokens: int = 256
     temperature: float = 0.0
+    translate: bool = True  # ask for the question in the other language (a corpus of both; index/translate.py)
+    translate_timeout: float = 3.0  # seconds for that reply; past it the question is ranked without it
     api_key: str = field(default="", repr=False)  # read from the environment by rawi/config.py; never in a file
 
 

@@ -212,7 +212,9 @@ def ask(obj: Context, question: str, index_dir: Path | None, k: int | None, json
     loaded = obj.settings(index=index_dir)
     settings = loaded.index
     k = k or settings.retrieval.k
-    from index.service import Desk, FilterError, NoContent, QuestionError, check, make_filter, model_for, open_answerer
+    from index.service import (
+        Desk, FilterError, NoContent, QuestionError, check, make_filter, model_for, open_answerer, translator_for,
+    )
 
     try:
         where = make_filter(since, until, source, lang)
@@ -229,11 +231,11 @@ def ask(obj: Context, question: str, index_dir: Path | None, k: int | None, json
                 return
             except QuestionError as exc:
                 raise click.UsageError(str(exc)) from None
-        desk = Desk(open_answerer(settings), model_for(loaded.generate))
+        desk = Desk(open_answerer(settings, translator=translator_for(loaded.generate)), model_for(loaded.generate))
         if question == "-":
             from .stream import ask_stream
 
-            ask_stream(desk, k, where)
+            ask_stream(desk.answerer, k, where, desk.generator)
             return
         try:
             answer = desk.ask(question, k=k, where=where)
@@ -340,8 +342,10 @@ def evaluate(obj: Context, file: Path, corpus: Path | None, paragraphs: Path | N
       rawi eval eval/xquad/dev.en.json --bilingual eval/xquad/dev.ar.json
     """
     from index import evaluation
+    from index.translate import translator_for
 
-    settings = obj.settings(corpus).index
+    loaded = obj.settings(corpus)
+    settings = loaded.index
     if paragraphs and bilingual:
         raise click.UsageError("--paragraphs and --bilingual cannot be combined")
     with user_errors():
@@ -349,7 +353,7 @@ def evaluate(obj: Context, file: Path, corpus: Path | None, paragraphs: Path | N
             run = evaluation.prepare(settings, file, paragraphs, split, bilingual)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
-        results = evaluation.run(run, progress=_progress(json_output))
+        results = evaluation.run(run, progress=_progress(json_output), translator=translator_for(loaded.generate))
     if features:
         with features.open("w", encoding="utf-8") as handle:
             for r in results:
@@ -389,9 +393,9 @@ def bot(obj: Context, index_dir: Path | None) -> None:
         raise click.ClickException(token_problem(settings.bot.token))
     with user_errors():
         from bot.app import BotError, run
-        from index.service import model_for, open_answerer
+        from index.service import model_for, open_answerer, translator_for
 
-        answerer = open_answerer(settings.index)
+        answerer = open_answerer(settings.index, translator=translator_for(settings.generate))
         logging.getLogger("bot").setLevel(logging.INFO)  # a service says what it serves when it starts
         try:
             run(

@@ -160,6 +160,7 @@ class RetrievalSection(Section):
     sentence_weight: float = Field(RetrievalSettings.sentence_weight, ge=0)
     lexical_weight: float = Field(RetrievalSettings.lexical_weight, ge=0)
     language_balance: float = Field(RetrievalSettings.language_balance, ge=0, le=4)
+    translation_weight: float = Field(RetrievalSettings.translation_weight, ge=0, le=1)
 
     @model_validator(mode="after")
     def _enough_candidates(self) -> RetrievalSection:
@@ -231,6 +232,8 @@ class GenerateSection(Section):
     timeout: float = Field(GenerateSettings.timeout, gt=0, le=600)
     max_tokens: int = Field(GenerateSettings.max_tokens, ge=16, le=8192)
     temperature: float = Field(GenerateSettings.temperature, ge=0, le=2)
+    translate: bool = GenerateSettings.translate
+    translate_timeout: float = Field(GenerateSettings.translate_timeout, gt=0, le=60)
 
 
 class FeedsSection(Section):

@@ -62,20 +62,27 @@ def reply(question: str, greeting: bool, language: str, title: str, articles: in
     return Reply(text["word"].format(word=shorten(" ".join(question.split()), 40)), example)
 
 
+def answered(question: str, greeting: bool, articles: list | None) -> Reply:
+    """The reply for the index holding ``articles`` (None: no index yet)."""
+    from index.listing import example_title
+    from index.service import language_of
+
+    language = language_of(question)
+    found = -1 if articles is None else len(articles)
+    return reply(question, greeting, language, example_title(articles or [], language, question), found)
+
+
 def greet(settings, question: str, greeting: bool, json_output: bool) -> str:
     """What `rawi ask` prints for a greeting: what rawi does, in the question's language, with
     an example built on a title of this index (no model is loaded)."""
-    from index.listing import example_title, indexed_articles
-    from index.service import language_of
+    from index.listing import indexed_articles
     from index.store import NoIndex, open_backend
 
-    language = language_of(question)
     try:
-        articles = indexed_articles(open_backend(settings))
-        found = len(articles)
+        articles: list | None = indexed_articles(open_backend(settings))
     except NoIndex:
-        articles, found = [], -1
-    said = reply(question, greeting, language, example_title(articles, language, question), found)
+        articles = None
+    said = answered(question, greeting, articles)
     if json_output:
         return json_line(said.to_json(question))
     return "\n".join(safe(line, lines=False) for line in said.lines())

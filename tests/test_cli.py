@@ -35,7 +35,7 @@ def test_ask_json_shape_and_the_cited_passage(indexed):
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 1
     answer = json.loads(lines[0])
-    assert list(answer) == ["question", "answered", "passages"]
+    assert list(answer) == ["question", "answered", "passages", "filters"]  # filters: always, null when none
     # Without a model server, no short answer by rules across languages: the passages alone.
     assert "answer" not in answer
     assert answer["answered"] is True and len(answer["passages"]) == 2

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -27,8 +28,12 @@ pytestmark = pytest.mark.slow  # the real model
 
 @pytest.fixture(scope="module")
 def ports_settings(tmp_path_factory, encoder):
-    """The seed article beside the port desk: both languages, a few articles each."""
-    return indexed_copy(tmp_path_factory.mktemp("ports"), encoder, PORTS)
+    """The seed article beside the port desk: both languages, a few articles each, ranked by plain
+    cosines (language_balance 0), where the question's own language comes first: with the
+    balance the questions below are answered from the other language outright (their passage
+    ranked first), and the near miss is for the misses the balance leaves."""
+    settings = indexed_copy(tmp_path_factory.mktemp("ports"), encoder, PORTS)
+    return replace(settings, retrieval=replace(settings.retrieval, language_balance=0.0))
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +88,7 @@ def test_the_cli_prints_the_near_miss_and_its_json(ports_settings, tmp_path):
     """Through the real `rawi` executable: the line naming the language, then the passage."""
     config = tmp_path / "config.toml"
     config.write_text(f'[corpus]\ndir = "{ports_settings.corpus_dir}"\n[index]\ndir = "{ports_settings.index_dir}"\n'
-                      f'[encoder]\ncache_dir = "{MODEL_CACHE}"\n', encoding="utf-8")
+                      f'[encoder]\ncache_dir = "{MODEL_CACHE}"\n[retrieval]\nlanguage_balance = 0.0\n', encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "RAWI_CONFIG"}
 
     def ask(*args: str) -> str:
@@ -118,3 +123,10 @@ def test_a_first_passage_that_came_closer_keeps_its_place(encoder, tmp_path):
     answer = story.ask("من وصل إلى بيونغ يانغ يوم الأربعاء؟", k=3)
     assert answer.passages[0].article_id.startswith("000_")
     assert answer.answered or answer.near is None
+
+
+def test_with_the_language_balance_the_same_question_is_answered_from_the_other_language(ports_settings, encoder):
+    balanced = open_answerer(replace(ports_settings, retrieval=replace(ports_settings.retrieval, language_balance=1.6)),
+                             encoder)
+    answer = balanced.ask(TRIPOLI_DEPTH, k=3)
+    assert answer.answered and answer.near is None and answer.passages[0].article_id == "tripoli-port-expansion.md"

@@ -91,6 +91,20 @@ def test_a_greeting_before_anything_is_indexed_says_how_to_start(tmp_path):
     assert record["example"] is None and "rawi index" in record["reply"]
 
 
+def test_ask_stdin_replies_to_a_greeting_line_as_ask_does(built, stand_in_encoder):
+    """`rawi ask -`: a greeting line's record is the reply (with the example from this index), not an error."""
+    from index.filters import ArticleFilter
+    from index.service import open_answerer
+    from rawi.stream import stream_record
+    from tests.conftest import make_settings
+
+    answerer = open_answerer(make_settings(built / "corpus", built / "index"), stand_in_encoder)
+    record = stream_record(answerer, "Jeddah", 3, ArticleFilter())
+    assert "error" not in record and record["answered"] is False and record["passages"] == []
+    assert record["example"] == "What do the articles say about “Jeddah port reopens after the storm”?"
+    assert stream_record(answerer, "مرحبا", 3, ArticleFilter())["reply"].startswith("أهلًا")
+
+
 # ------------------------------------------------------------------ 1b. --json: always one object
 
 
@@ -484,3 +498,21 @@ def test_config_toml_and_the_readme_name_every_format_rawi_reads():
     for text in (comment, steps):
         named = set(re.findall(r"\.[a-z]+\b", text))
         assert set(SUFFIXES) <= named, set(SUFFIXES) - named
+
+
+def test_a_first_index_that_finds_the_lock_taken_leaves_the_folders_to_their_owner(tmp_path):
+    """Two first runs at once: the one refused (busy) must not remove what the other is building."""
+    from index.store import IndexBusy, left_clean_if_unpublished, writer_lock
+
+    index_dir = tmp_path / "var" / "index"
+    with pytest.raises(IndexBusy), left_clean_if_unpublished(index_dir):
+        held = writer_lock(index_dir)  # the other run, which created the folders after our look
+        try:
+            writer_lock(index_dir)
+        finally:
+            held.release()
+    assert (index_dir / "lock").exists()
+    with pytest.raises(RuntimeError), left_clean_if_unpublished(tmp_path / "other" / "index"):
+        writer_lock(tmp_path / "other" / "index").release()
+        raise RuntimeError("the build failed")
+    assert not (tmp_path / "other").exists()

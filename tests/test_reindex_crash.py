@@ -110,7 +110,7 @@ def test_a_second_writer_fails_at_once_with_one_line_and_wait_waits(workdir):
         wait_for(marker.exists, "the first `rawi index` to hold the lock mid-build", process=first)
 
         second = rawi("index", "--json", cwd=workdir, timeout=120)
-        assert second.returncode == 1 and second.stdout == ""
+        assert second.returncode == 1 and json.loads(second.stdout) == {"error": second.stderr.strip().removeprefix("Error: ")}
         assert second.stderr.count("\n") == 1
         assert "another `rawi index` is updating" in second.stderr and "--wait" in second.stderr
 

@@ -11,6 +11,7 @@ answering, and a rerun without the limit completes.
 
 from __future__ import annotations
 
+import json
 import resource
 import signal
 import subprocess
@@ -67,7 +68,7 @@ POINTS = {
 
 def check_refused_and_unchanged(work, result, before_name, before_files, encoder) -> None:
     assert result.returncode == 1, (result.stdout, result.stderr)
-    assert result.stdout == ""
+    assert json.loads(result.stdout) == {"error": result.stderr.strip().removeprefix("Error: ")}  # --json: one object
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
     said = result.stderr.lower()
     assert "could not write the new index" in said and "unchanged" in said, result.stderr

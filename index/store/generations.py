@@ -141,6 +141,8 @@ def left_clean_if_unpublished(index_dir: Path) -> Iterator[None]:
     created = [folder for folder in (index_dir, *index_dir.parents) if not folder.exists()]
     try:
         yield
+    except IndexBusy:  # another first run holds the lock and builds in these folders: not ours
+        raise
     except BaseException:
         if created and not (index_dir / CURRENT).exists():
             shutil.rmtree(index_dir, ignore_errors=True)
