@@ -215,41 +215,36 @@ def ask(obj: Context, question: str, index_dir: Path | None, k: int | None, json
     loaded = obj.settings(index=index_dir)
     settings = loaded.index
     k = k or settings.retrieval.k
-    from index.filters import FilterError, make_filter
+    from index.service import (
+        Desk, FilterError, NoContent, QuestionError, check, make_filter, model_for, open_answerer, translator_for,
+    )
 
     try:
         where = make_filter(since, until, source, lang)
     except FilterError as exc:
         raise click.UsageError(str(exc)) from None
     with user_errors():
-        from index.question import NoContent, QuestionError, parse_question
-
         from .greeting import greet
-        from index.service import open_answerer
-        from index.translate import translator_for
 
         if question != "-":
             try:
-                parse_question(question)  # a question that cannot be asked needs no model loaded
+                check(question)  # a question that cannot be asked needs no model loaded
             except NoContent as exc:  # "hello", "Jeddah": a reply, not an error
                 say(greet(settings, question, exc.greeting, json_output))
                 return
             except QuestionError as exc:
                 raise click.UsageError(str(exc)) from None
-        answerer = open_answerer(settings, translator=translator_for(loaded.generate))
-        generator = _generator(loaded.generate)
+        desk = Desk(open_answerer(settings, translator=translator_for(loaded.generate)), model_for(loaded.generate))
         if question == "-":
             from .stream import ask_stream
 
-            ask_stream(answerer, k, where, generator)
+            ask_stream(desk.answerer, k, where, desk.generator)
             return
         try:
-            answer = answerer.ask(question, k=k, where=where)
+            answer = desk.ask(question, k=k, where=where)
         except QuestionError as exc:
             raise click.UsageError(str(exc)) from None
-        from .stream import short_answer
-
-        short = short_answer(answer, answerer, generator)
+        short = desk.short_answer(answer)
     if json_output:
         click.echo(json_line(answer_json(answer, short)))
     else:
@@ -376,15 +371,6 @@ def evaluate(obj: Context, file: Path, corpus: Path | None, paragraphs: Path | N
         say("\n".join(eval_lines(reports, missed)))
 
 
-def _generator(settings):
-    """The [generate] client when enabled, else None (the openai library is not even imported)."""
-    if not settings.enabled:
-        return None
-    from index.generate import Generator
-
-    return Generator(settings)
-
-
 @main.command()
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [config: index.dir].")
 @click.pass_obj
@@ -404,14 +390,13 @@ def bot(obj: Context, index_dir: Path | None) -> None:
         raise click.ClickException(token_problem(settings.bot.token))
     with user_errors():
         from bot.app import BotError, run
-        from index.service import open_answerer
-        from index.translate import translator_for
+        from index.service import model_for, open_answerer, translator_for
 
         answerer = open_answerer(settings.index, translator=translator_for(settings.generate))
         logging.getLogger("bot").setLevel(logging.INFO)  # a service says what it serves when it starts
         try:
             run(
-                settings.bot, answerer, settings.index.retrieval.k, _generator(settings.generate),
+                settings.bot, answerer, settings.index.retrieval.k, model_for(settings.generate),
                 index_name=settings.index.location,
             )
         except BotError as exc:
