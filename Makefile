@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 QUESTION ?= How many containers did the DPRK send?
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
+# The model cache of a config that names no [encoder] cache_dir (rawi/usercache.py): here, the project's.
+export RAWI_CACHE ?= $(CURDIR)/.cache
 
 .PHONY: demo setup check lint test fragile eval calibrate clean
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
@@ -26,6 +26,10 @@ from .limits import Throttle
 from .settings import BotSettings
 from .redact import redact
 from .transport import LoggedRequest
+
+if TYPE_CHECKING:
+    from index.generate import Generator
+    from index.service import Reader
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +66,7 @@ class JournaledApplication(Application):
 
 
 def build_application(
-    settings: BotSettings, answerer: Any, k: int = 3, generator: Any = None, index_name: str = ""
+    settings: BotSettings, answerer: Reader, k: int = 3, generator: Generator | None = None, index_name: str = ""
 ) -> Application:
     if not settings.token:
         raise MissingToken("no bot token: set TELEGRAM_BOT_TOKEN (from @BotFather) in the environment")
@@ -108,7 +112,9 @@ def register(application: Application, rawi: Rawi) -> None:
     application.add_error_handler(rawi.error)
 
 
-def run(settings: BotSettings, answerer: Any, k: int = 3, generator: Any = None, index_name: str = "") -> None:
+def run(
+    settings: BotSettings, answerer: Reader, k: int = 3, generator: Generator | None = None, index_name: str = ""
+) -> None:
     """Long-poll Telegram until interrupted (Ctrl-C or SIGTERM); once started, one INFO line
     says which bot answers from which index (see ``Rawi.announce``)."""
     application = build_application(settings, answerer, k, generator, index_name)

@@ -13,7 +13,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from index.question import MAX_QUESTION_CHARS, clean
+from index.service import MAX_QUESTION_CHARS, clean
 
 # A follow-up starts with one of these, or is short and asks nothing by itself.
 _MARKERS = re.compile(

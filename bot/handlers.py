@@ -15,7 +15,7 @@ import re
 import weakref
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from telegram import (
     BotCommand, CallbackQuery, Chat, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message,
@@ -26,14 +26,18 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from index.filters import FilterError
-from index.question import MAX_QUESTION_CHARS, NoContent, QuestionError, clean, is_small_talk, language_of
+from index.errors import FilterError, NoContent, QuestionError
+from index.service import MAX_QUESTION_CHARS, Desk, Reader, clean, is_small_talk, language_of
 
 from . import render, stream
 from .callbacks import Callbacks, FullArticle, More, Page
 from .context import Conversations
 from .limits import QuestionLimit
 from .settings import BotSettings
+
+if TYPE_CHECKING:
+    from index.generate import Generator
+    from index.service import Answer
 
 log = logging.getLogger(__name__)
 
@@ -71,13 +75,13 @@ def question_problem(text: str) -> tuple[str, dict] | None:
 
 
 class Rawi:
-    """The bot's state (answerer, limits, conversations, buttons) and its handlers."""
+    """The bot's state (the index's front door, limits, conversations, buttons) and its handlers."""
 
     def __init__(
-        self, answerer: Any, settings: BotSettings, k: int = 3, generator: Any = None, index_name: str = ""
+        self, answerer: Reader, settings: BotSettings, k: int = 3, generator: Generator | None = None,
+        index_name: str = "",
     ) -> None:
-        self.answerer = answerer
-        self.generator = generator  # index.generate.Generator when [generate] is enabled
+        self.desk = Desk(answerer, generator)  # the front door of index/; a generator when [generate] is enabled
         self.index_name = index_name or "its index"  # named in the start-up line
         self.settings = settings
         self.k = settings.passages or k
@@ -187,7 +191,7 @@ class Rawi:
 
     async def sources(self, update: Update, context: Context) -> None:
         lang = user_language(update.effective_user)
-        sources = await self.run(self.answerer.sources, 5)
+        sources = await self.run(self.desk.sources, 5)
         await self.say(context.bot, update.effective_chat.id, render.render_sources(sources, lang))
 
     async def unknown_command(self, update: Update, context: Context) -> None:
@@ -220,7 +224,7 @@ class Rawi:
             asked = self.conversations.question(chat.id, text)
             async with self.typing(context.bot, chat.id):
                 try:
-                    answer = await self.run(self.answerer.ask, asked, self.k, 0)
+                    answer = await self.run(self.desk.ask, asked, self.k, 0)
                 except FilterError as exc:
                     await self.reply(message, render.escape(render.text(lang, "bad_filter", reason=exc)))
                     return
@@ -254,7 +258,7 @@ class Rawi:
         return ok
 
     async def send_answer(
-        self, bot: Any, chat_id: int, answer: Any, lang: str, asked: str, offset: int,
+        self, bot: Any, chat_id: int, answer: Answer, lang: str, asked: str, offset: int,
         reply_to: Message | None = None, lead: str = "",
     ) -> list[Message]:
         """Send an answer's page; `lead` (the short answer block) goes above the first passage."""
@@ -272,27 +276,23 @@ class Rawi:
                 sent.append(await self.say(bot, chat_id, html, keyboard))
         return sent
 
-    async def send_first_page(self, bot: Any, chat_id: int, answer: Any, lang: str, asked: str, reply_to: Message) -> None:
+    async def send_first_page(self, bot: Any, chat_id: int, answer: Answer, lang: str, asked: str, reply_to: Message) -> None:
         """The first page of an answer, with its short answer above the passages: extracted by
         rules, or written by the model while the passages are already there (bot/stream.py)."""
-        from index.extract import extract
-
-        extracted = extract(answer)
-        writing = self.generator is not None and answer.answered and bool(answer.passages)
+        extracted = self.desk.extracted(answer)
+        writing = self.desk.writes(answer)
         lead = render.short_answer_html(extracted, lang, writing="" if writing else None)
         sent = await self.send_answer(bot, chat_id, answer, lang, asked, 0, reply_to=reply_to, lead=lead)
         if not writing or not sent:
             return
-        from index.generate import request_for
-
-        request = await self.run(request_for, answer, self.answerer)
+        request = await self.run(self.desk.request, answer)
         first = sent[0]
         body = render.render_answer(answer, lang, limit=render.MAX_MESSAGE - render.LEAD_RESERVE)[0]
         live = stream.LiveAnswer(bot, sent, body, first.reply_markup if len(sent) == 1 else None, lang, extracted,
                                  NO_PREVIEW)
-        await stream.write_into(live, self.generator, request)
+        await stream.write_into(live, self.desk.generator, request)
 
-    def keyboard(self, answer: Any, lang: str, chat_id: int, asked: str, offset: int) -> InlineKeyboardMarkup | None:
+    def keyboard(self, answer: Answer, lang: str, chat_id: int, asked: str, offset: int) -> InlineKeyboardMarkup | None:
         rows = []
         articles: list[tuple[int, str]] = []
         for number, passage in enumerate(answer.passages, offset + 1):
@@ -337,7 +337,7 @@ class Rawi:
             await self.more(query, context, chat.id, action)
 
     async def full_article(self, query: CallbackQuery, context: Context, chat_id: int, action: FullArticle) -> None:
-        article = await self.run(self.answerer.article, action.article_id)
+        article = await self.run(self.desk.article, action.article_id)
         if article is None:
             await query.answer(render.text(action.lang, "no_article"))
             return
@@ -356,7 +356,7 @@ class Rawi:
         await query.answer()
         async with self.chat_lock(chat_id):
             async with self.typing(context.bot, chat_id):
-                answer = await self.run(self.answerer.ask, page.question, self.k, page.offset)
+                answer = await self.run(self.desk.ask, page.question, self.k, page.offset)
             # The "more" button has been used: keep only the article buttons on the old message.
             old = query.message.reply_markup if isinstance(query.message, Message) else None
             if old is not None:
@@ -414,7 +414,7 @@ class Rawi:
 
         name = f"@{application.bot.username}" if application.bot.username else "the bot"
         try:
-            sources = await self.run(self.answerer.sources, 0)
+            sources = await self.run(self.desk.sources, 0)
         except USER_ERRORS as exc:
             log.warning("rawi bot %s started; %s is not available yet (%s)", name, self.index_name, exc)
             return

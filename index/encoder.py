@@ -36,7 +36,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from .model_build import BUNDLED_MODEL, build_once, bundled_model_dir
+from .model_build import BUNDLED_MODEL, build_once, bundled_model_dir, size_text
 from .settings import EncoderSettings
 
 log = logging.getLogger(__name__)
@@ -306,11 +306,15 @@ def onnx_model_dir(source: Path, quantized: bool) -> Path:
     target = source.parent / f"{source.name}-{variant}-{_source_fingerprint(source)}"
 
     def export(staging: Path) -> None:
-        log.warning("exporting the encoder for onnxruntime (once, about a minute): %s", target.name)
+        log.warning("exporting the encoder for onnxruntime (once, about a minute) to %s", target)
         with _quiet_export():
             export_onnx(source, staging, quantized)
 
-    return build_once(target, "meta.json", export)
+    exported = (target / "meta.json").is_file()
+    build_once(target, "meta.json", export)
+    if not exported:
+        log.warning("exported the encoder: %s, %s", target, size_text(target))
+    return target
 
 
 @contextlib.contextmanager

@@ -3,7 +3,9 @@
 from .articles import CorpusError
 from .build import BuildError
 from .encoder import EncoderError
+from .filters import FilterError  # noqa: F401 -- a question's problems, re-exported for the CLI and the bot
 from .model_build import ModelBuildError
+from .question import NoContent, QuestionError  # noqa: F401
 from .store import IndexProblem
 
 USER_ERRORS = (CorpusError, BuildError, EncoderError, ModelBuildError, IndexProblem)

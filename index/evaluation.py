@@ -71,6 +71,21 @@ class QuestionResult:
     short_answer: str | None = None  # the rules-made short answer shown above the passages, if any
     short_right: bool | None = None  # None: no short answer shown, or no gold answer text to judge it by
     answers_known: bool = False  # the question came with gold answer texts (SQuAD)
+    question: str = ""  # the question as asked
+    first: tuple[str, str] | None = None  # the first passage: (article id, its first words); None: no passage
+
+    def miss_json(self) -> dict:
+        """One R@1 miss: the question, where the right article came (None: not in the first 10), what came first."""
+        first = {"article_id": self.first[0], "words": self.first[1]} if self.first else None
+        return {"id": self.id, "question": self.question, "pair": self.pair, "rank": self.rank, "first": first}
+
+
+FIRST_WORDS = 12  # words of the first passage shown for a miss
+
+
+def misses(results: list[QuestionResult]) -> list[QuestionResult]:
+    """The answerable questions whose first passage is not from a right article (an R@1 miss), in asked order."""
+    return [r for r in results if r.answerable and r.rank != 1]
 
 
 @dataclass
@@ -254,6 +269,10 @@ def ask_one(answerer: Answerer, question: EvalQuestion) -> QuestionResult:
     rank = next((n for n, hit in enumerate(ranked, 1) if hit), None)
     in_top5 = any(hits[:5])
     sentence = None
+    first = None
+    if answer.passages:
+        words = answer.passages[0].text.split()
+        first = (answer.passages[0].article_id, " ".join(words[:FIRST_WORDS]) + (" …" if len(words) > FIRST_WORDS else ""))
     if rank == 1 and question.contains_any:
         sentence = _contains(answer.passages[0].sentence, question.contains_any)
     return QuestionResult(
@@ -263,6 +282,7 @@ def ask_one(answerer: Answerer, question: EvalQuestion) -> QuestionResult:
         # A short answer where the corpus holds none is wrong, whatever it says.
         short_right=(question.answerable and short_is_right(short, question.contains_any))
         if short and question.answers_known else None, answers_known=question.answers_known,
+        question=question.question, first=first,
     )
 
 

@@ -73,6 +73,16 @@ def _verdict_answer(verdict: Verdict, model: str) -> ShortAnswer:
 
 
 CHARS_PER_TOKEN = 8  # far above any tokenizer's average: an honest server stops at max_tokens long before
+MODEL_NAME_CHARS = 80  # a served model's name, as its reply gives it, is cut here (it is shown to readers)
+
+
+def served_model(chunk: Any) -> str | None:
+    """The model name a reply chunk carries (OpenAI's ``model`` field), on one line; None when absent or blank."""
+    name = getattr(chunk, "model", None)
+    if not isinstance(name, str):
+        return None
+    name = " ".join(name.split())[:MODEL_NAME_CHARS]
+    return name or None
 
 
 class Draft:
@@ -89,6 +99,7 @@ class Draft:
         self.size = 0
         self.shown = ""
         self.finish: str | None = None
+        self.model: str | None = None  # the name the server gives its model in the reply, if it gives one
         self._tail = ""  # the last characters seen: a sentence end or a tag split across two chunks
         self._thinking = False  # inside an unclosed <think> block: nothing can be shown yet
         self._pending = False  # a sentence ended since the shown part last grew
@@ -96,6 +107,7 @@ class Draft:
 
     def feed(self, chunk: Any) -> bool:
         """Take one streamed chunk; True when the part that may be shown has grown."""
+        self.model = self.model or served_model(chunk)
         choices = getattr(chunk, "choices", None)
         if not choices:
             return False  # usage-only or keep-alive chunks
@@ -126,11 +138,12 @@ class Draft:
         return False
 
     def result(self, model: str) -> ShortAnswer:
+        """The checked answer, labelled with the server's own name for its model, else ``model`` (the configured one)."""
         if self.finish != "stop":
             raise GenerationFailed(
                 "the reply was cut at max_tokens" if self.finish == "length" else "the stream ended before the reply did"
             )
-        return _verdict_answer(check("".join(self.parts), self.request.sources, self.request.lang), model)
+        return _verdict_answer(check("".join(self.parts), self.request.sources, self.request.lang), self.model or model)
 
 
 def _reason(exc: BaseException) -> str:
@@ -155,12 +168,18 @@ class Generator:
         self._async_client: Any = None
 
     def _options(self) -> dict[str, Any]:
+        # The client insists on a key; without one configured, the placeholder is never sent (_create_args).
         return {"base_url": self.settings.url, "api_key": self.settings.api_key or "no-key",
                 "timeout": self.settings.timeout, "max_retries": 0}
 
     def _create_args(self, request: Request) -> dict[str, Any]:
-        return {"model": self.settings.model, "messages": build_messages(request), "stream": True,
+        import openai
+
+        args = {"model": self.settings.model, "messages": build_messages(request), "stream": True,
                 "max_tokens": self.settings.max_tokens, "temperature": self.settings.temperature}
+        if not self.settings.api_key:  # config.toml: "Unset or empty: no key is sent"
+            args["extra_headers"] = {"Authorization": openai.Omit()}
+        return args
 
     def _failed(self, exc: BaseException) -> None:
         log.warning("short answer not shown (%s, model %s): showing the passages alone", _reason(exc), self.settings.model)
@@ -214,7 +233,7 @@ class Generator:
     def _done(self, draft: Draft) -> ShortAnswer:
         answer = draft.result(self.settings.model)
         if answer.kind == ABSTAINED:
-            log.info("the model %s says the passages do not answer: declining", self.settings.model)
+            log.info("the model %s says the passages do not answer: declining", answer.model)
         return answer
 
 

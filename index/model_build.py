@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import logging
 import os
 import shutil
 import struct
@@ -28,6 +29,8 @@ from typing import Callable
 import numpy as np
 
 from .settings import BUNDLED_MODEL  # noqa: E402,F401  (the `[encoder] model` name of the model built here)
+
+log = logging.getLogger(__name__)
 
 BUILD_VERSION = 2  # bump when the output layout changes, so caches are rebuilt
 _MAGIC = b"E5S1"
@@ -291,10 +294,21 @@ def bundled_model_dir(cache_dir: Path) -> Path:
     target = cache_dir / f"multilingual-e5-small-{_source_fingerprint()}"
 
     def write(staging: Path) -> None:
+        log.warning("building the bundled model in %s (once per cache folder, about 470 MB)", target)
         header, state = read_checkpoint(weights_file())
         _write_model(staging, header, state)
 
-    return build_once(target, "modules.json", write)
+    built = (target / "modules.json").is_file()
+    build_once(target, "modules.json", write)
+    if not built:
+        log.warning("built the bundled model: %s, %s", target, size_text(target))
+    return target
+
+
+def size_text(folder: Path) -> str:
+    """The size of the files under ``folder``, for a person: "466 MB"."""
+    total = sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+    return f"{total / 1e6:,.0f} MB"
 
 
 def build_once(target: Path, marker: str, write: Callable[[Path], None]) -> Path:

@@ -15,7 +15,10 @@ from pathlib import Path
 
 import click
 
+from index.eval_legend import legend_help
+
 from . import config as config_module
+from .eval_output import eval_json, eval_lines
 from .output import (
     answer_json, articles_json, articles_lines, plural, render_with_short, sources_json, sources_lines, undated_line,
 )
@@ -212,41 +215,36 @@ def ask(obj: Context, question: str, index_dir: Path | None, k: int | None, json
     loaded = obj.settings(index=index_dir)
     settings = loaded.index
     k = k or settings.retrieval.k
-    from index.filters import FilterError, make_filter
+    from index.service import (
+        Desk, FilterError, NoContent, QuestionError, check, make_filter, model_for, open_answerer, translator_for,
+    )
 
     try:
         where = make_filter(since, until, source, lang)
     except FilterError as exc:
         raise click.UsageError(str(exc)) from None
     with user_errors():
-        from index.question import NoContent, QuestionError, parse_question
-
         from .greeting import greet
-        from index.service import open_answerer
-        from index.translate import translator_for
 
         if question != "-":
             try:
-                parse_question(question)  # a question that cannot be asked needs no model loaded
+                check(question)  # a question that cannot be asked needs no model loaded
             except NoContent as exc:  # "hello", "Jeddah": a reply, not an error
                 say(greet(settings, question, exc.greeting, json_output))
                 return
             except QuestionError as exc:
                 raise click.UsageError(str(exc)) from None
-        answerer = open_answerer(settings, translator=translator_for(loaded.generate))
-        generator = _generator(loaded.generate)
+        desk = Desk(open_answerer(settings, translator=translator_for(loaded.generate)), model_for(loaded.generate))
         if question == "-":
             from .stream import ask_stream
 
-            ask_stream(answerer, k, where, generator)
+            ask_stream(desk.answerer, k, where, desk.generator)
             return
         try:
-            answer = answerer.ask(question, k=k, where=where)
+            answer = desk.ask(question, k=k, where=where)
         except QuestionError as exc:
             raise click.UsageError(str(exc)) from None
-        from .stream import short_answer
-
-        short = short_answer(answer, answerer, generator)
+        short = desk.short_answer(answer)
     if json_output:
         click.echo(json_line(answer_json(answer, short)))
     else:
@@ -315,7 +313,7 @@ def articles(obj: Context, index_dir: Path | None, json_output: bool, since: str
         say("\n".join(articles_lines(rows, len(every), where)))
 
 
-@main.command("eval")
+@main.command("eval", epilog=legend_help())
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--corpus", type=click.Path(path_type=Path), help="Corpus for a JSONL question set [config: corpus.dir].")
 @click.option("--paragraphs", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -327,9 +325,10 @@ def articles(obj: Context, index_dir: Path | None, json_output: bool, since: str
               help="SQuAD: index only the even (or odd) articles; the others' questions must be declined.")
 @click.option("--json", "json_output", is_flag=True, help="One JSON object on one line.")
 @click.option("--features", type=click.Path(dir_okay=False, path_type=Path), help="Write each question's evidence (JSONL) for calibration.")
+@click.option("--misses", is_flag=True, help="Also list the questions missed at R@1, each with the passage that came first.")
 @click.pass_obj
 def evaluate(obj: Context, file: Path, corpus: Path | None, paragraphs: Path | None, bilingual: Path | None,
-             split: str | None, json_output: bool, features: Path | None) -> None:
+             split: str | None, json_output: bool, features: Path | None, misses: bool) -> None:
     """Measure answer quality on a question set: R@1, R@5, MRR@10, answers, abstention, latency.
 
     \b
@@ -345,6 +344,7 @@ def evaluate(obj: Context, file: Path, corpus: Path | None, paragraphs: Path | N
       rawi eval eval/xquad/dev.ar.json --split --features ar.jsonl
       rawi eval eval/xquad/dev.ar.json --split odd --features ar-held-out.jsonl
       rawi eval eval/xquad/dev.en.json --bilingual eval/xquad/dev.ar.json
+      rawi eval eval/seed_questions.jsonl --misses
     """
     from index import evaluation
     from index.translate import translator_for
@@ -364,28 +364,11 @@ def evaluate(obj: Context, file: Path, corpus: Path | None, paragraphs: Path | N
             for r in results:
                 handle.write(json.dumps({"id": r.id, "answerable": r.answerable, "pair": r.pair, **r.evidence}) + "\n")
     reports = {"all": evaluation.report(results)} | evaluation.report_by_pair(results)
+    missed = evaluation.misses(results) if misses else None
     if json_output:
-        summary = reports["all"].to_json()
-        click.echo(json.dumps(summary | {"pairs": {p: r.to_json() for p, r in reports.items() if p != "all"}}))
+        click.echo(json_line(eval_json(reports, missed)))
     else:
-        columns = {name: report.to_json() for name, report in reports.items()}
-        click.echo(f"{'':24}" + "".join(f"{name:>10}" for name in columns))
-        for key in columns["all"]:
-            cells = (_cell(column[key]) for column in columns.values())
-            click.echo(f"{key:24}" + "".join(f"{cell:>10}" for cell in cells))
-
-
-def _cell(value: object) -> str:
-    return "-" if value is None else str(value)
-
-
-def _generator(settings):
-    """The [generate] client when enabled, else None (the openai library is not even imported)."""
-    if not settings.enabled:
-        return None
-    from index.generate import Generator
-
-    return Generator(settings)
+        say("\n".join(eval_lines(reports, missed)))
 
 
 @main.command()
@@ -407,14 +390,13 @@ def bot(obj: Context, index_dir: Path | None) -> None:
         raise click.ClickException(token_problem(settings.bot.token))
     with user_errors():
         from bot.app import BotError, run
-        from index.service import open_answerer
-        from index.translate import translator_for
+        from index.service import model_for, open_answerer, translator_for
 
         answerer = open_answerer(settings.index, translator=translator_for(settings.generate))
         logging.getLogger("bot").setLevel(logging.INFO)  # a service says what it serves when it starts
         try:
             run(
-                settings.bot, answerer, settings.index.retrieval.k, _generator(settings.generate),
+                settings.bot, answerer, settings.index.retrieval.k, model_for(settings.generate),
                 index_name=settings.index.location,
             )
         except BotError as exc:

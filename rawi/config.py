@@ -124,15 +124,21 @@ class IndexSection(Section):
 
 class EncoderSection(Section):
     target = EncoderSettings
-    paths = ("cache_dir",)
     model: str = Field(EncoderSettings.model, min_length=1)
-    cache_dir: str = Field(str(EncoderSettings.cache_dir), min_length=1, description=PATH)
+    cache_dir: str | None = Field(None, min_length=1, description=PATH)  # None: the user's cache (rawi/usercache.py)
     query_prompt: str = EncoderSettings.query_prompt
     passage_prompt: str = EncoderSettings.passage_prompt
     batch_size: int = Field(EncoderSettings.batch_size, ge=1, le=4096)
     threads: int = Field(EncoderSettings.threads, ge=0, le=1024, description="an integer from 1 to 1024, or 0 for one per core")
     backend: Literal["onnx-int8", "onnx", "torch"] = EncoderSettings.backend  # type: ignore[assignment]
     device: Literal["auto", "cpu", "cuda"] = EncoderSettings.device  # type: ignore[assignment]
+
+    def build(self, base: Path, **extra: Any) -> EncoderSettings:
+        from .usercache import model_cache_dir
+
+        named = self.cache_dir
+        cache = base / Path(named).expanduser() if named is not None else model_cache_dir()
+        return EncoderSettings(**(self.model_dump() | {"cache_dir": cache}), **extra)
 
     @model_validator(mode="after")
     def _cuda_needs_torch(self) -> EncoderSection:

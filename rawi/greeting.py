@@ -65,7 +65,7 @@ def reply(question: str, greeting: bool, language: str, title: str, articles: in
 def answered(question: str, greeting: bool, articles: list | None) -> Reply:
     """The reply for the index holding ``articles`` (None: no index yet)."""
     from index.listing import example_title
-    from index.question import language_of
+    from index.service import language_of
 
     language = language_of(question)
     found = -1 if articles is None else len(articles)

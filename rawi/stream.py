@@ -4,39 +4,48 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 from .output import answer_json
 from .terminal import json_line
 
-
-def short_answer(answer, answerer, generator):
-    from index.generate import short_answer as made
-
-    return made(answer, answerer, generator)
+if TYPE_CHECKING:
+    from index.generate import Generator
+    from index.service import ArticleFilter, Desk, Reader
 
 
-def ask_stream(answerer, k: int, where, generator=None) -> None:
+def ask_stream(answerer: Reader, k: int, where: ArticleFilter, generator: Generator | None = None) -> None:
     """One JSON record per input line, whatever happens: a problem with one question (not UTF-8,
     empty, the index missing for a moment while it is replaced) is that line's error record, and
     the stream goes on. Lines are read as bytes, so no byte sequence can end the loop."""
+    from index.service import Desk
+
+    desk = Desk(answerer, generator)
     for raw in sys.stdin.buffer:
         line = raw.rstrip(b"\r\n")
-        record = stream_record(answerer, line.decode("utf-8", "surrogateescape"), k, where, generator)
+        record = _record(desk, line.decode("utf-8", "surrogateescape"), k, where)
         if "error" in record:
             record["question"] = line.decode("utf-8", "replace")
         sys.stdout.buffer.write((json_line(record) + "\n").encode("utf-8", "replace"))
         sys.stdout.buffer.flush()
 
 
-def stream_record(answerer, question: str, k: int, where, generator=None) -> dict:
+def stream_record(answerer: Reader, question: str, k: int, where: ArticleFilter, generator: Generator | None = None) -> dict:
+    """One input line's record: the answer, a greeting's reply, or the error."""
+    from index.service import Desk
+
+    return _record(Desk(answerer, generator), question, k, where)
+
+
+def _record(desk: Desk, question: str, k: int, where: ArticleFilter) -> dict:
     from index.errors import USER_ERRORS
-    from index.question import NoContent, QuestionError
+    from index.service import NoContent, QuestionError
 
     try:
-        answer = answerer.ask(question, k=k, where=where)
-        return answer_json(answer, short_answer(answer, answerer, generator))
+        answer = desk.ask(question, k=k, where=where)
+        return answer_json(answer, desk.short_answer(answer))
     except NoContent as exc:  # "hello", a lone word: the reply `rawi ask` gives, as this line's record
-        return greeting_record(answerer, question, exc.greeting)
+        return greeting_record(desk.answerer, question, exc.greeting)
     except (QuestionError, *USER_ERRORS) as exc:
         error = str(exc)
     except Exception as exc:  # noqa: BLE001 -- a bug must cost one answer, not the stream

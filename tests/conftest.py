@@ -33,6 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 EVAL = ROOT / "eval"  # the evaluation sets shipped with the project
 MODEL_CACHE = ROOT / ".cache" / "models"
+# A config naming no [encoder] cache_dir builds the model in the user's cache (rawi/usercache.py):
+# in the tests, and every `rawi` they start, that is the project's .cache, never the real home's.
+os.environ["RAWI_CACHE"] = str(MODEL_CACHE.parent)
 
 # Property tests: no deadline (a shared 2-core machine is noisy), 100 examples unless a test says
 # otherwise. In CI (CI=true) the examples are derandomized, so a run is repeatable; elsewhere they

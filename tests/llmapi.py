@@ -51,7 +51,7 @@ class FakeLLM(LoopbackServer):
         self.model = model
         self.replies: list[Reply] = [Reply("")]
         self.requests: list[dict[str, Any]] = []
-        self.authorizations: list[str] = []  # the Authorization header of each request
+        self.authorizations: list[str | None] = []  # the Authorization header of each request (None: not sent)
         self.written: list[int] = []  # pieces sent per streamed request before it ended or the client left
         self.lock = threading.Lock()
         super().__init__(self._handler(), name="fake-llm", path="/v1")
@@ -89,7 +89,7 @@ class FakeLLM(LoopbackServer):
                 if not self.path.rstrip("/").endswith("/chat/completions"):
                     return self.send_json(404, {"error": {"message": "not found", "type": "invalid_request_error"}})
                 with llm.lock:
-                    llm.authorizations.append(self.headers.get("Authorization", ""))
+                    llm.authorizations.append(self.headers.get("Authorization"))
                 reply = llm._next(body)
                 time.sleep(reply.delay)
                 if reply.status != 200:
