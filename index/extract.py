@@ -93,7 +93,7 @@ _PERCENT_WORDS = _stems("percent percentage proportion share rate نسبة نس�
 _PERCENT_LEAD = re.compile(r"\b(?:what|which)\s+(?:percentage|percent|share|proportion)\b|(?:^|\s)(?:كم|ما)\s+(?:هي\s+)?نسب[ةه]",
                            re.I)
 _MONEY_ASKED = re.compile(r"\bhow\s+much\b|\bcost|\bprice|\bworth\b|\bpaid\b|\bspen[dt]\b|\bfees?\b|\bfines?\b|\bbudget|\bsalar|\bwages?\b"
-                          r"|بكم|تكلف|كلف|سعر|ثمن|قيمة|رسوم|معاليم|ميزاني|راتب|رواتب|اجر|أجر|غرام[ةه]|مبلغ", re.I)
+                          r"|بكم|تكلف|كلف|سعر|ثمن|قيمة|رسوم|معاليم|ميزاني|راتب|رواتب|(?:^|\s)(?:ال)?[اأ]جر|غرام[ةه]|مبلغ", re.I)
 _CHANGE_ASKED = re.compile(r"\bhow\s+much\b.*\b(?:rise|rose|risen|fall|fell|fallen|grow|grew|grown|increase|decrease|drop|climb|"
                            r"decline|jump|shrink|shrank|gain|lose|lost|change|changed)"
                            r"|\bhow\s+much\s+(?:more|less|heavier|lighter|higher|lower|larger|smaller|bigger|cheaper|dearer|faster|"
