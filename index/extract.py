@@ -433,5 +433,33 @@ def extract(answer) -> ShortAnswer | None:
     find = {"number": number_answer, "date": date_answer}.get(kind or "")
     if find is None or (kind == "date" and not _WHEN_ASKED.search(question.text)):
         return None  # "What satellite was used when ... launched?" asks for no date
-    text = find(answer.passages[0].sentence, question)
+    cited = answer.passages[0]
+    if _names_unmentioned(question, f"{cited.title}\n{cited.text}"):
+        return None  # "When did Scheele discover oxygen?" is not answered by a passage on Linde
+    text = find(cited.sentence, question)
     return ShortAnswer(text, (1,), EXTRACTED) if text else None
+
+
+# Capitalised words that open or shape a question rather than name something.
+_NOT_NAMES = frozenset("how what when which who whom whose where why is are was were do does did has have had "
+                       "can could will would should may might the a an in on at by for of to from and or "
+                       "according i".split())
+
+
+def question_names(text: str) -> list[str]:
+    """The names a Latin-script question asks about: its capitalised words after the first, less
+    question words; none when most of its words are capitalised (Title Case names nothing)."""
+    words = re.findall(r"[A-Za-z][\w'’-]*", text)
+    capitalised = [w for w in words[1:] if w[0].isupper() and w.lower() not in _NOT_NAMES]
+    if len(capitalised) * 2 > max(len(words) - 1, 1):
+        return []
+    return [re.sub(r"['’]s?$", "", w) for w in capitalised]
+
+
+def _names_unmentioned(question: Question, cited: str) -> bool:
+    """Does the question name someone or somewhere the cited passage and its title never mention?
+    Then a number or date of it answers about something else ("How many died of plague in
+    Baghdad?" over a passage on Paris). Checked in the question's script only: a name cannot be
+    matched across scripts, and across languages the number rules do not answer anyway."""
+    folded = cited.casefold()
+    return any(name.casefold() not in folded for name in question_names(question.text))

@@ -209,3 +209,34 @@ def test_a_measure_asked_is_answered_in_its_unit_whatever_when_follows(tmp_path,
     for question, text in expected.items():
         short = extract(answerer.ask(question, k=3))
         assert short is not None and short.text == text, (question, short)
+
+
+def test_a_place_or_person_the_cited_passage_never_names_gets_no_short_answer(desk):
+    """The desk has floods in Jeddah, a metro in Cairo and an attack in Dori. Asked about another
+    city, rawi still cites the nearest story (the reader sees it is Jeddah's), but states no figure
+    or day of it as the answer: "15 pounds" for a Riyadh ticket would go into a bulletin."""
+    elsewhere = ["How many people died in the Riyadh floods?", "How many people died in the floods in Medina?",
+                 "When did the floods hit Mecca?", "How much is a ticket on the Riyadh Metro?",
+                 "How many people were killed in the market attack in Niamey?"]
+    for question in elsewhere:
+        answer = desk.ask(question, k=3)
+        assert answer.passages and extract(answer) is None, (question, extract(answer))
+    named = {"How many people died in the Jeddah floods?": "at least 14", "When did the floods hit Jeddah?": "Sunday",
+             "How much is a ticket on Cairo Metro Line 4?": "15 pounds"}
+    for question, text in named.items():
+        short = extract(desk.ask(question, k=3))
+        assert short is not None and short.text == text, (question, short)
+
+
+@pytest.mark.parametrize(("question", "names"), [
+    ("When did Carl Wilhelm Scheele discover oxygen?", ["Carl", "Wilhelm", "Scheele"]),
+    ("What did Reuters' reporter say about Aden?", ["Reuters", "Aden"]),
+    ("How many people died in the floods?", []),
+    ("How Many People Died In The Jeddah Floods?", []),  # Title Case names nothing
+    ("Who arrived in Pyongyang on Wednesday?", ["Pyongyang", "Wednesday"]),
+    ("كم عدد ضحايا السيول في جدة؟", []),  # no case in Arabic: not checked
+])
+def test_the_names_a_question_asks_about(question, names):
+    from index.extract import question_names
+
+    assert question_names(question) == names
