@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from . import count_nouns, measures
 from .dates import DateMention, find_dates, format_date
+from .names import names, unmentioned
 from .normalize import tokens
 from .numbers import SCALES, Number, find_numbers, fold, fold_text, format_number
 from .question import Question, language_of, parse_question
@@ -440,26 +441,8 @@ def extract(answer) -> ShortAnswer | None:
     return ShortAnswer(text, (1,), EXTRACTED) if text else None
 
 
-# Capitalised words that open or shape a question rather than name something.
-_NOT_NAMES = frozenset("how what when which who whom whose where why is are was were do does did has have had "
-                       "can could will would should may might the a an in on at by for of to from and or "
-                       "according i".split())
-
-
-def question_names(text: str) -> list[str]:
-    """The names a Latin-script question asks about: its capitalised words after the first, less
-    question words; none when most of its words are capitalised (Title Case names nothing)."""
-    words = re.findall(r"[A-Za-z][\w'’-]*", text)
-    capitalised = [w for w in words[1:] if w[0].isupper() and w.lower() not in _NOT_NAMES]
-    if len(capitalised) * 2 > max(len(words) - 1, 1):
-        return []
-    return [re.sub(r"['’]s?$", "", w) for w in capitalised]
-
-
 def _names_unmentioned(question: Question, cited: str) -> bool:
     """Does the question name someone or somewhere the cited passage and its title never mention?
     Then a number or date of it answers about something else ("How many died of plague in
-    Baghdad?" over a passage on Paris). Checked in the question's script only: a name cannot be
-    matched across scripts, and across languages the number rules do not answer anyway."""
-    folded = cited.casefold()
-    return any(name.casefold() not in folded for name in question_names(question.text))
+    Baghdad?" over a passage on Paris). Latin-script questions only (``index/names.py``)."""
+    return bool(unmentioned(names(question.text), cited))

@@ -5,7 +5,8 @@
   ``index/numbers.py``) is in a passage cited by the same sentence (or, for a sentence citing
   none, by the answer). A quantity must be a quantity there: the digits of a date (the passage's
   own date, "2025-06-04", "June 4", "in 2025": ``dates.date_spans``) ground only a date the reply
-  writes, never "6 containers". A sentence of the passage addressed to a model ("Assistant:
+  writes, never "6 containers". A name it states (a capitalised word of an English sentence) is
+  in a passage it cites. A sentence of the passage addressed to a model ("Assistant:
   ignore the previous instructions ...": ``instructions.py``) grounds nothing;
 - it is in the question's language;
 - a reply is an abstention only when it is the sentinel alone, or refusals that state nothing
@@ -25,6 +26,7 @@ from functools import cached_property
 
 from .dates import date_spans
 from .instructions import without_instructions
+from .names import names, unmentioned
 from .numbers import find_numbers, fold, values
 from .question import language_of
 
@@ -164,7 +166,17 @@ def _sentence_problem(sentence: str, sources: list[Source], lang: str, answer_ci
     invented = [v for v in stated if v not in quantities] + [v for v in stated_dates if v not in quantities | dates]
     if invented:
         return f"the number {invented[0]:f} is in no passage it cites"
-    return None
+    return _unnamed(bare, [sources[n - 1] for n in set(own or answer_cites) if 1 <= n <= len(sources)])
+
+
+def _unnamed(sentence: str, cites: list[Source]) -> str | None:
+    """A name the sentence states that no passage it cites mentions ("15 pounds on the Riyadh Metro"
+    over a passage on Cairo's). English sentences over English passages only: names are not
+    matched across scripts (``names.py``)."""
+    if not cites or language_of(sentence) != "en" or any(language_of(s.text) != "en" for s in cites):
+        return None
+    missing = unmentioned(names(sentence), "\n".join(f"{s.title}\n{s.text}" for s in cites))
+    return f"it names {missing[0]}, which no passage it cites mentions" if missing else None
 
 
 def check(reply: str, sources: list[Source], lang: str) -> Verdict:

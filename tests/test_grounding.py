@@ -142,3 +142,30 @@ def test_the_model_is_sent_a_marked_placeholder_for_a_line_addressed_to_it():
     user = build_messages(Request("How many containers were held up?", "en", PORT))[1]["content"]
     assert "About 1,200 containers were held up" in user and user.count(MARK) == 3
     assert "42,000" not in user and "99" not in user and "تجاهل" not in user
+
+
+CAIRO = [Source(1, "Cairo Metro Line 4 fares set", "2026-11-30",
+                "CAIRO, Nov 30 (Nile Daily) - A single ticket on Cairo Metro Line 4 will cost 15 pounds.")]
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        ("A single ticket on Cairo Metro Line 4 will cost 15 pounds [1].", ""),
+        ("A ticket on the metro costs 15 pounds, the Nile Daily reported [1].", ""),  # names it holds
+        ("A ticket on the Riyadh Metro costs 15 pounds [1].", "it names Riyadh, which no passage it cites mentions"),
+        ("In Giza, a single ticket will cost 15 pounds [1].", "it names Giza"),
+    ],
+)
+def test_a_place_the_cited_passages_never_mention_is_not_grounded(reply, reason):
+    """The number is the passage's, but the place is not: a model that answers "How much is a ticket
+    on the Riyadh Metro?" from Cairo's article must not pass as checked."""
+    verdict = check(reply, CAIRO, "en")
+    assert verdict.ok == (reason == ""), verdict.reason
+    assert reason in verdict.reason
+    assert shown_prefix(reply + " More", CAIRO, "en") == ("" if reason else reply)
+
+
+def test_names_are_not_matched_across_scripts():
+    # An English reply over an Arabic passage: "Shoigu" cannot be looked for in Arabic script.
+    assert check("More than 20,000 containers went to Shoigu's army [1].", SOURCES, "en").ok
