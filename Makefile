@@ -47,12 +47,14 @@ test: lint
 # bench/bench_fragile.py (mean 0.050); CPUs' int8 kernels differ by far less. A test that fails
 # here sits on a near-tie of the model: give it a case with a real margin. Each run's result is
 # printed; the target fails if any run failed. About 4 x the slow tier's time.
+# FRAGILE_TESTS narrows it to some test files (a change's own): make fragile FRAGILE_TESTS="tests/test_extract.py"
 FRAGILE_SIZE ?= 0.07
+FRAGILE_TESTS ?=
 FRAGILE_RUNS ?= RAWI_TEST_PERTURB=1:$(FRAGILE_SIZE) RAWI_TEST_PERTURB=2:$(FRAGILE_SIZE) RAWI_TEST_PERTURB=3:$(FRAGILE_SIZE) RAWI_TEST_ENCODER_BACKEND=onnx
 fragile: setup
 	@failed=""; for run in $(FRAGILE_RUNS); do \
 	  echo "== make fragile: $$run"; \
-	  env $$run PYTHONPATH="$(CURDIR)/tests/perturb_site:$(CURDIR)" $(BIN)/pytest -q -m slow -p no:cacheprovider || failed="$$failed $$run"; \
+	  env $$run PYTHONPATH="$(CURDIR)/tests/perturb_site:$(CURDIR)" $(BIN)/pytest -q -m slow -p no:cacheprovider $(FRAGILE_TESTS) || failed="$$failed $$run"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "make fragile: failed under:$$failed"; exit 1; fi; echo "make fragile: every run passed"
 
