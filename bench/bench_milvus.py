@@ -171,8 +171,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_scale import DIM, recall, synthetic  # noqa: E402
 
-from index import ann  # noqa: E402
-from index.store import restrict  # noqa: E402
+from index.store.local import ann, restrict  # noqa: E402
 from index.settings import VectorIndexSettings  # noqa: E402
 
 TOP = 10  # recall@10: the top 10 returned against the exact top 10
@@ -196,7 +195,7 @@ class MilvusIndex:
 
     @classmethod
     def of(cls, kind: str, passages: int, settings: VectorIndexSettings = VectorIndexSettings()) -> MilvusIndex:
-        from index.store import milvus_schema
+        from index.store.milvus import schema as milvus_schema
 
         wanted = replace(settings, type="hnsw" if kind == "HNSW" else "ivfpq")
         record = milvus_schema.index_record(wanted, passages, server=False)

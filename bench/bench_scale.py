@@ -37,7 +37,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index import ann, store  # noqa: E402
+from index import store  # noqa: E402
+from index.store.local import ann  # noqa: E402
 from index.settings import VectorIndexSettings  # noqa: E402
 
 DIM = 384

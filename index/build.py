@@ -24,7 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import ann, duplicates, store
+from . import duplicates, store
+from .store.local import ann
 from .articles import Article, CorpusError, CorpusScan, Skipped, scan
 from .chunks import Chunk, Chunker
 from .encoder import Encoder

@@ -99,7 +99,7 @@ def store_leftovers(workdir: Path) -> dict:
     if settings.store.backend == "local":
         left = leftovers(settings.index_dir)
         return {"staging": left["staging"], "generations": left["published"]}
-    from index.store import milvus_schema
+    from index.store.milvus import schema as milvus_schema
 
     with opened(workdir) as backend:
         found = {p[0] for c in backend.client.list_collections() if (p := milvus_schema.parse_collection("rawi", c))}

@@ -264,7 +264,7 @@ def test_a_clock_at_the_end_of_the_calendar(answerer):
 
 
 def test_milvus_expressions_at_the_ends_of_the_calendar():
-    from index.store.milvus_schema import expression
+    from index.store.milvus.schema import expression
 
     assert expression(make_filter(until="9999-12-31"), []) == '(published_at != "" and published_at <= "9999-12-31T99")'
     assert expression(make_filter(since="0001-01-01", until="0001-01-01"), []).startswith('published_at >= "0001-01-01"')

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from index import store
-from index.store import restrict
+from index.store.local import restrict
 from index.build import Builder
 from index.filters import FilterError, make_filter, parse_inline
 from index.service import open_answerer

@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import ann, store
+from index import store
+from index.store.local import ann
 from index.build import Builder, BuildError
 from index.retrieval import Retriever
 from index.settings import ChunkSettings, IndexSettings, RetrievalSettings, VectorIndexSettings

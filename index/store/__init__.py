@@ -14,16 +14,16 @@ from .contract import (
     REBUILD_HINT, ArticleRow, Backend, ChunkRow, IndexBusy, IndexDamaged, IndexProblem, IndexMismatch,
     IndexUnwritable, NewChunk, NoIndex, Reader, Removed, SourceStats, Stored, Writer,
 )
-from .generations import (
+from .local.generations import (
     CURRENT, GENERATIONS, current_generation, left_clean_if_unpublished, prune, publish, writer_lock,
 )
-from .local import (
+from .local.reader import (
     ANN, LEXICAL, ROWS, SENTENCES, VECTORS, LocalBackend, LocalReader, Snapshot, check_staged, open_generation,
     open_snapshot,
 )
 from .manifest import FORMAT_VERSION, MANIFEST, Manifest, file_digest, library_versions, read_manifest, write_manifest
 from .pause import PAUSE_POINTS, pause_point
-from .rows import ARTICLE_COLUMNS_V1, ROWS_SCHEMA, SCHEMA, Rows, empty_rows, migrate_rows
+from .local.rows import ARTICLE_COLUMNS_V1, ROWS_SCHEMA, SCHEMA, Rows, empty_rows, migrate_rows
 
 
 def open_backend(settings: IndexSettings, encoder: str | None = None) -> Backend:

@@ -11,8 +11,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from .. import duplicates
-from .contract import ArticleRow, ChunkRow, NewChunk
+from ... import duplicates
+from ..contract import ArticleRow, ChunkRow, NewChunk
 
 # rows.sqlite's own schema version (PRAGMA user_version), apart from FORMAT_VERSION (the vector
 # files): 1 added each article's language, sortable publication time and copy group, which the

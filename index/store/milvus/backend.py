@@ -36,15 +36,15 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..settings import IndexSettings
-from . import milvus_schema as schema
-from .contract import (
+from ...settings import IndexSettings
+from . import schema
+from ..contract import (
     REBUILD_HINT, Backend, IndexBusy, IndexDamaged, IndexProblem, IndexMismatch, IndexUnwritable, NoIndex, Reader, Writer,
 )
-from .manifest import Manifest
-from .milvus_io import TIMEOUT, IndexUnreachable, LiteUnreadable, is_milvus_error, milvus_call, quiet, reason
-from .milvus_reader import MilvusReader
-from .milvus_writer import MilvusWriter
+from ..manifest import Manifest
+from .io import TIMEOUT, IndexUnreachable, LiteUnreadable, is_milvus_error, milvus_call, quiet, reason
+from .reader import MilvusReader
+from .writer import MilvusWriter
 
 __all__ = ["IndexUnreachable", "MilvusBackend", "MilvusReader", "MilvusWriter"]
 

@@ -9,21 +9,21 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import duplicates
-from ..normalize import tokens
-from ..sentences import all_sentence_ids, sentence_ids
-from . import milvus_schema as schema
-from .contract import ArticleRow, Reader, IndexProblem, NewChunk, Removed, Stored
-from .manifest import Manifest
-from .pause import pause_point
-from .milvus_io import (
+from ... import duplicates
+from ...normalize import tokens
+from ...sentences import all_sentence_ids, sentence_ids
+from . import schema
+from ..contract import ArticleRow, Reader, IndexProblem, NewChunk, Removed, Stored
+from ..manifest import Manifest
+from ..pause import pause_point
+from .io import (
     ARTICLE_META, BATCH, TEXT_BATCH_BYTES, IndexUnreachable, batched, get_rows, in_list, is_milvus_error, iterate,
     milvus_call, new_generation_name, reason, vectors_of,
 )
 
 if TYPE_CHECKING:
-    from .milvus import MilvusBackend
-    from .milvus_reader import MilvusReader
+    from .backend import MilvusBackend
+    from .reader import MilvusReader
 
 
 class MilvusWriter:

@@ -33,23 +33,23 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import ann as ann_module
-from .. import duplicates
-from ..languages import LanguageMeans
-from ..lexical import LexicalIndex
-from ..article_meta import stored_meta
-from ..sentences import all_sentence_ids, sentence_ids, sentences, sentences_per_chunk
-from ..settings import VectorIndexSettings
+from . import ann as ann_module
+from ... import duplicates
+from ...languages import LanguageMeans
+from .lexical import LexicalIndex
+from ...article_meta import stored_meta
+from ...sentences import all_sentence_ids, sentence_ids, sentences, sentences_per_chunk
+from ...settings import VectorIndexSettings
 from . import generations, restrict
-from .contract import (
+from ..contract import (
     REBUILD_HINT, ArticleRow, ChunkRow, IndexDamaged, IndexProblem, IndexMismatch, NewChunk, NoIndex, Reader, Removed,
     SourceStats, Stored, tally_sources,
 )
-from .manifest import Manifest, check_encoder, read_manifest, verify_files, write_manifest
+from ..manifest import Manifest, check_encoder, read_manifest, verify_files, write_manifest
 from .rows import ROWS_SCHEMA, Rows, chunk_with_text, delete_articles, empty_rows, insert, migrate_rows
 
 if TYPE_CHECKING:
-    from ..filters import ArticleFilter
+    from ...filters import ArticleFilter
 
 VECTORS = "vectors.faiss"
 SENTENCES = "sentences.faiss"

@@ -30,7 +30,7 @@ import math
 
 import numpy as np
 
-from .settings import VectorIndexSettings
+from ...settings import VectorIndexSettings
 
 FLAT = {"type": "flat"}
 KNOWN_TYPES = ("flat", "hnsw", "ivfpq")

@@ -28,8 +28,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .contract import REBUILD_HINT, IndexBusy, IndexDamaged, IndexUnwritable, NoIndex
-from .pause import pause_point
+from ..contract import REBUILD_HINT, IndexBusy, IndexDamaged, IndexUnwritable, NoIndex
+from ..pause import pause_point
 
 log = logging.getLogger(__name__)
 
