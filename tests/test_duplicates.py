@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 from index import duplicates, store
+from index.store.local import copies as sketches
 from index.build import Builder
 from index.service import open_answerer
 from tests.conftest import MODEL_CACHE, make_settings
@@ -116,8 +117,8 @@ def test_grouping_is_precise_and_complete_on_the_measured_set():
             texts.setdefault(text, f"t{len(texts)}")
     db.executemany("INSERT INTO articles (id, title, url, published, source, sha256, text, indexed_at) "
                    "VALUES (?, '', '', '', '', '', ?, 0)", [(i, t) for t, i in texts.items()])
-    duplicates.add(db, [(i, t) for t, i in texts.items()])
-    duplicates.regroup(db)
+    sketches.add(db, [(i, t) for t, i in texts.items()])
+    sketches.regroup(db)
     group = dict(db.execute("SELECT id, group_id FROM articles").fetchall())
     same = lambda a, b: group[texts[a]] != "" and group[texts[a]] == group[texts[b]]  # noqa: E731
     tp = sum(same(a, b) for a, b in positives)
@@ -154,8 +155,8 @@ def regrouped(records) -> dict[str, str]:
     db.executescript(store.SCHEMA)
     db.executemany("INSERT INTO articles (id, title, url, published, source, sha256, text, indexed_at, published_at) "
                    "VALUES (?, '', '', ?, ?, '', ?, 0, ?)", [(i, p, s, t, p) for i, s, p, t in records])
-    duplicates.add(db, [(i, t) for i, _, _, t in records])
-    duplicates.regroup(db)
+    sketches.add(db, [(i, t) for i, _, _, t in records])
+    sketches.regroup(db)
     return dict(db.execute("SELECT id, group_id FROM articles").fetchall())
 
 

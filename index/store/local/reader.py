@@ -34,13 +34,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import ann as ann_module
-from ... import duplicates
 from ...languages import LanguageMeans
 from .lexical import LexicalIndex
 from ...article_meta import stored_meta
 from ...sentences import all_sentence_ids, sentence_ids, sentences, sentences_per_chunk
 from ...settings import VectorIndexSettings
-from . import generations, restrict
+from . import copies, generations, restrict
 from ..contract import (
     REBUILD_HINT, ArticleRow, ChunkRow, IndexDamaged, IndexProblem, IndexMismatch, NewChunk, NoIndex, Reader, Removed,
     SourceStats, Stored, tally_sources,
@@ -433,7 +432,7 @@ class LocalWriter:
         self.vectors.add_many([c.id for c in chunks], vectors)
         self._added += [chunk.id for chunk in chunks]
         insert(self.db, articles, chunks)
-        duplicates.store(self.db, signatures)
+        copies.store(self.db, signatures)
         self.next_chunk_id = max([self.next_chunk_id, *(c.id + 1 for c in chunks)])
 
     def all_passages(self) -> Iterator[tuple[list[str], np.ndarray]]:
@@ -443,7 +442,7 @@ class LocalWriter:
             yield [text for _, text in rows], self.vectors.chunks.reconstruct_batch(ids)
 
     def regroup(self) -> int:
-        return duplicates.regroup(self.db)
+        return copies.regroup(self.db)
 
     def finish(self, manifest: Manifest) -> Manifest:
         self.db.commit()

@@ -36,7 +36,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..local import ann as ann_module
+from .. import vector_kinds as ann_module
 from ...settings import VectorIndexSettings
 
 if TYPE_CHECKING:
