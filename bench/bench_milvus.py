@@ -30,7 +30,7 @@ passages also hold text, a BM25 sparse field and more scalars, left out here. Ro
 in batches of ``--batch`` and flushed; then each index type is created (``sync=False``) and the
 collection loaded, which builds the per-segment indexes; measured; released and dropped. The
 index and search parameters mirror the milvus backend on branch ``milvus`` (commit f9ece84,
-``index/store/milvus_schema.py`` ``index_record`` / ``index_params`` / ``search_params`` and
+``index/store/milvus/schema.py`` ``index_record`` / ``index_params`` / ``search_params`` and
 ``milvus_reader.py`` ``search``; not merged, so mirrored in ``MilvusIndex`` rather than
 imported): rawi's ``hnsw`` is HNSW M=32, efConstruction=80, ef=max(128, k); ``ivfpq`` is
 IVF_SQ8 on Milvus Lite (it has no product quantization) with nlist = 4 sqrt(passages) of the
@@ -185,7 +185,7 @@ MILVUS_INDEXES = ("HNSW", "IVF_SQ8")  # rawi's hnsw and ivfpq on Milvus Lite (no
 @dataclass(frozen=True)
 class MilvusIndex:
     """How the milvus backend indexes and searches the passages for one rawi ``[index]`` type:
-    ``index/store/milvus_schema.py``'s ``index_record`` / ``index_params``, and the search
+    ``index/store/milvus/schema.py``'s ``index_record`` / ``index_params``, and the search
     parameters of ``milvus_reader.py``."""
 
     kind: str

@@ -31,7 +31,8 @@ from .question import Question, language_of, parse_question
 from .recency import TIME_WORDS, horizon, named_source, narrowed, read_time, window
 from .retrieval import Hit, Retriever, Translation, cosines_with
 from .settings import AnswerSettings
-from .store import ArticleRow, LiveIndex, Reader, SourceStats
+from .store import ArticleRow, Reader, SourceStats
+from .store.live import LiveIndex
 from .translate import Translator
 
 

@@ -38,7 +38,8 @@ from .question import language_of
 from .service import open_answerer
 from .translate import Translator
 from .settings import IndexSettings, StoreSettings
-from .store import FORMAT_VERSION, open_backend
+from .store import open_backend
+from .store.manifest import FORMAT_VERSION
 
 
 @dataclass(frozen=True)

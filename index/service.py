@@ -40,7 +40,8 @@ def open_answerer(
     from .answer import Answerer
     from .encoder import Encoder
     from .retrieval import Retriever
-    from .store import LiveIndex, open_backend
+    from .store import open_backend
+    from .store.live import LiveIndex
 
     encoder = encoder or Encoder(settings.encoder)
     live = LiveIndex(open_backend(settings, encoder.name))

@@ -87,7 +87,7 @@ class VectorIndexSettings:
     """The FAISS index type and its parameters (the ``[index]`` keys of config.toml besides ``dir``).
 
     ``flat`` is exact search. ``hnsw`` and ``ivfpq`` add an approximate index derived from the
-    exact vectors (see ``index/ann.py``); the build-time parameters are recorded in the
+    exact vectors (see ``index/store/local/ann.py``); the build-time parameters are recorded in the
     manifest, the search-time ones (``hnsw_ef_search``, ``ivf_nprobe``, ``pq_rescore``) are
     read from here on every query.
     """

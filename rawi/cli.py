@@ -172,7 +172,8 @@ def index(obj: Context, corpus: Path | None, index_dir: Path | None, json_output
         from index.encoder import Encoder
         from contextlib import nullcontext
 
-        from index.store import left_clean_if_unpublished, open_backend
+        from index.store import open_backend
+        from index.store.local import left_clean_if_unpublished
 
         encoder = Encoder(settings.encoder)
         backend = open_backend(settings, encoder.name)

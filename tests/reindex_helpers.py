@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from index import store
+from index.store import local as local_store
 from index.settings import StoreSettings
 from tests.conftest import MODEL_CACHE, SEEDS, make_settings
 
@@ -183,13 +184,13 @@ def wait_for(condition, what: str, timeout: float = 300, process: subprocess.Pop
 
 def current_name(index_dir: Path) -> str | None:
     try:
-        return (index_dir / store.CURRENT).read_text(encoding="utf-8").strip()
+        return (index_dir / local_store.CURRENT).read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         return None
 
 
 def leftovers(index_dir: Path) -> dict:
-    generations = index_dir / store.GENERATIONS
+    generations = index_dir / local_store.GENERATIONS
     names = sorted(p.name for p in generations.iterdir()) if generations.is_dir() else []
     return {
         "staging": [n for n in names if n.startswith(".staging-")],

@@ -502,7 +502,8 @@ def test_config_toml_and_the_readme_name_every_format_rawi_reads():
 
 def test_a_first_index_that_finds_the_lock_taken_leaves_the_folders_to_their_owner(tmp_path):
     """Two first runs at once: the one refused (busy) must not remove what the other is building."""
-    from index.store import IndexBusy, left_clean_if_unpublished, writer_lock
+    from index.store import IndexBusy
+    from index.store.local import left_clean_if_unpublished, writer_lock
 
     index_dir = tmp_path / "var" / "index"
     with pytest.raises(IndexBusy), left_clean_if_unpublished(index_dir):

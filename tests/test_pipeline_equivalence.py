@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from index import duplicates, normalize
 from index.question import language_of
 from index.sentences import sentence_ids
-from index.store.local.reader import Vectors, write_vectors
+from index.store.local import Vectors, write_vectors
 
 # Letters of both scripts, Arabic marks and digits the folding changes, Latin with accents, spaces.
 ALPHABET = "abcXYZ éÉß ابتةىأإآؤئیکًٌَُّْـ٠١٢۳ \n.,!؟؛" + "\u200b\u200f\u2066"

@@ -240,7 +240,7 @@ def test_damage_is_refused_in_one_line_with_the_way_out(built):
 def test_ivf_lists_are_sized_for_a_milvus_lite_segment_not_the_whole_corpus():
     """Milvus trains IVF per segment; Lite's hold 100,000 rows: 4,000 lists for 1M passages
     would be trained on ~21 rows each."""
-    from index.store.local.ann import auto_nlist
+    from index.store.vector_kinds import auto_nlist
 
     ivf = VectorIndexSettings(type="ivfpq")
     lite = milvus_schema.index_record(ivf, 1_000_000, server=False)

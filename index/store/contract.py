@@ -8,10 +8,13 @@ killed at any point leaves the published generation whole and answering.
 
 Implementations (chosen by ``[store] backend``):
 
-* ``local.py``: FAISS + SQLite + BM25 files in generation folders, published by replacing a
+* ``local/``: FAISS + SQLite + BM25 files in generation folders, published by replacing a
   ``CURRENT`` pointer file (``generations.py``).
-* ``milvus.py``: Milvus collections (Milvus Lite in a local file, or a Milvus server or
+* ``milvus/``: Milvus collections (Milvus Lite in a local file, or a Milvus server or
   cluster), published by switching an alias.
+
+Errors: what crosses the contract is its own errors (``IndexProblem`` and its kinds below) or an
+OSError; a backend's own (SQLite's, FAISS parameters', Milvus's) are translated inside its room.
 
 Ids: a passage (chunk) has an int64 id, stable across generations while its article is
 unchanged; its sentences' vectors are addressed through the passage id (``sentence_vectors``).
@@ -56,6 +59,15 @@ class IndexBusy(IndexProblem):
 
 class IndexUnwritable(IndexProblem):
     pass
+
+
+class IndexWriteFailed(IndexProblem):
+    """A backend could not write the next generation (the disk is full, a quota...); the published
+    one is unchanged. The message is the reason, with the file or part that failed."""
+
+
+class IndexSettingsRejected(IndexProblem, ValueError):
+    """The configured ``[index]`` parameters cannot be applied to this index (one line for the user)."""
 
 
 REBUILD_HINT = "rebuild it with `rawi index --rebuild`"

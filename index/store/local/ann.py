@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...settings import VectorIndexSettings
+from ..contract import IndexSettingsRejected
 # The types and their sizes are every backend's (vector_kinds.py); named here too, as ann.FLAT etc.
 from ..vector_kinds import FLAT as FLAT
 from ..vector_kinds import KNOWN_TYPES as KNOWN_TYPES
@@ -42,7 +43,7 @@ TRAIN_SAMPLE = 100_000  # k-means sample cap: the training time stays bounded at
 BATCH = 65_536  # vectors copied out of the exact store at a time while deriving
 
 
-class AnnError(ValueError):
+class AnnError(IndexSettingsRejected):
     """The configured parameters cannot be applied to this index (one line for the user)."""
 
 

@@ -1,6 +1,6 @@
 """The index in Milvus: Milvus Lite in a local file, or a Milvus server or cluster (``[store] uri``).
 
-Each generation is four collections (``milvus_schema.py``); the alias ``<name>`` names the
+Each generation is four collections (``schema.py``); the alias ``<name>`` names the
 published generation's passages collection, and a reader resolves it once per question
 (``generation``, one small call) and opens the generation's sibling collections. Publishing
 switches the alias in one call: a reader sees the old generation or the new one, and a writer

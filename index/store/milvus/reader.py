@@ -1,4 +1,4 @@
-"""Reading one published generation from Milvus (``contract.Reader``; see milvus.py)."""
+"""Reading one published generation from Milvus (``contract.Reader``; see backend.py)."""
 
 from __future__ import annotations
 

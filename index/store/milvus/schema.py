@@ -1,4 +1,4 @@
-"""The Milvus backend's collections, indexes, filter expressions and connection (see milvus.py).
+"""The Milvus backend's collections, indexes, filter expressions and connection (see backend.py).
 
 One generation ``<gen>`` of the store named ``<name>`` is four collections:
 

@@ -1,4 +1,4 @@
-"""Writing the next generation into Milvus (``contract.Writer``; see milvus.py): copy-on-write,
+"""Writing the next generation into Milvus (``contract.Writer``; see backend.py): copy-on-write,
 and nothing written to Milvus before ``finish``."""
 
 from __future__ import annotations
