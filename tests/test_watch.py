@@ -9,7 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 from index.store import local as local_store
-from index.watch import Watcher, WatchSettings
+from index.settings import WatchSettings
+from index.watch import Watcher
 from tests.reindex_helpers import (
     LIBRARY, LIBRARY_ID, current_name, make_workdir, popen, reap, settings_of, wait_for, Lines,
 )
