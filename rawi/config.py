@@ -185,7 +185,7 @@ class AnswerSection(Section):
     @field_validator("weights")
     @classmethod
     def _known_features(cls, weights: dict[str, float]) -> dict[str, float]:
-        from index.abstain import FEATURES
+        from index.service import FEATURES
 
         unknown = sorted(set(weights) - set(FEATURES))
         if unknown:

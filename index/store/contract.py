@@ -308,6 +308,11 @@ class Backend(Protocol):
         """The one-writer lock: IndexBusy at once, or wait for it."""
         ...
 
+    def left_clean_if_unpublished(self) -> AbstractContextManager[object]:
+        """Around a whole `rawi index` run, outside the lock: a first run that fails leaves nothing
+        behind (the local store removes the folders it made for its lock; Milvus makes none)."""
+        ...
+
     def prune(self) -> None:
         """Remove what a killed writer left and generations no reader needs any more."""
         ...

@@ -4,7 +4,7 @@ CURRENT file (generations.py); its reader (reader.py) and writer (writer.py)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from ...settings import VectorIndexSettings
@@ -50,6 +50,9 @@ class LocalBackend:
             yield held
         finally:
             held.release()
+
+    def left_clean_if_unpublished(self) -> AbstractContextManager[object]:
+        return generations.left_clean_if_unpublished(self.index_dir)
 
     def prune(self) -> None:
         generations.prune(self.index_dir)

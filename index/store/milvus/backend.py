@@ -32,7 +32,7 @@ import logging
 import os
 import threading
 import time
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -203,6 +203,10 @@ class MilvusBackend:
         return _Held(lock)
 
     @milvus_call
+    def left_clean_if_unpublished(self) -> AbstractContextManager[object]:
+        """Nothing to clean: a first run makes no folders before it publishes (the lock file's stays)."""
+        return nullcontext()
+
     def prune(self) -> None:
         """Drop what a killed writer left and generations older than the one before the current one."""
         try:
