@@ -19,7 +19,7 @@ from index.service import legend_help
 
 from . import config as config_module
 from .eval_output import eval_json, eval_lines
-from .output import (
+from .render import (
     answer_json, articles_json, articles_lines, plural, render_with_short, sources_json, sources_lines, undated_line,
 )
 from .terminal import json_line, safe, say

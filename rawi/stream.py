@@ -6,7 +6,7 @@ import logging
 import sys
 from typing import TYPE_CHECKING
 
-from .output import answer_json
+from .render import answer_json
 from .terminal import json_line
 
 if TYPE_CHECKING:

@@ -297,7 +297,7 @@ def test_a_failed_index_keeps_a_published_index(built):
 def test_answer_json_always_says_which_filters_were_applied(built, stand_in_encoder):
     from index.filters import make_filter
     from index.service import open_answerer
-    from rawi.output import answer_json
+    from rawi.render import answer_json
     from tests.conftest import make_settings
 
     answerer = open_answerer(make_settings(built / "corpus", built / "index"), stand_in_encoder)
