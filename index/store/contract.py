@@ -73,6 +73,12 @@ class IndexSettingsRejected(IndexProblem, ValueError):
 REBUILD_HINT = "rebuild it with `rawi index --rebuild`"
 
 
+def one_vector_pair_each(chunks: Sequence[object], vectors: Sequence[object], what: str) -> None:
+    """A writer's check of what ``add`` is given: one (passage, sentences) vector pair per ``what``."""
+    if len(chunks) != len(vectors):
+        raise ValueError(f"{len(chunks)} {what} but {len(vectors)} vectors")
+
+
 @dataclass(frozen=True)
 class ChunkRow:
     """A stored passage with what a citation shows of its article."""

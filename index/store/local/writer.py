@@ -21,7 +21,7 @@ import numpy as np
 
 from ...article_meta import stored_meta
 from ...sentences import sentence_ids, sentences
-from ..contract import ArticleRow, IndexWriteFailed, NewChunk, Removed, Stored
+from ..contract import ArticleRow, IndexWriteFailed, NewChunk, Removed, Stored, one_vector_pair_each
 from ..manifest import Manifest, write_manifest
 from . import ann as ann_module
 from . import copies, generations
@@ -82,7 +82,6 @@ class Vectors:
 
         return cls(faiss.read_index(str(directory / VECTORS)), faiss.read_index(str(directory / SENTENCES)))
 
-    @_translated
     def add(self, chunk_id: int, vector: np.ndarray, sentence_vectors: np.ndarray) -> None:
         self.chunks.add_with_ids(vector[None, :].astype(np.float32), np.array([chunk_id], dtype=np.int64))
         self.sentences.add_with_ids(sentence_vectors.astype(np.float32), sentence_ids(chunk_id, len(sentence_vectors)))
@@ -162,12 +161,13 @@ class LocalWriter:
         self._removed = np.concatenate([self._removed, ids])
         return Removed(ids, [text for _, text in gone], vectors)
 
+    @_translated
     def add(
         self, articles: Sequence[ArticleRow], chunks: Sequence[NewChunk], vectors: Sequence[Stored],
         signatures: dict[str, np.ndarray],
     ) -> None:
-        if len(chunks) != len(vectors):
-            raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
+        """The rows, vectors and copy sketches of a batch of new articles, straight into the staging copy."""
+        one_vector_pair_each(chunks, vectors, "chunks")
         self.vectors.add_many([c.id for c in chunks], vectors)
         self._added += [chunk.id for chunk in chunks]
         insert(self.db, articles, chunks)

@@ -13,7 +13,7 @@ from ... import duplicates
 from ...normalize import tokens
 from ...sentences import all_sentence_ids, sentence_ids
 from . import schema
-from ..contract import ArticleRow, Reader, IndexProblem, NewChunk, Removed, Stored
+from ..contract import ArticleRow, Reader, IndexProblem, NewChunk, Removed, Stored, one_vector_pair_each
 from ..manifest import Manifest
 from ..pause import pause_point
 from .io import (
@@ -103,8 +103,7 @@ class MilvusWriter:
         self, articles: Sequence[ArticleRow], chunks: Sequence[NewChunk], vectors: Sequence[Stored],
         signatures: dict[str, np.ndarray],
     ) -> None:
-        if len(chunks) != len(vectors):
-            raise ValueError(f"{len(chunks)} passages but {len(vectors)} vectors")
+        one_vector_pair_each(chunks, vectors, "passages")
         self._articles += articles
         self._chunks += chunks
         self._vectors += vectors
