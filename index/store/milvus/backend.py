@@ -202,11 +202,11 @@ class MilvusBackend:
             ) from None
         return _Held(lock)
 
-    @milvus_call
     def left_clean_if_unpublished(self) -> AbstractContextManager[object]:
         """Nothing to clean: a first run makes no folders before it publishes (the lock file's stays)."""
         return nullcontext()
 
+    @milvus_call
     def prune(self) -> None:
         """Drop what a killed writer left and generations older than the one before the current one."""
         try:
