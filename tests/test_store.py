@@ -1,4 +1,5 @@
-"""The index on disk: round trip, incremental updates, verification of what is loaded.
+"""The local index on disk, built by the Builder: round trip, incremental updates, verification of
+what is loaded (the contract's tests, on both backends: test_store_contract.py).
 
 Only the round trip needs meaning (the real encoder); the rest build with the stand-in."""
 
@@ -92,17 +93,6 @@ def test_a_copy_of_an_article_reuses_its_vectors(built, stand_in_encoder):
     shutil.copy(next(SEEDS.glob("*.txt")), settings.corpus_dir / "syndicated-copy.txt")
     stats = Builder(settings, stand_in_encoder).run()
     assert stats.added == 1 and stats.chunks_embedded == 0 and stats.chunks == 2 * first.chunks
-
-
-def test_missing_index_says_how_to_make_one(tmp_path):
-    with pytest.raises(store.NoIndex, match="run `rawi index`"):
-        local_store.open_snapshot(tmp_path / "index")
-
-
-def test_index_of_another_encoder_is_refused(built):
-    settings, _ = built
-    with pytest.raises(store.IndexMismatch, match="built with encoder"):
-        local_store.open_snapshot(settings.index_dir, "sentence-transformers/all-MiniLM-L6-v2")
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip", "drop-row-file", "manifest-count"])
