@@ -90,6 +90,13 @@ def write(backend: Backend, encoder: Counting, articles: dict, remove: list[str]
     return writer.publish()
 
 
+def with_articles(backend: Backend, stand_in_encoder) -> tuple[Backend, Counting]:
+    """The backend with ARTICLES written, and the counting encoder that embedded them."""
+    encoder = Counting(stand_in_encoder)
+    write(backend, encoder, ARTICLES)
+    return backend, encoder
+
+
 def local_backend_for(tmp_path: Path, encoder: str | None = ENCODER) -> LocalBackend:
     return LocalBackend(tmp_path / "index", encoder)
 

@@ -17,7 +17,7 @@ from index.filters import ArticleFilter
 from index.sentences import sentences
 from index.store.contract import IndexMismatch, NoIndex
 from tests.milvus_helpers import backend_for as milvus_backend_for
-from tests.store_helpers import ARTICLES, Counting, generations_of, local_backend_for, reopened, write
+from tests.store_helpers import ARTICLES, generations_of, local_backend_for, reopened, with_articles, write
 
 BACKENDS = ["local", "milvus"]
 
@@ -28,19 +28,13 @@ def backend_for(kind: str, tmp_path):
 
 @pytest.fixture(params=BACKENDS)
 def built(request, tmp_path, stand_in_encoder):
-    backend = backend_for(request.param, tmp_path)
-    encoder = Counting(stand_in_encoder)
-    write(backend, encoder, ARTICLES)
-    return backend, encoder
+    return with_articles(backend_for(request.param, tmp_path), stand_in_encoder)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def shared(request, tmp_path_factory, stand_in_encoder):
     """One store of ARTICLES per backend for the tests that only read it."""
-    backend = backend_for(request.param, tmp_path_factory.mktemp(request.param))
-    encoder = Counting(stand_in_encoder)
-    write(backend, encoder, ARTICLES)
-    return backend, encoder
+    return with_articles(backend_for(request.param, tmp_path_factory.mktemp(request.param)), stand_in_encoder)
 
 
 def by_text(reader, ids):

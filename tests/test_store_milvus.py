@@ -16,14 +16,12 @@ from index.store.contract import IndexDamaged, IndexMismatch
 from index.store.manifest import Manifest
 from index.store.milvus import schema as milvus_schema
 from tests.milvus_helpers import ARTICLES, Counting, backend_for, write
+from tests.store_helpers import with_articles
 
 
 @pytest.fixture
 def built(tmp_path, stand_in_encoder):
-    backend = backend_for(tmp_path)
-    encoder = Counting(stand_in_encoder)
-    write(backend, encoder, ARTICLES)
-    return backend, encoder
+    return with_articles(backend_for(tmp_path), stand_in_encoder)
 
 
 def by_text(reader, ids):
