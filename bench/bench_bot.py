@@ -29,16 +29,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from seed_questions import seed_questions  # noqa: E402  (bench/, beside this file)
 from tests.botapi import FakeBotAPI  # noqa: E402
 
-QUESTIONS = [
-    "How many containers did the DPRK send?",
-    "كم حاوية ذخيرة أرسلت كوريا الشمالية إلى روسيا؟",
-    "Who arrived in Pyongyang?",
-    "من وصل إلى بيونغ يانغ؟",
-    "Which countries formed an independent monitoring team?",
-    "What is the capital of France?",
-]
+QUESTIONS = seed_questions("containers", "containers_ar", "who_arrived", "who_arrived_ar", "monitoring", "off_topic")
 
 
 def rawi(config: Path, *args: str, **kwargs) -> subprocess.Popen:

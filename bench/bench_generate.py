@@ -26,14 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-QUESTIONS = [
-    "How many containers did the DPRK send?",
-    "كم حاوية ذخيرة أرسلت كوريا الشمالية إلى روسيا؟",
-    "Who arrived in Pyongyang on Wednesday?",
-    "من وصل إلى بيونغ يانغ؟",
-    "When did Shoigu arrive in Pyongyang?",
-    "What will the talks focus on?",
-]
+from seed_questions import seed_questions  # noqa: E402  (bench/, beside this file)
+
+QUESTIONS = seed_questions("containers", "containers_ar", "who_arrived_wednesday", "who_arrived_ar", "when_shoigu", "talks")
 
 
 def answerer_for(config: Path | None, work: Path):

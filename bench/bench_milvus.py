@@ -30,7 +30,7 @@ passages also hold text, a BM25 sparse field and more scalars, left out here. Ro
 in batches of ``--batch`` and flushed; then each index type is created (``sync=False``) and the
 collection loaded, which builds the per-segment indexes; measured; released and dropped. The
 index and search parameters mirror the milvus backend on branch ``milvus`` (commit f9ece84,
-``index/store/milvus_schema.py`` ``index_record`` / ``index_params`` / ``search_params`` and
+``index/store/milvus/schema.py`` ``index_record`` / ``index_params`` / ``search_params`` and
 ``milvus_reader.py`` ``search``; not merged, so mirrored in ``MilvusIndex`` rather than
 imported): rawi's ``hnsw`` is HNSW M=32, efConstruction=80, ef=max(128, k); ``ivfpq`` is
 IVF_SQ8 on Milvus Lite (it has no product quantization) with nlist = 4 sqrt(passages) of the
@@ -171,8 +171,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_scale import DIM, recall, synthetic  # noqa: E402
 
-from index import ann  # noqa: E402
-from index.store import restrict  # noqa: E402
+from index.store.local import ann, restrict  # noqa: E402
 from index.settings import VectorIndexSettings  # noqa: E402
 
 TOP = 10  # recall@10: the top 10 returned against the exact top 10
@@ -186,7 +185,7 @@ MILVUS_INDEXES = ("HNSW", "IVF_SQ8")  # rawi's hnsw and ivfpq on Milvus Lite (no
 @dataclass(frozen=True)
 class MilvusIndex:
     """How the milvus backend indexes and searches the passages for one rawi ``[index]`` type:
-    ``index/store/milvus_schema.py``'s ``index_record`` / ``index_params``, and the search
+    ``index/store/milvus/schema.py``'s ``index_record`` / ``index_params``, and the search
     parameters of ``milvus_reader.py``."""
 
     kind: str
@@ -196,7 +195,7 @@ class MilvusIndex:
 
     @classmethod
     def of(cls, kind: str, passages: int, settings: VectorIndexSettings = VectorIndexSettings()) -> MilvusIndex:
-        from index.store import milvus_schema
+        from index.store.milvus import schema as milvus_schema
 
         wanted = replace(settings, type="hnsw" if kind == "HNSW" else "ivfpq")
         record = milvus_schema.index_record(wanted, passages, server=False)

@@ -88,9 +88,9 @@ def build(base: Path, chunks: int, backend: str) -> int:
         stats = Builder(settings, RandomVectors(Encoder(settings.encoder))).run()
         print(f"built {stats.chunks} chunks of {stats.articles} articles in {time.perf_counter() - started:.0f}s "
               f"(random vectors) at {base}", flush=True)
-    from index import store
+    from index.store import local as local_store
 
-    return store.open_snapshot(settings.index_dir).manifest.chunks
+    return local_store.open_snapshot(settings.index_dir).manifest.chunks
 
 
 class Renamed:

@@ -4,7 +4,7 @@
     .venv/bin/python bench/bench_scale.py --n 100000 --ef 64,128 --nprobe 16,32
     .venv/bin/python bench/bench_scale.py --n 0 --rows 10000,1000000   # chunk-row lookups only
 
-The ANN indexes are built and searched by rawi's own code (``index/ann.py``: the same
+The ANN indexes are built and searched by rawi's own code (``index/store/local/ann.py``: the same
 ``derive`` the builder calls, the same ``search`` with the exact re-scoring a reader does),
 from an exact ``IndexIDMap2(IndexFlatIP)`` store as in a real index. Vectors are unit vectors
 drawn around topic centres (plus noise), so neighbourhoods look like those of text embeddings
@@ -15,7 +15,7 @@ exact store), memory (FAISS's serialized size and the process's resident growth 
 building), search p50 for one query (k = 50, as rawi asks; one thread: one question, one
 core) and its ratio to flat, and recall@10 of the returned top 10 against the exact top 10.
 
-``--rows`` times ``store.Rows.chunks`` (50 random chunk ids, as one question fetches) on
+``--rows`` times ``store.local.Rows.chunks`` (50 random chunk ids, as one question fetches) on
 synthetic rows.sqlite files of the given sizes made with rawi's schema: p50 and the ratio to
 the smallest size.
 """
@@ -37,7 +37,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index import ann, store  # noqa: E402
+from index.store import local as local_store  # noqa: E402
+from index.store.local import ann  # noqa: E402
 from index.settings import VectorIndexSettings  # noqa: E402
 
 DIM = 384
@@ -154,7 +155,7 @@ def make_rows(path: Path, n: int, seed: int = 0) -> None:
     """rows.sqlite of n chunks (10 per article, ~300 characters each) with rawi's schema."""
     rng = random.Random(seed)
     words = [f"w{i}" for i in range(5000)]
-    db = store.empty_rows(path)
+    db = local_store.empty_rows(path)
     with db:
         for start in range(0, n, 100_000):
             stop = min(n, start + 100_000)
@@ -179,7 +180,7 @@ def rows(sizes: list[int], lookups: int) -> None:
             t = time.perf_counter()
             make_rows(path, n)
             made = time.perf_counter() - t
-            reader = store.Rows(path)
+            reader = local_store.Rows(path)
             rng = random.Random(1)
             for _ in range(20):
                 reader.chunks(rng.sample(range(n), 50))
@@ -193,7 +194,7 @@ def rows(sizes: list[int], lookups: int) -> None:
             reader.close()
             results.append((n, statistics.median(times), path.stat().st_size / 2**20, made))
     base = results[0][1]
-    print(f"\nchunk-row lookups: store.Rows.chunks of 50 random ids, {lookups} lookups, warm")
+    print(f"\nchunk-row lookups: store.local.Rows.chunks of 50 random ids, {lookups} lookups, warm")
     print(f"{'chunks':>10}{'rows MB':>9}{'made s':>8}{'p50 ms':>8}{'vs smallest':>13}")
     for n, p50, mb, made in results:
         print(f"{n:>10,}{mb:>9.0f}{made:>8.0f}{p50 * 1000:>8.3f}{p50 / base:>12.2f}x")

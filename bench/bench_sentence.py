@@ -30,7 +30,7 @@ from index.encoder import Encoder  # noqa: E402
 from index.normalize import tokens  # noqa: E402
 from index.question import language_of, parse_question  # noqa: E402
 from index.service import open_answerer  # noqa: E402
-from index.store import writer_lock  # noqa: E402
+from index.store.local import writer_lock  # noqa: E402
 from rawi.config import load  # noqa: E402
 
 X = ROOT / "eval" / "xquad"

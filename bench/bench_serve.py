@@ -100,13 +100,13 @@ def peak_mb() -> float:
 def serve(base: Path, kind: str, questions: int) -> dict:
     """In a fresh process: open the index, ask questions, report resident memory (MB)."""
     import psutil
-
-    from index import store
+    from index.store import local as local_store
+    from index.store.live import LiveIndex
 
     process = psutil.Process()
     settings = settings_for(base, kind)
     imported = process.memory_info().rss / 2**20
-    live = store.LiveIndex(store.LocalBackend(settings.index_dir, NAME, settings.vectors))
+    live = LiveIndex(local_store.LocalBackend(settings.index_dir, NAME, settings.vectors))
     snapshot = live.snapshot()
     opened = process.memory_info().rss / 2**20
     rng = np.random.default_rng(1)

@@ -28,8 +28,7 @@ from .redact import redact
 from .transport import LoggedRequest
 
 if TYPE_CHECKING:
-    from index.generate import Generator
-    from index.service import Reader
+    from index.service import Generator, Reader
 
 log = logging.getLogger(__name__)
 

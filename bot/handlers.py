@@ -36,8 +36,7 @@ from .limits import QuestionLimit
 from .settings import BotSettings
 
 if TYPE_CHECKING:
-    from index.generate import Generator
-    from index.service import Answer
+    from index.service import Answer, Generator
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,7 @@ import html
 from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
-from index.published import readable, shown_date
-from index.safe_text import UNSAFE, safe
+from index.service import UNSAFE, readable, safe, shown_date
 
 MAX_MESSAGE = 4096
 

@@ -24,7 +24,7 @@ from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
-from index.short import ABSTAINED, ShortAnswer
+from index.service import ABSTAINED, ShortAnswer
 
 from . import render
 

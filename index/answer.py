@@ -30,8 +30,9 @@ from .notes import OLDER, FilterNote, unmatched
 from .question import Question, language_of, parse_question
 from .recency import TIME_WORDS, horizon, named_source, narrowed, read_time, window
 from .retrieval import Hit, Retriever, Translation, cosines_with
-from .settings import AnswerSettings
-from .store import ArticleRow, LiveIndex, Reader, SourceStats
+from .settings import AnswerSettings, IndexSettings
+from .store import ArticleRow, Reader, SourceStats, open_backend
+from .store.live import LiveIndex
 from .translate import Translator
 
 
@@ -431,3 +432,13 @@ def translated_evidence(snapshot: Reader, hits: list[Hit], translation: Translat
         question_arabic=question.language == "ar",
         cross_lingual=False,
     )
+
+
+def open_answerer(
+    settings: IndexSettings, encoder: Encoder | None = None, translator: Translator | None = None
+) -> Answerer:
+    """An Answerer over the live index; fails fast (before loading the model) if there is none."""
+    encoder = encoder or Encoder(settings.encoder)
+    live = LiveIndex(open_backend(settings, encoder.name))
+    live.snapshot()  # raises NoIndex / IndexDamaged / IndexMismatch now, with the way out
+    return Answerer(live, encoder, Retriever(encoder, settings.retrieval), settings.answer, translator=translator)

@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import sqlite3
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from . import ann, duplicates, store
+from . import duplicates, store
+from .store.manifest import library_versions
+from .store.pause import pause_point
 from .articles import Article, CorpusError, CorpusScan, Skipped, scan
 from .chunks import Chunk, Chunker
 from .encoder import Encoder
@@ -186,17 +187,17 @@ class Builder:
             except BaseException:
                 writer.discard()
                 raise
-        except (OSError, sqlite3.Error) as exc:  # the disk is full, a file-size or quota limit...
+        except (OSError, store.IndexWriteFailed) as exc:  # the disk is full, a file-size or quota limit...
             raise BuildError(
                 f"could not write the new index in {self.backend} ({_write_failure(exc)}); "
                 "the index it holds is unchanged: free some space and run `rawi index` again"
             ) from None
+        except store.IndexSettingsRejected as exc:  # e.g. [index] pq_m that does not divide the dimension
+            raise BuildError(str(exc)) from None
         except store.IndexProblem as exc:
             raise BuildError(
                 f"the new index failed the reader's checks ({exc}); nothing was published, the index is unchanged"
             ) from None
-        except ann.AnnError as exc:
-            raise BuildError(str(exc)) from None
         self.backend.prune()
         return result
 
@@ -220,7 +221,7 @@ class Builder:
         means = _recorded_means(previous.manifest) if previous is not None else LanguageMeans()
         if means is not None and len(removed.ids):
             means.remove(removed.texts, removed.vectors)
-        store.pause_point("embedding")
+        pause_point("embedding")
         embedded = 0
         batches = _batches(len(spans), [len(p) for p in spans])
         bar = _run_bar(sum(map(len, spans))) if self.progress and len(batches) > 1 else None
@@ -256,7 +257,7 @@ class Builder:
         groups = writer.regroup()
         manifest = writer.finish(store.Manifest(
             encoder=self.encoder.name, dimension=self.encoder.dimension, chunking=asdict(self.settings.chunks),
-            versions=store.library_versions(), built_at=time.time(), articles=0, chunks=0,
+            versions=library_versions(), built_at=time.time(), articles=0, chunks=0,
             next_chunk_id=writer.next_chunk_id, languages=means.to_json(),
         ))
         return manifest.articles, manifest.chunks, embedded, groups
@@ -363,12 +364,12 @@ def _article_row(article: Article) -> store.ArticleRow:
     )
 
 
-def _write_failure(exc: OSError | sqlite3.Error) -> str:
+def _write_failure(exc: OSError | store.IndexWriteFailed) -> str:
+    """Why the write failed: an OSError's reason and file, or the backend's own line (the contract's error)."""
     if isinstance(exc, OSError):
         reason = exc.strerror or str(exc) or type(exc).__name__
         return f"{reason}: {Path(exc.filename).name}" if exc.filename else reason
-    name = getattr(exc, "sqlite_errorname", "")  # e.g. SQLITE_FULL, SQLITE_IOERR_WRITE
-    return f"{exc or type(exc).__name__}{f' ({name})' if name else ''}: {store.ROWS}"
+    return str(exc)
 
 
 def _skipped_hint(skipped: list[Skipped]) -> str:

@@ -28,17 +28,17 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from .answer import Answerer
+from .answer import Answerer, open_answerer
 from .build import Builder, progress_bar
 from .encoder import Encoder
 from .extract import extract
 from .normalize import normalize
 from .numbers import find_numbers
 from .question import language_of
-from .service import open_answerer
 from .translate import Translator
 from .settings import IndexSettings, StoreSettings
-from .store import FORMAT_VERSION, open_backend
+from .store import open_backend
+from .store.manifest import FORMAT_VERSION
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 from urllib.parse import urlsplit
 
+from .settings import FeedSettings
 from .web import FetchError, Reply, checked_link
 
 if TYPE_CHECKING:
@@ -38,34 +39,6 @@ log = logging.getLogger(__name__)
 
 STATE_DIR = ".rawi-feeds"
 __all__ = ["FeedSettings", "FetchError", "FetchReport", "Fetcher", "fetch_every"]
-
-
-@dataclass(frozen=True)
-class FeedSettings:
-    """The [feeds] section of config.toml (documented there)."""
-
-    urls: list = field(default_factory=list)
-    folder: str = "feeds"
-    interval_minutes: float = 15.0
-    timeout_seconds: float = 10.0
-    max_bytes: int = 5_000_000
-    host_delay_seconds: float = 1.0
-    max_entries: int = 50
-    max_tries: int = 5  # a page that failed this many passes is given up
-    allow_private_networks: bool = False  # entry links may lead to loopback, private, link-local addresses
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.urls, list) or not all(isinstance(u, str) and u.strip() for u in self.urls):
-            raise TypeError("urls must be a list of feed addresses")
-        bad = [u for u in self.urls if urlsplit(u).scheme not in ("http", "https")]
-        if bad:
-            raise TypeError(f"urls must be http(s) addresses (got {bad[0]!r})")
-        if not self.folder or Path(self.folder).is_absolute() or ".." in Path(self.folder).parts:
-            raise TypeError("folder must be a folder name inside the corpus folder")
-        if min(self.interval_minutes, self.timeout_seconds, self.max_bytes, self.max_entries, self.max_tries) <= 0:
-            raise TypeError("interval_minutes, timeout_seconds, max_bytes, max_entries and max_tries must be positive")
-        if self.host_delay_seconds < 0:
-            raise TypeError("host_delay_seconds must be >= 0")
 
 
 @dataclass

@@ -6,10 +6,14 @@ without the text, newest first (undated last), then by id.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .filters import ArticleFilter, matching_sources
 from .normalize import tokens
 from .published import end_of
-from .store import ArticleRow, Backend, Reader
+
+if TYPE_CHECKING:  # light to import: the front door (service.py) names these functions
+    from .store import ArticleRow, Backend, Reader
 
 
 def indexed_articles(backend: Backend) -> list[ArticleRow]:

@@ -26,7 +26,7 @@ the best sentence cosine lifts R@1 from 0.77 to 0.81, and the sentence that answ
 known without embedding anything at question time. A sentence's vector id is derived from
 its passage's id (``sentence_ids``), so the spans need not be stored: they are recomputed
 from the passage text, deterministically. Changing these rules changes what an index holds:
-bump ``store.FORMAT_VERSION`` with them.
+bump ``store.manifest.FORMAT_VERSION`` with them.
 """
 
 from __future__ import annotations

@@ -6,6 +6,11 @@ model is loaded. ``Desk`` is what a client asks of an open index: validate -> as
 and the article and source lookups; a client needs nothing from question.py, extract.py or
 generate.py. The question's errors are here too (all of index/'s errors: ``errors.py``), settings
 in ``settings.py``.
+
+The CLI and the bot import nothing else from index/ (tests/test_import_graph.py checks it): the
+work of the CLI's other commands is re-exported from ``operations.py``, and what a client shows
+of an answer (dates, safe text, the short answer's kinds, the evaluation's legend) from the light
+modules that define it.
 """
 
 from __future__ import annotations
@@ -14,9 +19,18 @@ from typing import TYPE_CHECKING, Protocol
 
 # Light imports only: a client reads a question, its filters and their errors before any index,
 # model or indexer is loaded (open_answerer imports those).
+from .abstain import FEATURES
+from .eval_legend import LEGEND, legend_help
 from .filters import ArticleFilter, FilterError, make_filter
+from .listing import admitted, all_articles, example_title, filters_json
+from .operations import (
+    build_index, evaluation_misses, evaluation_reports, feed_fetcher, fetch_in_background, indexed_articles, open_watcher,
+    prepare_evaluation, run_evaluation, source_stats,
+)
+from .published import readable, shown_date
 from .question import MAX_QUESTION_CHARS, NoContent, Question, QuestionError, clean, is_small_talk, language_of, parse_question
-from .short import ShortAnswer
+from .safe_text import BIDI_CONTROLS, INVISIBLE, UNSAFE, safe
+from .short import ABSTAINED, ShortAnswer
 from .translate import translator_for
 
 if TYPE_CHECKING:
@@ -28,8 +42,12 @@ if TYPE_CHECKING:
     from .translate import Translator
 
 __all__ = [
-    "MAX_QUESTION_CHARS", "ArticleFilter", "Desk", "FilterError", "NoContent", "QuestionError", "Reader", "ShortAnswer",
-    "check", "clean", "is_small_talk", "language_of", "make_filter", "model_for", "open_answerer", "translator_for",
+    "ABSTAINED", "BIDI_CONTROLS", "FEATURES", "INVISIBLE", "LEGEND", "MAX_QUESTION_CHARS", "UNSAFE", "ArticleFilter", "Desk",
+    "FilterError", "NoContent", "QuestionError", "Reader", "ShortAnswer", "admitted", "all_articles", "build_index",
+    "check", "clean", "evaluation_misses", "evaluation_reports", "example_title", "feed_fetcher", "fetch_in_background",
+    "filters_json", "indexed_articles", "is_small_talk", "language_of", "legend_help", "make_filter", "model_for",
+    "open_answerer", "open_watcher", "prepare_evaluation", "readable", "run_evaluation", "safe", "shown_date",
+    "source_stats", "translator_for",
 ]
 
 
@@ -37,15 +55,9 @@ def open_answerer(
     settings: IndexSettings, encoder: Encoder | None = None, translator: Translator | None = None
 ) -> Answerer:
     """An Answerer over the live index; fails fast (before loading the model) if there is none."""
-    from .answer import Answerer
-    from .encoder import Encoder
-    from .retrieval import Retriever
-    from .store import LiveIndex, open_backend
+    from .answer import open_answerer as opened
 
-    encoder = encoder or Encoder(settings.encoder)
-    live = LiveIndex(open_backend(settings, encoder.name))
-    live.snapshot()  # raises NoIndex / IndexDamaged / IndexMismatch now, with the way out
-    return Answerer(live, encoder, Retriever(encoder, settings.retrieval), settings.answer, translator=translator)
+    return opened(settings, encoder, translator)
 
 
 def model_for(settings: GenerateSettings) -> Generator | None:

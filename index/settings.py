@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BUNDLED_MODEL = "bundled:multilingual-e5-small"
 """The `[encoder] model` name of the default model, built offline by ``model_build.py``.
@@ -87,7 +88,7 @@ class VectorIndexSettings:
     """The FAISS index type and its parameters (the ``[index]`` keys of config.toml besides ``dir``).
 
     ``flat`` is exact search. ``hnsw`` and ``ivfpq`` add an approximate index derived from the
-    exact vectors (see ``index/ann.py``); the build-time parameters are recorded in the
+    exact vectors (see ``index/store/local/ann.py``); the build-time parameters are recorded in the
     manifest, the search-time ones (``hnsw_ef_search``, ``ivf_nprobe``, ``pq_rescore``) are
     read from here on every query.
     """
@@ -135,3 +136,40 @@ class IndexSettings:
         if self.store.backend == "milvus":
             return f"{self.store.uri} ({self.store.name})"
         return str(self.index_dir)
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    """The [feeds] section of config.toml (documented there)."""
+
+    urls: list = field(default_factory=list)
+    folder: str = "feeds"
+    interval_minutes: float = 15.0
+    timeout_seconds: float = 10.0
+    max_bytes: int = 5_000_000
+    host_delay_seconds: float = 1.0
+    max_entries: int = 50
+    max_tries: int = 5  # a page that failed this many passes is given up
+    allow_private_networks: bool = False  # entry links may lead to loopback, private, link-local addresses
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.urls, list) or not all(isinstance(u, str) and u.strip() for u in self.urls):
+            raise TypeError("urls must be a list of feed addresses")
+        bad = [u for u in self.urls if urlsplit(u).scheme not in ("http", "https")]
+        if bad:
+            raise TypeError(f"urls must be http(s) addresses (got {bad[0]!r})")
+        if not self.folder or Path(self.folder).is_absolute() or ".." in Path(self.folder).parts:
+            raise TypeError("folder must be a folder name inside the corpus folder")
+        if min(self.interval_minutes, self.timeout_seconds, self.max_bytes, self.max_entries, self.max_tries) <= 0:
+            raise TypeError("interval_minutes, timeout_seconds, max_bytes, max_entries and max_tries must be positive")
+        if self.host_delay_seconds < 0:
+            raise TypeError("host_delay_seconds must be >= 0")
+
+
+@dataclass(frozen=True)
+class WatchSettings:
+    """The [watch] section of config.toml (documented there)."""
+
+    debounce_seconds: float = 2.0
+    polling: bool = False
+    poll_seconds: float = 1.0

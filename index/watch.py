@@ -22,13 +22,13 @@ import os
 import stat
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from .articles import SUFFIXES, CorpusError
+from .settings import WatchSettings
 
-if TYPE_CHECKING:  # heavy imports stay out of `rawi --help` (config.py imports WatchSettings)
+if TYPE_CHECKING:  # heavy imports stay out of `rawi --help`
     from .build import BuildStats
     from .encoder import Encoder
     from .settings import IndexSettings
@@ -36,15 +36,6 @@ if TYPE_CHECKING:  # heavy imports stay out of `rawi --help` (config.py imports 
 log = logging.getLogger(__name__)
 
 RELEVANT_EVENTS = {"created", "modified", "deleted", "moved", "closed", "attrib"}
-
-
-@dataclass(frozen=True)
-class WatchSettings:
-    """The [watch] section of config.toml (documented there)."""
-
-    debounce_seconds: float = 2.0
-    polling: bool = False
-    poll_seconds: float = 1.0
 
 
 class Watcher:

@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 if TYPE_CHECKING:
     import httpx
 
-    from .feeds import FeedSettings
+    from .settings import FeedSettings
 
 USER_AGENT = "rawi-fetch/0.1 (+news question answering)"
 ACCEPTED = "gzip, deflate"  # the Content-Encodings asked for, and the only ones read

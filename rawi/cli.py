@@ -15,11 +15,11 @@ from pathlib import Path
 
 import click
 
-from index.eval_legend import legend_help
+from index.service import legend_help
 
 from . import config as config_module
 from .eval_output import eval_json, eval_lines
-from .output import (
+from .render import (
     answer_json, articles_json, articles_lines, plural, render_with_short, sources_json, sources_lines, undated_line,
 )
 from .terminal import json_line, safe, say
@@ -168,17 +168,9 @@ def index(obj: Context, corpus: Path | None, index_dir: Path | None, json_output
     """
     settings = obj.settings(corpus, index_dir).index
     with user_errors():
-        from index.build import Builder
-        from index.encoder import Encoder
-        from contextlib import nullcontext
+        from index.service import build_index
 
-        from index.store import left_clean_if_unpublished, open_backend
-
-        encoder = Encoder(settings.encoder)
-        backend = open_backend(settings, encoder.name)
-        local = settings.store.backend == "local"
-        with left_clean_if_unpublished(settings.index_dir) if local else nullcontext(), backend.lock(wait=wait):
-            stats = Builder(settings, encoder, progress=_progress(json_output), backend=backend).run(rebuild)
+        stats = build_index(settings, rebuild=rebuild, wait=wait, progress=_progress(json_output))
     if json_output:
         click.echo(json.dumps(stats.to_json(), ensure_ascii=False))
         return
@@ -263,13 +255,9 @@ def sources(obj: Context, index_dir: Path | None, json_output: bool) -> None:
     """
     settings = obj.settings(index=index_dir).index
     with user_errors():
-        from index.store import open_backend
+        from index.service import source_stats
 
-        reader = open_backend(settings).open_reader()
-        try:
-            stats = reader.source_stats()
-        finally:
-            reader.close()
+        stats = source_stats(settings)
     if json_output:
         click.echo(json_line(sources_json(stats)))
     else:
@@ -294,7 +282,7 @@ def articles(obj: Context, index_dir: Path | None, json_output: bool, since: str
       rawi articles --source reuters --lang en --since 2025-06-01
       rawi articles --json
     """
-    from index.filters import FilterError, make_filter
+    from index.service import FilterError, make_filter
 
     settings = obj.settings(index=index_dir).index
     try:
@@ -302,10 +290,9 @@ def articles(obj: Context, index_dir: Path | None, json_output: bool, since: str
     except FilterError as exc:
         raise click.UsageError(str(exc)) from None
     with user_errors():
-        from index.listing import admitted, indexed_articles
-        from index.store import open_backend
+        from index.service import admitted, indexed_articles
 
-        every = indexed_articles(open_backend(settings))
+        every = indexed_articles(settings)
     rows = [row for row in every if admitted(row, where)]
     if json_output:
         click.echo(json_line(articles_json(rows, len(every), where)))
@@ -346,8 +333,7 @@ def evaluate(obj: Context, file: Path, corpus: Path | None, paragraphs: Path | N
       rawi eval eval/xquad/dev.en.json --bilingual eval/xquad/dev.ar.json
       rawi eval eval/seed_questions.jsonl --misses
     """
-    from index import evaluation
-    from index.translate import translator_for
+    from index.service import evaluation_misses, evaluation_reports, prepare_evaluation, run_evaluation, translator_for
 
     loaded = obj.settings(corpus)
     settings = loaded.index
@@ -355,16 +341,16 @@ def evaluate(obj: Context, file: Path, corpus: Path | None, paragraphs: Path | N
         raise click.UsageError("--paragraphs and --bilingual cannot be combined")
     with user_errors():
         try:
-            run = evaluation.prepare(settings, file, paragraphs, split, bilingual)
+            run = prepare_evaluation(settings, file, paragraphs, split, bilingual)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
-        results = evaluation.run(run, progress=_progress(json_output), translator=translator_for(loaded.generate))
+        results = run_evaluation(run, progress=_progress(json_output), translator=translator_for(loaded.generate))
     if features:
         with features.open("w", encoding="utf-8") as handle:
             for r in results:
                 handle.write(json.dumps({"id": r.id, "answerable": r.answerable, "pair": r.pair, **r.evidence}) + "\n")
-    reports = {"all": evaluation.report(results)} | evaluation.report_by_pair(results)
-    missed = evaluation.misses(results) if misses else None
+    reports = evaluation_reports(results)
+    missed = evaluation_misses(results) if misses else None
     if json_output:
         click.echo(json_line(eval_json(reports, missed)))
     else:
@@ -435,17 +421,14 @@ def watch(obj: Context, corpus: Path | None, index_dir: Path | None) -> None:
     with user_errors():
         import threading
 
-        from index.encoder import Encoder
-        from index.feeds import Fetcher, fetch_every
-        from index.watch import Watcher
+        from index.service import feed_fetcher, fetch_in_background, open_watcher
 
-        watcher = Watcher(settings.index, settings.watch, Encoder(settings.index.encoder), report=say)
+        watcher = open_watcher(settings.index, settings.watch, report=say)
         signal.signal(signal.SIGTERM, terminate)
         stop = threading.Event()
         if settings.feeds.urls:  # new articles land in the corpus folder, and the watcher indexes them
-            fetcher = Fetcher(settings.feeds, settings.index.corpus_dir, report=say)
-            threading.Thread(target=fetch_every, args=(fetcher, settings.feeds.interval_minutes, stop),
-                             name="feeds", daemon=True).start()
+            fetcher = feed_fetcher(settings.feeds, settings.index.corpus_dir, report=say)
+            fetch_in_background(fetcher, settings.feeds.interval_minutes, stop)
         try:
             watcher.run(stop)
         except KeyboardInterrupt:
@@ -471,11 +454,11 @@ def fetch(obj: Context, corpus: Path | None, json_output: bool) -> None:
     settings = obj.settings(corpus)
     if not settings.feeds.urls:
         raise click.ClickException("no feeds to fetch: list their addresses in [feeds] urls of config.toml")
-    from index.feeds import Fetcher
+    from index.service import feed_fetcher
 
     with user_errors():
-        report = Fetcher(settings.feeds, settings.index.corpus_dir,
-                         report=lambda m: click.echo(safe(m, lines=False), err=True)).run()  # feed text: sanitized
+        report = feed_fetcher(settings.feeds, settings.index.corpus_dir,
+                              report=lambda m: click.echo(safe(m, lines=False), err=True)).run()  # feed text: sanitized
     problem = ""
     if report.unwritten:  # the local disk, not a feed: the run did not do its job
         where, why = report.unwritten[0]

@@ -48,12 +48,9 @@ from pydantic.fields import FieldInfo
 
 from bot.settings import BotSettings
 from index.settings import (
-    CALIBRATED_WEIGHTS, AnswerSettings, ChunkSettings, EncoderSettings, GenerateSettings, IndexSettings,
-    RetrievalSettings, StoreSettings,
-    VectorIndexSettings,
+    CALIBRATED_WEIGHTS, AnswerSettings, ChunkSettings, EncoderSettings, FeedSettings, GenerateSettings, IndexSettings,
+    RetrievalSettings, StoreSettings, VectorIndexSettings, WatchSettings,
 )
-from index.feeds import FeedSettings
-from index.watch import WatchSettings
 
 DEFAULT_CONFIG = Path("config.toml")
 DEFAULT_JOURNAL = "var/bot-journal.jsonl"  # [bot] journal, relative to the config file's folder
@@ -188,7 +185,7 @@ class AnswerSection(Section):
     @field_validator("weights")
     @classmethod
     def _known_features(cls, weights: dict[str, float]) -> dict[str, float]:
-        from index.abstain import FEATURES
+        from index.service import FEATURES
 
         unknown = sorted(set(weights) - set(FEATURES))
         if unknown:

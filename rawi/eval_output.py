@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from index.eval_legend import LEGEND
+from index.service import LEGEND
 
 from .terminal import isolate, safe
 

@@ -64,8 +64,7 @@ def reply(question: str, greeting: bool, language: str, title: str, articles: in
 
 def answered(question: str, greeting: bool, articles: list | None) -> Reply:
     """The reply for the index holding ``articles`` (None: no index yet)."""
-    from index.listing import example_title
-    from index.service import language_of
+    from index.service import example_title, language_of
 
     language = language_of(question)
     found = -1 if articles is None else len(articles)
@@ -75,11 +74,11 @@ def answered(question: str, greeting: bool, articles: list | None) -> Reply:
 def greet(settings, question: str, greeting: bool, json_output: bool) -> str:
     """What `rawi ask` prints for a greeting: what rawi does, in the question's language, with
     an example built on a title of this index (no model is loaded)."""
-    from index.listing import indexed_articles
-    from index.store import NoIndex, open_backend
+    from index.errors import NoIndex
+    from index.service import indexed_articles
 
     try:
-        articles: list | None = indexed_articles(open_backend(settings))
+        articles: list | None = indexed_articles(settings)
     except NoIndex:
         articles = None
     said = answered(question, greeting, articles)

@@ -6,12 +6,11 @@ import logging
 import sys
 from typing import TYPE_CHECKING
 
-from .output import answer_json
+from .render import answer_json
 from .terminal import json_line
 
 if TYPE_CHECKING:
-    from index.generate import Generator
-    from index.service import ArticleFilter, Desk, Reader
+    from index.service import ArticleFilter, Desk, Generator, Reader
 
 
 def ask_stream(answerer: Reader, k: int, where: ArticleFilter, generator: Generator | None = None) -> None:
@@ -55,7 +54,7 @@ def _record(desk: Desk, question: str, k: int, where: ArticleFilter) -> dict:
 
 
 def greeting_record(answerer, question: str, greeting: bool) -> dict:
-    from index.listing import all_articles
+    from index.service import all_articles
 
     from .greeting import answered
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 
-from index.safe_text import BIDI_CONTROLS, INVISIBLE, safe
+from index.service import BIDI_CONTROLS, INVISIBLE, safe
 
 _RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 FSI, PDI, LRM = "\u2068", "\u2069", "\u200e"

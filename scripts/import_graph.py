@@ -1,4 +1,4 @@
-"""The import graph of a package (index/ by default), and its cycles.
+"""The import graph of a package (index/ by default), its cycles, its rooms and its front door.
 
     python scripts/import_graph.py [PACKAGE_DIR] [--graph]
 
@@ -8,6 +8,15 @@ apart. Importing ``a.b.c`` runs the packages ``a.b`` on the way, so an import of
 also an edge to each package above it that the importer is not itself inside. Prints each cycle
 (one strongly connected component: its modules, and the imports that join them) and exits 1 if
 there is any, 0 if none; ``--graph`` prints every module's imports first.
+
+Two more rules, each breach printed on a line of its own and exiting 1 (type-only imports count
+here, as a room's or the door's types are its own business too):
+
+* rooms (``ROOMS``): only a room's own modules, and the few named beside it, import a module
+  of the room: index/store/local/ and index/store/milvus/ are reached through the store's
+  contract (``open_backend``), never from the rest of index/ nor from each other;
+* the front door (``FRONT_DOOR``): the packages beside PACKAGE_DIR that use it (``CLIENTS``:
+  rawi/ and bot/ for index/) import from it only its entry point, its errors and its settings.
 """
 
 from __future__ import annotations
@@ -115,6 +124,61 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
     return sorted(found)
 
 
+# room -> the modules outside it that may import it (the store's ``open_backend``).
+ROOMS = {"index.store.local": {"index.store"}, "index.store.milvus": {"index.store"}}
+# package -> the packages beside it that use it, and the modules of it they may import.
+CLIENTS = {"index": ("rawi", "bot")}
+FRONT_DOOR = {"index": {"index", "index.service", "index.errors", "index.settings"}}
+
+
+def _inside(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
+def room_breaches(edges: dict[str, set[str]], rooms: dict[str, set[str]] = ROOMS) -> list[str]:
+    """``a -> b`` for each import of a room's module ``b`` from a module ``a`` outside the room not let in."""
+    found = []
+    for room, let_in in sorted(rooms.items()):
+        for module in sorted(edges):
+            if _inside(module, room) or module in let_in:
+                continue
+            found += [f"{module} -> {target}" for target in sorted(edges[module]) if _inside(target, room)]
+    return found
+
+
+def client_imports(client: Path, package: Path) -> dict[str, set[str]]:
+    """Each module of the package folder `client` -> the modules of the package folder `package` it
+    imports (type-only imports too; a name imported from a module counts as that module)."""
+    known = modules(package)
+    found: dict[str, set[str]] = {}
+    for name, path in modules(client).items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for node in ast.walk(tree):
+            if not isinstance(node, (ast.Import, ast.ImportFrom)):
+                continue
+            for target in _targets(node, name, path.name == "__init__.py"):
+                parts = target.split(".")
+                steps = [".".join(parts[:n]) for n in range(len(parts), 0, -1)]
+                module = next((step for step in steps if step in known), None)
+                if module is not None:
+                    found.setdefault(name, set()).add(module)
+    return found
+
+
+def door_breaches(package: Path) -> list[str]:
+    """``client -> module`` for each import of `package` by its CLIENTS beside it outside FRONT_DOOR."""
+    door = FRONT_DOOR.get(package.name)
+    if door is None:
+        return []
+    found = []
+    for client in CLIENTS.get(package.name, ()):
+        folder = package.parent / client
+        if folder.is_dir():
+            for module, targets in sorted(client_imports(folder, package).items()):
+                found += [f"{module} -> {target}" for target in sorted(targets - door)]
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("package", nargs="?", default=str(Path(__file__).resolve().parent.parent / "index"))
@@ -132,8 +196,15 @@ def main(argv: list[str] | None = None) -> int:
     type_cycles = [c for c in cycles({n: runs[n] | typing_only[n] for n in runs}) if c not in found]
     for component in type_cycles:
         print(f"type-only cycle (allowed): {', '.join(component)}")
+    rooms = room_breaches({n: runs[n] | typing_only[n] for n in runs})
+    for breach in rooms:
+        print(f"room breach: {breach}")
+    door = door_breaches(Path(args.package).resolve())
+    for breach in door:
+        print(f"past the front door: {breach}")
+    print(f"{len(rooms)} room breach(es), {len(door)} import(s) past the front door")
     print(f"{len(runs)} modules, {sum(map(len, runs.values()))} imports, {len(found)} cycle(s)")
-    return 1 if found else 0
+    return 1 if found or rooms or door else 0
 
 
 if __name__ == "__main__":

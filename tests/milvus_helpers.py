@@ -1,53 +1,17 @@
-"""The Milvus backend driven through the store contract alone, for its tests (and, run as
-``python -m tests.milvus_helpers URI ADD_JSON``, as a writer process crash tests can kill)."""
+"""The Milvus backend for its tests, driven through the store contract alone (store_helpers.py);
+run as ``python -m tests.milvus_helpers URI ADD_JSON``, a writer process crash tests can kill."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
-import time
 from pathlib import Path
 
-import numpy as np
-
-from index import duplicates
-from index.languages import LanguageMeans
-from index.sentences import sentences
 from index.settings import IndexSettings, StoreSettings, VectorIndexSettings
-from index.store.contract import ArticleRow, NewChunk, NoIndex
-from index.store.manifest import Manifest
-from index.store.pause import pause_point
 from index.store.milvus import MilvusBackend
+from tests.store_helpers import ARTICLES, Counting, write
 
-
-def sha(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-class Counting:
-    """Wraps an encoder and counts the texts it embeds."""
-
-    def __init__(self, encoder) -> None:
-        self.encoder = encoder
-        self.name = encoder.name
-        self.embedded: list[str] = []
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        self.embedded += texts
-        return self.encoder.encode_passages(texts)
-
-
-ARTICLES = {
-    "reuters/port.txt": ("Reuters", "2025-06-02", "en",
-                         "Port news\n\nThe port of Nampo shipped 20,000 containers in June. Officials confirmed the figure."),
-    "ap/storm.txt": ("AP", "2025-05-01", "en",
-                     "Storm warning\n\nForecasters warned that a storm will reach the eastern coast on Friday night."),
-    "aljazeera/market.txt": ("Al Jazeera", "", "ar",
-                             "أخبار السوق\n\nارتفعت أسعار القمح في الأسواق المحلية هذا الأسبوع بنسبة عشرة بالمئة."),
-    "odd/percent.txt": ("100%_News", "2025-07-10", "en",
-                        "Percent news\n\nA source whose name has a percent sign and an underscore reported rain."),
-}
+__all__ = ["ARTICLES", "Counting", "backend_for", "write"]
 
 
 def backend_for(
@@ -55,45 +19,6 @@ def backend_for(
 ) -> MilvusBackend:
     store = StoreSettings(backend="milvus", uri=uri or str(tmp_path / "milvus.db"), name=name)
     return MilvusBackend(IndexSettings(index_dir=tmp_path / "index", store=store, vectors=vectors), "test-stand-in-encoder")
-
-
-def write(backend: MilvusBackend, encoder: Counting, articles: dict, remove: list[str] = ()) -> str:
-    """One build through the Writer: articles (id -> source, published_at, language, text) added
-    or replaced, ``remove`` removed; paragraphs are passages."""
-    try:
-        previous = backend.open_reader()
-    except NoIndex:
-        previous = None
-    writer = backend.writer(previous, 384)
-    rows, chunks = [], []
-    next_id = writer.next_chunk_id
-    for article_id, (source, published_at, language, text) in articles.items():
-        rows.append(ArticleRow(article_id, text.split("\n")[0], f"https://x/{article_id}", published_at, source,
-                               sha(text), text, time.time(), language, published_at))
-        start = 0
-        for seq, paragraph in enumerate(text.split("\n\n")):
-            start = text.index(paragraph, start)
-            chunks.append(NewChunk(next_id, article_id, seq, start, start + len(paragraph), paragraph, sha(paragraph)))
-            next_id += 1
-            start += len(paragraph)
-    reuse = writer.stored_vectors({c.text_sha for c in chunks})
-    writer.remove_articles([*remove, *(a for a in articles if previous and a in previous.article_hashes())])
-    pause_point("embedding")  # where the build step pauses
-    todo = sorted({c.text for c in chunks if c.text_sha not in reuse})
-    pieces = sorted({p for t in todo for p in [t, *sentences(t)]})
-    vectors = dict(zip(pieces, encoder.encode(pieces))) if pieces else {}
-    for text in todo:
-        reuse[sha(text)] = (vectors[text], np.stack([vectors[p] for p in sentences(text)]))
-    signatures = {a.id: duplicates.signature(a.text) for a in rows}
-    writer.add(rows, chunks, [reuse[c.text_sha] for c in chunks], signatures)
-    assert writer.next_chunk_id == next_id
-    total = sum(len(texts) for texts, _ in writer.all_passages())
-    writer.regroup()
-    manifest = Manifest(encoder=encoder.name, dimension=384, chunking={}, versions={}, built_at=time.time(),
-                        articles=0, chunks=0, next_chunk_id=next_id, languages=LanguageMeans().to_json())
-    recorded = writer.finish(manifest)
-    assert recorded.chunks == total
-    return writer.publish()
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from index import store
+from index.store import local as local_store
 from index.settings import StoreSettings
 from tests.conftest import MODEL_CACHE, SEEDS, make_settings
 
@@ -99,7 +100,7 @@ def store_leftovers(workdir: Path) -> dict:
     if settings.store.backend == "local":
         left = leftovers(settings.index_dir)
         return {"staging": left["staging"], "generations": left["published"]}
-    from index.store import milvus_schema
+    from index.store.milvus import schema as milvus_schema
 
     with opened(workdir) as backend:
         found = {p[0] for c in backend.client.list_collections() if (p := milvus_schema.parse_collection("rawi", c))}
@@ -183,13 +184,13 @@ def wait_for(condition, what: str, timeout: float = 300, process: subprocess.Pop
 
 def current_name(index_dir: Path) -> str | None:
     try:
-        return (index_dir / store.CURRENT).read_text(encoding="utf-8").strip()
+        return (index_dir / local_store.CURRENT).read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         return None
 
 
 def leftovers(index_dir: Path) -> dict:
-    generations = index_dir / store.GENERATIONS
+    generations = index_dir / local_store.GENERATIONS
     names = sorted(p.name for p in generations.iterdir()) if generations.is_dir() else []
     return {
         "staging": [n for n in names if n.startswith(".staging-")],

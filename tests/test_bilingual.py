@@ -15,7 +15,7 @@ from index import evaluation
 from index.build import Builder
 from index.languages import LanguageMeans, balance
 from index.service import open_answerer
-from index.store import open_snapshot, read_manifest, current_generation
+from index.store.local import open_snapshot, read_manifest, current_generation
 from tests.conftest import SEEDS, indexed_copy, make_settings
 
 STORY = Path(__file__).parent / "data" / "bilingual_story"  # English articles on the seed's story, without its facts

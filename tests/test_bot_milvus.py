@@ -11,8 +11,8 @@ from index.build import Builder
 from index.service import open_answerer
 from index.settings import StoreSettings
 from tests.conftest import SEEDS, make_settings
-from tests.test_bot import (  # noqa: F401  (the tests run here, with this module's fixtures)
-    SpyAnswerer, running_bot,
+from tests.test_bot import (  # noqa: F401  (the tests run here; spy and api: test_bot's fixtures, on this seed_answerer)
+    api, spy,
     test_answer_cites_the_passage_with_title_and_buttons, test_follow_up_builds_on_the_previous_question_and_new_forgets_it,
     test_full_article_button_sends_the_article_in_parts, test_more_passages_continues_the_numbering_and_retires_the_button,
     test_off_topic_question_is_declined_honestly_citing_nothing, test_sources_names_the_newest_articles,
@@ -25,14 +25,3 @@ def seed_answerer(tmp_path_factory, encoder):
     settings = replace(make_settings(SEEDS, base / "index"), store=StoreSettings(backend="milvus", uri=str(base / "milvus.db")))
     Builder(settings, encoder).run()
     return open_answerer(settings, encoder)
-
-
-@pytest.fixture(scope="module")
-def spy(seed_answerer) -> SpyAnswerer:
-    return SpyAnswerer(seed_answerer)
-
-
-@pytest.fixture(scope="module")
-def api(spy):
-    with running_bot(spy) as server:
-        yield server

@@ -16,7 +16,8 @@ import faiss
 import numpy as np
 import pytest
 
-from index import build, store
+from index import build
+from index.store import local as local_store
 from index.build import Builder
 from tests.conftest import SEEDS, make_settings
 
@@ -52,7 +53,7 @@ def corpus(folder):
 
 
 def contents(settings, name):
-    snap = store.open_snapshot(settings.index_dir, name)
+    snap = local_store.open_snapshot(settings.index_dir, name)
     try:
         chunks = snap.rows.query("SELECT id, article_id, seq, start, end, text, text_sha FROM chunks ORDER BY id")
         articles = snap.rows.query("SELECT id, sha256, language, published_at, group_id FROM articles ORDER BY id")

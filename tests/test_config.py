@@ -16,8 +16,7 @@ from index.settings import (
     VECTOR_INDEX_TYPES, AnswerSettings, ChunkSettings, EncoderSettings, GenerateSettings, RetrievalSettings,
     StoreSettings, VectorIndexSettings,
 )
-from index.feeds import FeedSettings
-from index.watch import WatchSettings
+from index.settings import FeedSettings, WatchSettings
 from rawi import config
 from tests.conftest import ROOT
 from tests.reindex_helpers import RAWI

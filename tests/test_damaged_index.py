@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from index import store
+from index.store import local as local_store
 from index.build import Builder, BuildError
 from index.service import open_answerer
 from tests.reindex_helpers import (
@@ -36,7 +37,7 @@ def pristine(tmp_path_factory, encoder) -> Path:
     Builder(settings_of(work), encoder).run()
     (work / "corpus" / LIBRARY_ID).write_text(LIBRARY, encoding="utf-8")
     Builder(settings_of(work), encoder).run()
-    generations = sorted((work / "index" / store.GENERATIONS).iterdir())
+    generations = sorted((work / "index" / local_store.GENERATIONS).iterdir())
     assert len(generations) == 2
     return work
 
@@ -50,18 +51,18 @@ def work(pristine, tmp_path) -> Path:
 
 def generations(work: Path) -> tuple[Path, Path]:
     """(the current generation, the one before it)."""
-    current = store.current_generation(work / "index")
-    older = next(p for p in (work / "index" / store.GENERATIONS).iterdir() if p != current)
+    current = local_store.current_generation(work / "index")
+    older = next(p for p in (work / "index" / local_store.GENERATIONS).iterdir() if p != current)
     return current, older
 
 
 def refit_manifest(generation: Path) -> None:
     """Recompute the manifest's sizes and checksums so that they match the (damaged) files."""
-    manifest = json.loads((generation / store.MANIFEST).read_text(encoding="utf-8"))
+    manifest = json.loads((generation / local_store.MANIFEST).read_text(encoding="utf-8"))
     manifest["files"] = {
-        p.relative_to(generation).as_posix(): store.file_digest(p) for p in sorted(p for p in generation.rglob("*") if p.is_file() and p.name != store.MANIFEST)
+        p.relative_to(generation).as_posix(): local_store.file_digest(p) for p in sorted(p for p in generation.rglob("*") if p.is_file() and p.name != local_store.MANIFEST)
     }
-    (generation / store.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    (generation / local_store.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
 
 
 def truncate(path: Path) -> None:
@@ -75,19 +76,19 @@ def zero(path: Path) -> None:
 
 def edit_manifest(change):
     def damage(current: Path, older: Path) -> None:
-        path = current / store.MANIFEST
+        path = current / local_store.MANIFEST
         data = json.loads(path.read_text(encoding="utf-8"))
         path.write_text(json.dumps(change(data)), encoding="utf-8")
     return damage
 
 
 def lexical_files(generation: Path) -> list[Path]:
-    return sorted(p for p in (generation / store.LEXICAL).iterdir() if p.is_file())
+    return sorted(p for p in (generation / local_store.LEXICAL).iterdir() if p.is_file())
 
 
 def write_current(text: bytes):
     def damage(current: Path, older: Path) -> None:
-        (current.parent.parent / store.CURRENT).write_bytes(text)
+        (current.parent.parent / local_store.CURRENT).write_bytes(text)
     return damage
 
 
@@ -108,7 +109,7 @@ def _manifest_files_as(value):
 
 def _sentence_count_as_in(current: Path, older: Path) -> None:
     """Give the current manifest the older generation's sentence count, so only the ids differ."""
-    older_count = json.loads((older / store.MANIFEST).read_text(encoding="utf-8"))["sentences"]
+    older_count = json.loads((older / local_store.MANIFEST).read_text(encoding="utf-8"))["sentences"]
     edit_manifest(lambda d: {**d, "sentences": older_count})(current, older)
 
 
@@ -122,42 +123,42 @@ def _with_refit(damage):
 # name -> damage(current generation, older generation)
 DAMAGE = {
     # the files themselves (the manifest's checksums catch these)
-    "vectors truncated": lambda c, o: truncate(c / store.VECTORS),
-    "vectors zeroed": lambda c, o: zero(c / store.VECTORS),
-    "vectors empty": lambda c, o: (c / store.VECTORS).write_bytes(b""),
-    "vectors missing": lambda c, o: (c / store.VECTORS).unlink(),
-    "rows truncated": lambda c, o: truncate(c / store.ROWS),
-    "rows zeroed": lambda c, o: zero(c / store.ROWS),
+    "vectors truncated": lambda c, o: truncate(c / local_store.VECTORS),
+    "vectors zeroed": lambda c, o: zero(c / local_store.VECTORS),
+    "vectors empty": lambda c, o: (c / local_store.VECTORS).write_bytes(b""),
+    "vectors missing": lambda c, o: (c / local_store.VECTORS).unlink(),
+    "rows truncated": lambda c, o: truncate(c / local_store.ROWS),
+    "rows zeroed": lambda c, o: zero(c / local_store.ROWS),
     "lexical truncated": lambda c, o: [truncate(p) for p in lexical_files(c)],
     "lexical zeroed": lambda c, o: [zero(p) for p in lexical_files(c)],
-    "lexical folder gone": lambda c, o: shutil.rmtree(c / store.LEXICAL),
-    "vectors and rows swapped": swap(store.VECTORS, store.ROWS),
-    "a file replaced by a folder": lambda c, o: ((c / store.VECTORS).unlink(), (c / store.VECTORS).mkdir()),
+    "lexical folder gone": lambda c, o: shutil.rmtree(c / local_store.LEXICAL),
+    "vectors and rows swapped": swap(local_store.VECTORS, local_store.ROWS),
+    "a file replaced by a folder": lambda c, o: ((c / local_store.VECTORS).unlink(), (c / local_store.VECTORS).mkdir()),
     # mismatched: one file of the previous generation copied in
-    "vectors of the previous generation": lambda c, o: shutil.copyfile(o / store.VECTORS, c / store.VECTORS),
-    "rows of the previous generation": lambda c, o: shutil.copyfile(o / store.ROWS, c / store.ROWS),
-    "manifest of the previous generation": lambda c, o: shutil.copyfile(o / store.MANIFEST, c / store.MANIFEST),
+    "vectors of the previous generation": lambda c, o: shutil.copyfile(o / local_store.VECTORS, c / local_store.VECTORS),
+    "rows of the previous generation": lambda c, o: shutil.copyfile(o / local_store.ROWS, c / local_store.ROWS),
+    "manifest of the previous generation": lambda c, o: shutil.copyfile(o / local_store.MANIFEST, c / local_store.MANIFEST),
     # damage behind a manifest refitted to match it
-    "vectors zeroed, manifest refitted": _with_refit(lambda c, o: zero(c / store.VECTORS)),
-    "vectors truncated, manifest refitted": _with_refit(lambda c, o: truncate(c / store.VECTORS)),
-    "rows zeroed, manifest refitted": _with_refit(lambda c, o: zero(c / store.ROWS)),
-    "rows truncated, manifest refitted": _with_refit(lambda c, o: truncate(c / store.ROWS)),
+    "vectors zeroed, manifest refitted": _with_refit(lambda c, o: zero(c / local_store.VECTORS)),
+    "vectors truncated, manifest refitted": _with_refit(lambda c, o: truncate(c / local_store.VECTORS)),
+    "rows zeroed, manifest refitted": _with_refit(lambda c, o: zero(c / local_store.ROWS)),
+    "rows truncated, manifest refitted": _with_refit(lambda c, o: truncate(c / local_store.ROWS)),
     "lexical zeroed, manifest refitted": _with_refit(lambda c, o: [zero(p) for p in lexical_files(c)]),
     "lexical truncated, manifest refitted": _with_refit(lambda c, o: [truncate(p) for p in lexical_files(c)]),
     "vectors of the previous generation, manifest refitted": _with_refit(
-        lambda c, o: shutil.copyfile(o / store.VECTORS, c / store.VECTORS)),
+        lambda c, o: shutil.copyfile(o / local_store.VECTORS, c / local_store.VECTORS)),
     "rows of the previous generation, manifest refitted": _with_refit(
-        lambda c, o: shutil.copyfile(o / store.ROWS, c / store.ROWS)),
-    "vectors and rows swapped, manifest refitted": _with_refit(swap(store.VECTORS, store.ROWS)),
-    "sentences truncated": lambda c, o: truncate(c / store.SENTENCES),
-    "sentences zeroed, manifest refitted": _with_refit(lambda c, o: zero(c / store.SENTENCES)),
+        lambda c, o: shutil.copyfile(o / local_store.ROWS, c / local_store.ROWS)),
+    "vectors and rows swapped, manifest refitted": _with_refit(swap(local_store.VECTORS, local_store.ROWS)),
+    "sentences truncated": lambda c, o: truncate(c / local_store.SENTENCES),
+    "sentences zeroed, manifest refitted": _with_refit(lambda c, o: zero(c / local_store.SENTENCES)),
     "sentences of the previous generation, counts and manifest refitted": _with_refit(
-        lambda c, o: (shutil.copyfile(o / store.SENTENCES, c / store.SENTENCES), _sentence_count_as_in(c, o))),
+        lambda c, o: (shutil.copyfile(o / local_store.SENTENCES, c / local_store.SENTENCES), _sentence_count_as_in(c, o))),
     # the manifest
-    "manifest truncated": lambda c, o: truncate(c / store.MANIFEST),
-    "manifest zeroed": lambda c, o: zero(c / store.MANIFEST),
-    "manifest not UTF-8": lambda c, o: (c / store.MANIFEST).write_bytes(b"\xff\xfe{\x00"),
-    "manifest missing": lambda c, o: (c / store.MANIFEST).unlink(),
+    "manifest truncated": lambda c, o: truncate(c / local_store.MANIFEST),
+    "manifest zeroed": lambda c, o: zero(c / local_store.MANIFEST),
+    "manifest not UTF-8": lambda c, o: (c / local_store.MANIFEST).write_bytes(b"\xff\xfe{\x00"),
+    "manifest missing": lambda c, o: (c / local_store.MANIFEST).unlink(),
     "manifest a list": edit_manifest(lambda d: [d]),
     "manifest a string": edit_manifest(lambda d: "manifest"),
     "manifest empty object": edit_manifest(lambda d: {}),
@@ -239,7 +240,7 @@ def test_the_real_rawi_ask_refuses_in_one_line(work, name):
 
 def test_the_real_rawi_index_refuses_and_rawi_index_rebuild_repairs(work, encoder):
     current, older = generations(work)
-    shutil.copyfile(older / store.VECTORS, current / store.VECTORS)
+    shutil.copyfile(older / local_store.VECTORS, current / local_store.VECTORS)
     refit_manifest(current)  # only the count cross-check can tell now
 
     assert_one_line_refusal(rawi("index", "--json", cwd=work, timeout=300))
@@ -266,10 +267,10 @@ def test_a_refused_index_leaves_no_database_open(work, name):
     gc.collect()
     gc.disable()
     try:
-        before = _open_files_named(store.ROWS)
+        before = _open_files_named(local_store.ROWS)
         for _ in range(3):
             with pytest.raises(store.IndexDamaged):
-                store.open_snapshot(work / "index")
-        assert _open_files_named(store.ROWS) == before
+                local_store.open_snapshot(work / "index")
+        assert _open_files_named(local_store.ROWS) == before
     finally:
         gc.enable()

@@ -124,7 +124,7 @@ def test_indexing_reports_every_date_it_cannot_read(built, stand_in_encoder):
 
 def test_json_dates_are_iso_and_people_see_one_readable_form(answerer):
     from bot import render
-    from rawi.output import answer_json, render_answer
+    from rawi.render import answer_json, render_answer
 
     answer = answerer.ask("Which floods closed highways in Texas?", k=1, where=make_filter(source="USA Today"))
     passage = answer_json(answer)["passages"][0]
@@ -176,7 +176,7 @@ def test_punctuation_never_enters_a_filter(answerer, written, source):
 
 def test_a_source_filter_that_matches_nothing_says_so(answerer):
     from bot import render
-    from rawi.output import answer_json, render_answer
+    from rawi.render import answer_json, render_answer
 
     answer = answerer.ask("What did the port authority say?", where=make_filter(source="Al Jazeera"))
     assert not answer.answered and not answer.passages and answer.note.kind == "source"
@@ -264,7 +264,7 @@ def test_a_clock_at_the_end_of_the_calendar(answerer):
 
 
 def test_milvus_expressions_at_the_ends_of_the_calendar():
-    from index.store.milvus_schema import expression
+    from index.store.milvus.schema import expression
 
     assert expression(make_filter(until="9999-12-31"), []) == '(published_at != "" and published_at <= "9999-12-31T99")'
     assert expression(make_filter(since="0001-01-01", until="0001-01-01"), []).startswith('published_at >= "0001-01-01"')

@@ -8,7 +8,9 @@ import subprocess
 
 import pytest
 
-from index import duplicates, store
+from index import duplicates
+from index.store import local as local_store
+from index.store.local import copies as sketches
 from index.build import Builder
 from index.service import open_answerer
 from tests.conftest import MODEL_CACHE, make_settings
@@ -54,7 +56,7 @@ def copies(tmp_path_factory, encoder):
 def test_exact_and_near_copies_form_one_group_named_by_the_earliest(copies):
     settings, stats = copies
     assert stats.groups == 1
-    snapshot = store.open_snapshot(settings.index_dir)
+    snapshot = local_store.open_snapshot(settings.index_dir)
     groups = {i: snapshot.article(f"wire.jsonl#{i}").group_id for i in ("late-exact", "original", "near", "regatta")}
     snapshot.close()
     assert groups == {"late-exact": "wire.jsonl#original", "original": "wire.jsonl#original",
@@ -82,7 +84,7 @@ def test_removing_the_original_regroups_under_the_next_earliest(copies, encoder,
     shutil.copytree(settings.index_dir, moved.index_dir)
     stats = Builder(moved, encoder).run()
     assert stats.removed == 1 and stats.groups == 1
-    snapshot = store.open_snapshot(moved.index_dir)
+    snapshot = local_store.open_snapshot(moved.index_dir)
     assert snapshot.article("wire.jsonl#late-exact").group_id == "wire.jsonl#near"  # 2 June 18:00 < 3 June
     snapshot.close()
 
@@ -109,15 +111,15 @@ def test_grouping_is_precise_and_complete_on_the_measured_set():
         sys.path.pop(0)
     positives, negatives = bench.pairs(seed=0)
     db = sqlite3.connect(":memory:")
-    db.executescript(store.SCHEMA)
+    db.executescript(local_store.SCHEMA)
     texts = {}
     for a, b in positives + negatives:
         for text in (a, b):
             texts.setdefault(text, f"t{len(texts)}")
     db.executemany("INSERT INTO articles (id, title, url, published, source, sha256, text, indexed_at) "
                    "VALUES (?, '', '', '', '', '', ?, 0)", [(i, t) for t, i in texts.items()])
-    duplicates.add(db, [(i, t) for t, i in texts.items()])
-    duplicates.regroup(db)
+    sketches.add(db, [(i, t) for t, i in texts.items()])
+    sketches.regroup(db)
     group = dict(db.execute("SELECT id, group_id FROM articles").fetchall())
     same = lambda a, b: group[texts[a]] != "" and group[texts[a]] == group[texts[b]]  # noqa: E731
     tp = sum(same(a, b) for a, b in positives)
@@ -151,11 +153,11 @@ DISAGREEING = [  # (id, source, published, text): each pair is as similar as cop
 
 def regrouped(records) -> dict[str, str]:
     db = sqlite3.connect(":memory:")
-    db.executescript(store.SCHEMA)
+    db.executescript(local_store.SCHEMA)
     db.executemany("INSERT INTO articles (id, title, url, published, source, sha256, text, indexed_at, published_at) "
                    "VALUES (?, '', '', ?, ?, '', ?, 0, ?)", [(i, p, s, t, p) for i, s, p, t in records])
-    duplicates.add(db, [(i, t) for i, _, _, t in records])
-    duplicates.regroup(db)
+    sketches.add(db, [(i, t) for i, _, _, t in records])
+    sketches.regroup(db)
     return dict(db.execute("SELECT id, group_id FROM articles").fetchall())
 
 

@@ -180,7 +180,7 @@ def test_nothing_recent_on_the_topic_says_so_and_shows_the_older_articles(tmp_pa
     the newest): the reply says so, then cites that article; it never declines flatly, and the
     articles of this week on other stories are not offered instead."""
     from index.service import open_answerer
-    from rawi.output import render_answer
+    from rawi.render import render_answer
 
     answerer = open_answerer(indexed_copy(tmp_path, encoder, DESK, DESK / "../desk_older"), encoder)
     answer = answerer.ask("What happened this week at the Sennar dam on the Blue Nile?", k=3)

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from index.articles import scan
-from index.feeds import FeedSettings, Fetcher
+from index.feeds import Fetcher
+from index.settings import FeedSettings
 from tests.loopback import LoopbackServer, QuietHandler
 from tests.reindex_helpers import RAWI, reap
 

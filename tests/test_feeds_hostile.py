@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from index.feeds import FeedSettings, Fetcher
+from index.feeds import Fetcher
+from index.settings import FeedSettings
 from tests.feedsite import Site, Trickle, articles, html, page, redirect, rawi_fetch, rss, send, write_config, xml, zeros_deflated
 
 GOOD = page("Harbour reopens", "The harbour of Varna reopened on Monday after the storm damaged its piers.")

@@ -71,7 +71,8 @@ def test_pages_of_an_unchanged_feed_are_given_up_too(tmp_path):
 def test_a_state_of_the_wrong_shape_is_read_as_far_as_it_goes(tmp_path):
     """Pending pages and given-up links of the wrong types in state.json (edited by hand, an
     older rawi): dropped or counted from 0, never a crash."""
-    from index.feeds import FeedSettings, Fetcher
+    from index.feeds import Fetcher
+    from index.settings import FeedSettings
 
     with Site() as site:
         site.routes["/feed.xml"] = xml(rss([site.base + "/dead"]))

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from index import store
-from index.store import restrict
+from index.store import local as local_store
+from index.store.local import restrict
 from index.build import Builder
 from index.filters import FilterError, make_filter, parse_inline
 from index.service import open_answerer
@@ -48,7 +49,7 @@ def dated(tmp_path_factory, encoder):
 
 
 def meta(settings):
-    snapshot = store.open_snapshot(settings.index_dir)
+    snapshot = local_store.open_snapshot(settings.index_dir)
     rows = snapshot.article_meta([f"wire.jsonl#{row[0]}" for row in BRIDGE])
     snapshot.close()
     return rows
@@ -90,7 +91,7 @@ def test_the_snapshot_search_keeps_to_the_allowed_chunks_for_every_index_type(da
     for kind in ("flat", "hnsw"):
         settings = dataclasses.replace(dated, index_dir=tmp_path / kind, vectors=VectorIndexSettings(type=kind))
         Builder(settings, encoder).run()
-        snapshot = store.open_snapshot(settings.index_dir)
+        snapshot = local_store.open_snapshot(settings.index_dir)
         allowed = snapshot.chunk_ids_where(make_filter(language="ar"))
         scores, ids = snapshot.search_vectors(query, 5, allowed=allowed)
         found = ids[0][ids[0] >= 0]
@@ -176,28 +177,28 @@ def test_an_index_from_before_the_new_columns_is_upgraded_without_embedding_agai
 
     settings = dataclasses.replace(dated, index_dir=tmp_path / "old")
     shutil.copytree(dated.index_dir, settings.index_dir)
-    generation = store.current_generation(settings.index_dir)
-    rows = generation / store.ROWS
+    generation = local_store.current_generation(settings.index_dir)
+    rows = generation / local_store.ROWS
     db = sqlite3.connect(rows)
     db.execute("DROP INDEX articles_by_published")
     db.execute("DROP INDEX articles_by_group")
     for table in ("sketches", "sketch_bands"):
         db.execute(f"DROP TABLE {table}")
-    for name, _ in store.ARTICLE_COLUMNS_V1:
+    for name, _ in local_store.ARTICLE_COLUMNS_V1:
         db.execute(f"ALTER TABLE articles DROP COLUMN {name}")
     db.execute("PRAGMA user_version = 0")
     db.commit()
     db.close()
-    manifest = store.read_manifest(generation)
-    store.write_manifest(generation, manifest)  # the old generation as an older rawi wrote it
-    old = store.open_snapshot(settings.index_dir)
+    manifest = local_store.read_manifest(generation)
+    local_store.write_manifest(generation, manifest)  # the old generation as an older rawi wrote it
+    old = local_store.open_snapshot(settings.index_dir)
     assert old.rows_schema == 0 and old.article("wire.jsonl#b4").language == ""
     with pytest.raises(store.IndexMismatch, match="run `rawi index`"):
         old.chunk_ids_where(make_filter(language="ar"))
     old.close()
     stats = Builder(settings, encoder).run()
     assert stats.chunks_embedded == 0 and stats.unchanged == len(BRIDGE)
-    new = store.open_snapshot(settings.index_dir)
+    new = local_store.open_snapshot(settings.index_dir)
     assert (new.rows_schema, new.article("wire.jsonl#b4").language, new.article("wire.jsonl#b4").published_at) == (1, "ar", "2025-06-04")
     new.close()
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from index import store
+from index.store import local as local_store
 from index.articles import scan
 from index.build import Builder
 from tests.conftest import make_settings
@@ -134,7 +133,7 @@ def mixed(tmp_path):
 
 def test_a_mixed_folder_indexes_with_nothing_lost(mixed, encoder):
     stats = Builder(mixed, encoder).run()
-    snapshot = store.open_snapshot(mixed.index_dir)
+    snapshot = local_store.open_snapshot(mixed.index_dir)
     ids = set(snapshot.article_hashes())
     assert ids == {a.id for a in scan(mixed.corpus_dir).articles} and len(ids) == 7 == stats.articles
     assert {(s.path, s.line) for s in stats.skipped} == {("wire.rss", 2), ("feed.jsonl", 2), ("scan.pdf", None)}
@@ -149,7 +148,7 @@ def test_a_record_that_turns_bad_keeps_its_indexed_version(mixed, encoder):
     Builder(mixed, encoder).run()
     write(mixed.corpus_dir, "feed.jsonl", '{"id": 1, "text": \n')  # the good line is damaged too
     stats = Builder(mixed, encoder).run()
-    snapshot = store.open_snapshot(mixed.index_dir)
+    snapshot = local_store.open_snapshot(mixed.index_dir)
     assert "feed.jsonl#1" in snapshot.article_hashes() and stats.removed == 0
     snapshot.close()
 
@@ -198,7 +197,7 @@ def test_an_article_id_two_files_give_is_reported_and_the_rest_indexed(tmp_path,
     settings = make_settings(corpus, tmp_path / "index")
     for _ in range(2):  # the same one is kept on every run
         stats = Builder(settings, stand_in_encoder).run()
-        snapshot = store.open_snapshot(settings.index_dir)
+        snapshot = local_store.open_snapshot(settings.index_dir)
         assert set(snapshot.article_hashes()) == {"a.jsonl#x.md", "a.jsonl#b.jsonl#c", "a.jsonl#y", "z.txt"}
         assert "harbour" in snapshot.article("a.jsonl#x.md").text and "rain" in snapshot.article("a.jsonl#b.jsonl#c").text
         snapshot.close()

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from index import store
+from index.store import local as local_store
 from index.build import Builder, BuildError
 from tests.conftest import ROOT, SEEDS
 from tests.unprivileged import SYSTEM_PYTHON, become_nobody, needs_nobody
@@ -36,8 +37,8 @@ def small(tmp_path, encoder) -> Path:
 
 
 def edit_manifest(work: Path, **values) -> Path:
-    generation = store.current_generation(work / "index")
-    path = generation / store.MANIFEST
+    generation = local_store.current_generation(work / "index")
+    path = generation / local_store.MANIFEST
     manifest = json.loads(path.read_text(encoding="utf-8"))
     manifest.update(values)
     path.write_text(json.dumps(manifest), encoding="utf-8")
@@ -48,14 +49,14 @@ def edit_manifest(work: Path, **values) -> Path:
 def test_a_wrong_next_chunk_id_is_refused_by_reader_and_writer(small, encoder, value):
     generation = edit_manifest(small, next_chunk_id=value)
     with pytest.raises(store.IndexDamaged, match="next_chunk_id"):
-        store.open_snapshot(small / "index")
+        local_store.open_snapshot(small / "index")
     (small / "corpus" / LIBRARY_ID).write_text(LIBRARY, encoding="utf-8")
     with pytest.raises(BuildError, match="damaged"):
         Builder(settings_of(small), encoder).run()
-    assert store.current_generation(small / "index") == generation  # nothing published on top of it
+    assert local_store.current_generation(small / "index") == generation  # nothing published on top of it
     stats = Builder(settings_of(small), encoder).run(rebuild=True)  # the way out the message names
     assert stats.articles == 2
-    store.open_snapshot(small / "index").close()
+    local_store.open_snapshot(small / "index").close()
 
 
 @pytest.mark.parametrize("field, value", [
@@ -65,7 +66,7 @@ def test_a_wrong_next_chunk_id_is_refused_by_reader_and_writer(small, encoder, v
 def test_every_manifest_field_is_checked_on_open(small, field, value):
     edit_manifest(small, **{field: value})
     with pytest.raises(store.IndexDamaged, match=field):
-        store.open_snapshot(small / "index")
+        local_store.open_snapshot(small / "index")
 
 
 def test_a_stored_chunk_id_past_next_chunk_id_is_damage(small, encoder):
@@ -73,29 +74,29 @@ def test_a_stored_chunk_id_past_next_chunk_id_is_damage(small, encoder):
     the count but not the ids would make the writer give a new passage an id already taken."""
     (small / "corpus" / "note.txt").write_text(SMALL.replace("Monday", "Tuesday"), encoding="utf-8")
     Builder(settings_of(small), encoder).run()
-    snapshot = store.open_snapshot(small / "index")
+    snapshot = local_store.open_snapshot(small / "index")
     chunks = snapshot.manifest.chunks
     snapshot.close()
     edit_manifest(small, next_chunk_id=chunks)
     with pytest.raises(store.IndexDamaged, match="chunk ids"):
-        store.open_snapshot(small / "index")
+        local_store.open_snapshot(small / "index")
 
 
 def test_a_staged_generation_the_reader_refuses_is_not_published(small, encoder, monkeypatch):
     """Whatever the cause (here: a writer bug that miscounts the articles), the check before publish holds."""
-    before = store.current_generation(small / "index")
-    real = store.write_manifest
+    before = local_store.current_generation(small / "index")
+    real = local_store.write_manifest
 
     def miscounting(staging, manifest):
         manifest.articles += 1
         real(staging, manifest)
 
-    monkeypatch.setattr(store.local, "write_manifest", miscounting)
+    monkeypatch.setattr(local_store.writer, "write_manifest", miscounting)
     (small / "corpus" / LIBRARY_ID).write_text(LIBRARY, encoding="utf-8")
     with pytest.raises(BuildError, match="failed the reader's checks.*nothing was published"):
         Builder(settings_of(small), encoder).run()
-    assert store.current_generation(small / "index") == before
-    assert not list((small / "index" / store.GENERATIONS).glob(".staging-*"))
+    assert local_store.current_generation(small / "index") == before
+    assert not list((small / "index" / local_store.GENERATIONS).glob(".staging-*"))
     monkeypatch.undo()
     assert Builder(settings_of(small), encoder).run().added == 1
 

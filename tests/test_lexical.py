@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from index.lexical import LexicalIndex
+from index.store.local.lexical import LexicalIndex
 
 PASSAGES = {
     101: "أعلنت السلطات أن سفينة الشحن كانت تحمل 20 ألف حاوية ذخيرة عند وصولها إلى الميناء.",

@@ -16,7 +16,7 @@ from bot import render
 from index.filters import ArticleFilter
 from index.near_miss import NEAR_MISS_FLOOR, NearMiss
 from index.service import open_answerer
-from rawi.output import answer_json, render_with_short
+from rawi.render import answer_json, render_with_short
 from tests.conftest import MODEL_CACHE, indexed_copy
 from tests.reindex_helpers import RAWI
 

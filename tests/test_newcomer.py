@@ -297,7 +297,7 @@ def test_a_failed_index_keeps_a_published_index(built):
 def test_answer_json_always_says_which_filters_were_applied(built, stand_in_encoder):
     from index.filters import make_filter
     from index.service import open_answerer
-    from rawi.output import answer_json
+    from rawi.render import answer_json
     from tests.conftest import make_settings
 
     answerer = open_answerer(make_settings(built / "corpus", built / "index"), stand_in_encoder)
@@ -502,7 +502,8 @@ def test_config_toml_and_the_readme_name_every_format_rawi_reads():
 
 def test_a_first_index_that_finds_the_lock_taken_leaves_the_folders_to_their_owner(tmp_path):
     """Two first runs at once: the one refused (busy) must not remove what the other is building."""
-    from index.store import IndexBusy, left_clean_if_unpublished, writer_lock
+    from index.store import IndexBusy
+    from index.store.local import left_clean_if_unpublished, writer_lock
 
     index_dir = tmp_path / "var" / "index"
     with pytest.raises(IndexBusy), left_clean_if_unpublished(index_dir):

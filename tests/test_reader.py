@@ -306,7 +306,7 @@ def test_passage_shown_drops_only_a_first_line_repeating_the_title():
 def test_an_arabic_title_is_isolated_so_the_parentheses_keep_their_place(corpus):
     """On a terminal (render_answer's text, printed as it is there) the title is isolated; piped
     into a file or a program (issue 25), the invisible marks are left out."""
-    from rawi.output import render_answer
+    from rawi.render import render_answer
 
     _, answerer, workdir = corpus
     question = "Who arrived in Pyongyang on Wednesday?"

@@ -6,8 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-
-from index import store
+from index.store import local as local_store
 from index.build import Builder
 from index.service import open_answerer
 from tests.reindex_helpers import (
@@ -63,7 +62,7 @@ def test_rawi_index_over_every_bad_kind_of_file_at_once(tmp_path):
     assert result.returncode == 0, result.stderr
     stats = last_json(result.stdout)
     skipped = {s["path"]: s["reason"] for s in stats["skipped"]}
-    snap = store.open_snapshot(work / "index")
+    snap = local_store.open_snapshot(work / "index")
     for name, (_, (outcome, expected)) in CASES.items():
         if outcome == "skipped":
             assert expected in skipped.pop(name), name
@@ -110,7 +109,7 @@ def make_unreadable(path: Path, monkeypatch) -> None:
 def test_an_indexed_article_that_becomes_unreadable_keeps_its_indexed_version(library_indexed, encoder, monkeypatch, damage):
     settings = library_indexed
     path = settings.corpus_dir / LIBRARY_ID
-    before = store.open_snapshot(settings.index_dir).article(LIBRARY_ID)
+    before = local_store.open_snapshot(settings.index_dir).article(LIBRARY_ID)
     if damage == "unreadable":
         make_unreadable(path, monkeypatch)
     elif damage == "truncated-to-empty":  # e.g. caught halfway through an editor's save
@@ -123,7 +122,7 @@ def test_an_indexed_article_that_becomes_unreadable_keeps_its_indexed_version(li
 
     assert [s.path for s in stats.skipped] == [LIBRARY_ID]
     assert (stats.added, stats.updated, stats.removed, stats.unchanged, stats.articles) == (0, 0, 0, 1, 2)
-    assert store.open_snapshot(settings.index_dir).article(LIBRARY_ID) == before
+    assert local_store.open_snapshot(settings.index_dir).article(LIBRARY_ID) == before
     answer = open_answerer(settings, encoder).ask(LIBRARY_QUESTION)
     assert answer.passages[0].article_id == LIBRARY_ID and LIBRARY_ANSWER in answer.passages[0].text
 

@@ -1,7 +1,7 @@
 """`kill -9` a real `rawi index` at known points; one writer at a time. On both store backends
 (``store_backend``: local files, and Milvus through an embedded Milvus Lite file).
 
-The writer is paused at a point with the RAWI_TEST_PAUSE_AT hook (see ``store.pause_point``),
+The writer is paused at a point with the RAWI_TEST_PAUSE_AT hook (see ``store.pause.pause_point``),
 killed there, and then: the previous index is whole and answers (`rawi ask --json`), and a
 rerun, with no flag, completes with every article present and clears what the killed writer
 left (staging folders, or collections, of a generation never made current; its lock died with it).
@@ -13,6 +13,7 @@ import signal
 import pytest
 
 from index import store
+from index.store.pause import PAUSE_POINTS
 from tests.reindex_helpers import (  # noqa: F401  (indexed_store_workdir, store_backend: fixtures)
     indexed_store_workdir, store_backend,
     LIBRARY, LIBRARY_ANSWER, LIBRARY_ID, LIBRARY_QUESTION, SEED_ANSWER, SEED_ID, SEED_QUESTION, Lines,
@@ -43,7 +44,7 @@ def pause_and_kill(work, point):
     return marker
 
 
-@pytest.mark.parametrize("point", store.PAUSE_POINTS)
+@pytest.mark.parametrize("point", PAUSE_POINTS)
 def test_kill_9_leaves_the_old_index_answering_and_a_rerun_completes(workdir, point):
     before = published(workdir)
     local = (workdir / "index").is_dir()

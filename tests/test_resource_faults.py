@@ -17,8 +17,7 @@ import signal
 import subprocess
 
 import pytest
-
-from index import store
+from index.store import local as local_store
 from index.build import Builder
 from tests.reindex_helpers import (
     LIBRARY_ID, RAWI, SEED_ANSWER, SEED_ID, SEED_QUESTION, current_name, env, leftovers, make_workdir,
@@ -55,7 +54,7 @@ def work(tmp_path, encoder):
 
 
 def published_files(work) -> dict:
-    generation = store.current_generation(work / "index")
+    generation = local_store.current_generation(work / "index")
     return {p.relative_to(generation).as_posix(): p.read_bytes() for p in generation.rglob("*") if p.is_file()}
 
 
@@ -78,7 +77,7 @@ def check_refused_and_unchanged(work, result, before_name, before_files, encoder
     assert current_name(index_dir) == before_name
     assert published_files(work) == before_files  # byte for byte
     assert leftovers(index_dir) == {"staging": [], "published": [before_name]}
-    assert not (index_dir / f".{store.CURRENT}.tmp").exists()
+    assert not (index_dir / f".{local_store.CURRENT}.tmp").exists()
     answer = open_answerer(settings_of(work), encoder).ask(SEED_QUESTION)
     assert answer.answered and SEED_ANSWER in answer.passages[0].text
     assert answer.generation == before_name
@@ -88,14 +87,14 @@ def check_refused_and_unchanged(work, result, before_name, before_files, encoder
 def test_disk_full_during_rawi_index_leaves_the_old_index_whole(work, encoder, point):
     index_dir = work / "index"
     before_name, before_files = current_name(index_dir), published_files(work)
-    max_bytes = POINTS[point](len(before_files[store.ROWS]))
+    max_bytes = POINTS[point](len(before_files[local_store.ROWS]))
 
     result = rawi_index_limited(work, max_bytes)
     check_refused_and_unchanged(work, result, before_name, before_files, encoder)
 
     stats = Builder(settings_of(work), encoder).run()  # the disk has room again
     assert (stats.added, stats.articles) == (1, 2)
-    assert store.open_snapshot(index_dir).article(LIBRARY_ID) is not None
+    assert local_store.open_snapshot(index_dir).article(LIBRARY_ID) is not None
 
 
 def test_disk_full_while_writing_the_vectors(tmp_path, encoder):
@@ -107,15 +106,15 @@ def test_disk_full_while_writing_the_vectors(tmp_path, encoder):
     (work / "corpus" / LIBRARY_ID).write_text(BIG_ARTICLE, encoding="utf-8")
     index_dir = work / "index"
     before_name, before_files = current_name(index_dir), published_files(work)
-    assert len(before_files[store.VECTORS]) < len(before_files[store.ROWS])
+    assert len(before_files[local_store.VECTORS]) < len(before_files[local_store.ROWS])
 
-    result = rawi_index_limited(work, 16 * len(before_files[store.ROWS]))
+    result = rawi_index_limited(work, 16 * len(before_files[local_store.ROWS]))
     check_refused_and_unchanged(work, result, before_name, before_files, encoder)
     assert "vectors.faiss" in result.stderr
 
     stats = Builder(load_config(work / "config.toml").index, encoder).run()  # room again; same settings as rawi's
     assert (stats.added, stats.articles) == (1, 2)
-    snapshot = store.open_snapshot(index_dir)
+    snapshot = local_store.open_snapshot(index_dir)
     assert snapshot.article(LIBRARY_ID) is not None and snapshot.article(SEED_ID) is not None
     sizes = {name: len(data) for name, data in published_files(work).items()}
-    assert sizes[store.VECTORS] > 16 * len(before_files[store.ROWS])  # the limit really fell inside the vectors
+    assert sizes[local_store.VECTORS] > 16 * len(before_files[local_store.ROWS])  # the limit really fell inside the vectors

@@ -19,7 +19,7 @@ import pytest
 
 from bot.app import build_application
 from bot.render import TEXT
-from index import store
+from index.store import local as local_store
 from index.articles import scan
 from index.build import Builder
 from index.service import open_answerer
@@ -73,7 +73,7 @@ def test_links_leading_out_of_the_corpus_are_not_followed(outside):
     assert set(skipped) == {"innocent.txt", "relative.txt", "linked-folder/"}
     assert all("outside the corpus" in reason for path, reason in skipped.items() if path.endswith(".txt"))
     assert skipped["linked-folder/"] == "a link to a folder (not followed)"
-    snapshot = store.open_snapshot(settings.index_dir)
+    snapshot = local_store.open_snapshot(settings.index_dir)
     ids = {row[0] for row in snapshot._query("SELECT id FROM articles")}
     assert ids == {SEED_ID, "alias.txt"}  # the folder link was not walked; the inside link is fine
     assert not snapshot._query("SELECT 1 FROM articles WHERE text LIKE ?", (f"%{CANARY}%",))
@@ -265,7 +265,7 @@ def test_rawi_index_creates_a_private_index_folder_whatever_the_umask(tmp_path):
         env=env(), timeout=300, preexec_fn=lambda: os.umask(0o022),
     )
     assert result.returncode == 0, result.stderr
-    for folder in (index_dir, index_dir / store.GENERATIONS, store.current_generation(index_dir)):
+    for folder in (index_dir, index_dir / local_store.GENERATIONS, local_store.current_generation(index_dir)):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
     # nobody but the owner can reach any file of it: every path goes through the private folder
     for path in index_dir.rglob("*"):

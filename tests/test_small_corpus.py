@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from index.service import open_answerer
-from index.store import current_generation, open_snapshot, read_manifest
+from index.store.local import current_generation, open_snapshot, read_manifest
 from tests.conftest import indexed_copy
 
 KOREA = Path(__file__).parent / "data" / "korea_desk"

@@ -1,4 +1,5 @@
-"""The index on disk: round trip, incremental updates, verification of what is loaded.
+"""The local index on disk, built by the Builder: round trip, incremental updates, verification of
+what is loaded (the contract's tests, on both backends: test_store_contract.py).
 
 Only the round trip needs meaning (the real encoder); the rest build with the stand-in."""
 
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 
 from index import store
+from index.store import local as local_store
 from index.build import Builder, BuildError
 from index.sentences import all_sentence_ids, sentence_ids, sentence_spans
 from tests.conftest import SEEDS
@@ -27,7 +29,7 @@ def test_round_trip_rows_vectors_and_manifest(corpus_settings, encoder):
     """With the real encoder: the stored vectors answer a question across languages."""
     shutil.copy(next(SEEDS.glob("*.txt")), corpus_settings.corpus_dir)
     settings, stats = corpus_settings, Builder(corpus_settings, encoder).run()
-    snap = store.open_snapshot(settings.index_dir, encoder.name)
+    snap = local_store.open_snapshot(settings.index_dir, encoder.name)
     assert snap.manifest.encoder == encoder.name and snap.manifest.dimension == 384
     assert snap.manifest.chunking == {"max_tokens": 200, "overlap_tokens": 32}
     assert snap.manifest.versions["faiss-cpu"]
@@ -47,7 +49,7 @@ def test_sentence_counts_come_from_the_stored_ids_and_match_the_split_text(built
     settings, _ = built
     (settings.corpus_dir / "extra.txt").write_text(EXTRA, encoding="utf-8")
     Builder(settings, stand_in_encoder).run()
-    snap = store.open_snapshot(settings.index_dir, stand_in_encoder.name)
+    snap = local_store.open_snapshot(settings.index_dir, stand_in_encoder.name)
     rows = snap.chunks(list(range(snap.manifest.next_chunk_id)))
     ids = np.array(sorted(rows), dtype=np.int64)
     counts = snap.sentence_counts(ids)
@@ -64,10 +66,10 @@ def test_index_directory_is_private(built):
 
 def test_second_run_with_no_change_embeds_nothing_and_publishes_nothing(built, stand_in_encoder):
     settings, _ = built
-    before = (settings.index_dir / store.CURRENT).read_text()
+    before = (settings.index_dir / local_store.CURRENT).read_text()
     stats = Builder(settings, stand_in_encoder).run()
     assert (stats.added, stats.updated, stats.removed, stats.unchanged, stats.chunks_embedded) == (0, 0, 0, 1, 0)
-    assert (settings.index_dir / store.CURRENT).read_text() == before
+    assert (settings.index_dir / local_store.CURRENT).read_text() == before
 
 
 def test_add_change_remove_embed_only_what_changed(built, stand_in_encoder):
@@ -82,7 +84,7 @@ def test_add_change_remove_embed_only_what_changed(built, stand_in_encoder):
     (settings.corpus_dir / "storm.txt").unlink()
     removed = Builder(settings, stand_in_encoder).run()
     assert (removed.removed, removed.articles, removed.chunks) == (1, 1, first.chunks)
-    snap = store.open_snapshot(settings.index_dir, stand_in_encoder.name)
+    snap = local_store.open_snapshot(settings.index_dir, stand_in_encoder.name)
     assert snap.vectors.ntotal == first.chunks and snap.article("storm.txt") is None
 
 
@@ -93,22 +95,11 @@ def test_a_copy_of_an_article_reuses_its_vectors(built, stand_in_encoder):
     assert stats.added == 1 and stats.chunks_embedded == 0 and stats.chunks == 2 * first.chunks
 
 
-def test_missing_index_says_how_to_make_one(tmp_path):
-    with pytest.raises(store.NoIndex, match="run `rawi index`"):
-        store.open_snapshot(tmp_path / "index")
-
-
-def test_index_of_another_encoder_is_refused(built):
-    settings, _ = built
-    with pytest.raises(store.IndexMismatch, match="built with encoder"):
-        store.open_snapshot(settings.index_dir, "sentence-transformers/all-MiniLM-L6-v2")
-
-
 @pytest.mark.parametrize("damage", ["truncate", "flip", "drop-row-file", "manifest-count"])
 def test_damaged_files_are_refused_with_the_way_out(built, stand_in_encoder, damage):
     settings, _ = built
-    generation = store.current_generation(settings.index_dir)
-    vectors = generation / store.VECTORS
+    generation = local_store.current_generation(settings.index_dir)
+    vectors = generation / local_store.VECTORS
     if damage == "truncate":
         vectors.write_bytes(vectors.read_bytes()[:-100])
     elif damage == "flip":
@@ -116,27 +107,27 @@ def test_damaged_files_are_refused_with_the_way_out(built, stand_in_encoder, dam
         data[len(data) // 2] ^= 0xFF  # FAISS itself would load this without complaint
         vectors.write_bytes(bytes(data))
     elif damage == "drop-row-file":
-        (generation / store.ROWS).unlink()
+        (generation / local_store.ROWS).unlink()
     else:
-        manifest = json.loads((generation / store.MANIFEST).read_text())
+        manifest = json.loads((generation / local_store.MANIFEST).read_text())
         manifest["chunks"] += 1
-        (generation / store.MANIFEST).write_text(json.dumps(manifest))
+        (generation / local_store.MANIFEST).write_text(json.dumps(manifest))
     with pytest.raises(store.IndexDamaged, match="rawi index --rebuild"):
-        store.open_snapshot(settings.index_dir, stand_in_encoder.name)
+        local_store.open_snapshot(settings.index_dir, stand_in_encoder.name)
     with pytest.raises(BuildError, match="--rebuild"):
         Builder(settings, stand_in_encoder).run()
     assert Builder(settings, stand_in_encoder).run(rebuild=True).articles == 1
-    store.open_snapshot(settings.index_dir, stand_in_encoder.name)
+    local_store.open_snapshot(settings.index_dir, stand_in_encoder.name)
 
 
 def test_empty_corpus_is_an_error_and_leaves_the_index_alone(built, stand_in_encoder):
     settings, _ = built
-    before = (settings.index_dir / store.CURRENT).read_text()
+    before = (settings.index_dir / local_store.CURRENT).read_text()
     for path in settings.corpus_dir.iterdir():
         path.unlink()
     with pytest.raises(BuildError, match="no articles"):
         Builder(settings, stand_in_encoder).run()
-    assert (settings.index_dir / store.CURRENT).read_text() == before
+    assert (settings.index_dir / local_store.CURRENT).read_text() == before
 
 
 def test_old_generations_are_pruned(built, stand_in_encoder):
@@ -144,8 +135,8 @@ def test_old_generations_are_pruned(built, stand_in_encoder):
     for n in range(3):
         (settings.corpus_dir / f"n{n}.txt").write_text(f"Note {n}\n\n" + EXTRA, encoding="utf-8")
         Builder(settings, stand_in_encoder).run()
-    names = [p.name for p in (settings.index_dir / store.GENERATIONS).iterdir()]
-    assert len(names) == 2 and store.current_generation(settings.index_dir).name in names
+    names = [p.name for p in (settings.index_dir / local_store.GENERATIONS).iterdir()]
+    assert len(names) == 2 and local_store.current_generation(settings.index_dir).name in names
 
 
 @pytest.mark.parametrize("counts", [[], [0], [3, 0, 2], [64, 1, 0, 64]])

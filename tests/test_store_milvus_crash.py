@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from index.store import milvus_schema
+from index.store.milvus import schema as milvus_schema
 from index.store.pause import PAUSE_POINTS
 from tests.milvus_helpers import ARTICLES, backend_for
 from tests.reindex_helpers import env, reap, wait_for

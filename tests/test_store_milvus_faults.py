@@ -13,7 +13,7 @@ import pytest
 
 from index.filters import ArticleFilter
 from index.store.contract import IndexProblem
-from index.store.milvus_io import LiteUnreadable, failure
+from index.store.milvus.io import LiteUnreadable, failure
 from tests.milvus_helpers import ARTICLES, Counting, backend_for, write
 
 DAMAGE = {

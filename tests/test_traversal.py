@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from index import store, traversal
+from index import traversal
+from index.store import local as local_store
 from index.articles import read_article, scan
 from index.build import Builder
 from tests.conftest import ROOT
@@ -55,7 +56,7 @@ def refuse_listing(monkeypatch, folder: Path) -> None:
 
 
 def ids(settings) -> set[str]:
-    snapshot = store.open_snapshot(settings.index_dir)
+    snapshot = local_store.open_snapshot(settings.index_dir)
     try:
         return {row[0] for row in snapshot._query("SELECT id FROM articles")}
     finally:

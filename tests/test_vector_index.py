@@ -17,7 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import ann, store
+from index import store
+from index.store import local as local_store
+from index.store.local import ann
 from index.build import Builder, BuildError
 from index.retrieval import Retriever
 from index.settings import ChunkSettings, IndexSettings, RetrievalSettings, VectorIndexSettings
@@ -93,12 +95,12 @@ def workdir(tmp_path, corpus_template) -> Path:
     return tmp_path
 
 
-def chunk_id(snap: store.Snapshot, text: str) -> int | None:
+def chunk_id(snap: local_store.Snapshot, text: str) -> int | None:
     rows = snap._query("SELECT id FROM chunks WHERE text = ?", (text,))
     return rows[0][0] if rows else None
 
 
-def top(snap: store.Snapshot, text: str, vectors: VectorIndexSettings, k: int = 10) -> tuple[list[int], float]:
+def top(snap: local_store.Snapshot, text: str, vectors: VectorIndexSettings, k: int = 10) -> tuple[list[int], float]:
     scores, ids = snap.search_vectors(vector_of(text)[None, :], k, vectors)
     return [int(i) for i in ids[0] if i >= 0], float(scores[0][0])
 
@@ -110,9 +112,9 @@ def test_build_add_update_delete_reopen(workdir, kind):
     settings = settings_for(workdir, vectors)
     first = Builder(settings, HashVectors()).run()
     assert first.chunks == ARTICLES * PARAGRAPHS
-    snap = store.open_snapshot(settings.index_dir, HashVectors.name)
+    snap = local_store.open_snapshot(settings.index_dir, HashVectors.name)
     assert snap.manifest.index["type"] == kind
-    assert (snap.directory / store.ANN).exists() == (kind != "flat")
+    assert (snap.directory / local_store.ANN).exists() == (kind != "flat")
     assert (snap.ann is None) == (kind == "flat")
     probe = paragraph(7, 3)
     found, score = top(snap, probe, vectors)
@@ -125,7 +127,7 @@ def test_build_add_update_delete_reopen(workdir, kind):
     assert (second.added, second.updated, second.removed) == (1, 1, 1)
     assert second.chunks_embedded == 2 * PARAGRAPHS and second.chunks == first.chunks
 
-    snap = store.open_snapshot(settings.index_dir, HashVectors.name)  # reopen the new generation
+    snap = local_store.open_snapshot(settings.index_dir, HashVectors.name)  # reopen the new generation
     assert snap.vectors.ntotal == snap.manifest.chunks == second.chunks
     if snap.ann is not None:
         assert snap.ann.ntotal == second.chunks
@@ -145,7 +147,7 @@ def test_hnsw_finds_the_seed_answer_with_the_real_encoder(corpus_settings, encod
     settings = replace(corpus_settings, vectors=VectorIndexSettings(type="hnsw"))
     shutil.copy(next(SEEDS.glob("*.txt")), settings.corpus_dir)
     Builder(settings, encoder).run()
-    snap = store.open_snapshot(settings.index_dir, encoder.name)
+    snap = local_store.open_snapshot(settings.index_dir, encoder.name)
     query = encoder.encode_queries(["How many containers did the DPRK send?"])
     scores, ids = snap.search_vectors(query, 3, settings.vectors)
     assert "20 ألف حاوية" in snap.chunks([int(ids[0][0])])[int(ids[0][0])].text
@@ -157,19 +159,19 @@ def test_a_stored_type_is_served_whatever_the_config_says_and_the_next_build_con
     hnsw = settings_for(workdir, SMALL["hnsw"])
     Builder(hnsw, HashVectors()).run()
     as_flat = replace(hnsw, vectors=VectorIndexSettings())
-    snap = store.open_snapshot(as_flat.index_dir, HashVectors.name)
+    snap = local_store.open_snapshot(as_flat.index_dir, HashVectors.name)
     assert snap.manifest.index["type"] == "hnsw"  # the type is a property of the stored index
     found, _ = top(snap, paragraph(3, 3), as_flat.vectors)
     assert found[0] == chunk_id(snap, paragraph(3, 3))
 
     converted = Builder(as_flat, HashVectors()).run()  # no article changed, but the type did
     assert converted.chunks_embedded == 0 and converted.unchanged == ARTICLES
-    snap = store.open_snapshot(as_flat.index_dir, HashVectors.name)
+    snap = local_store.open_snapshot(as_flat.index_dir, HashVectors.name)
     assert snap.manifest.index == {"type": "flat"} and snap.ann is None
-    assert not (snap.directory / store.ANN).exists()
-    before = (as_flat.index_dir / store.CURRENT).read_text()
+    assert not (snap.directory / local_store.ANN).exists()
+    before = (as_flat.index_dir / local_store.CURRENT).read_text()
     Builder(as_flat, HashVectors()).run()  # now nothing to do: nothing published
-    assert (as_flat.index_dir / store.CURRENT).read_text() == before
+    assert (as_flat.index_dir / local_store.CURRENT).read_text() == before
 
 
 @pytest.mark.slow  # 10,000 passages (IVF-PQ's training minimum): seconds each
@@ -178,11 +180,11 @@ def test_changed_hnsw_parameters_rebuild_the_graph_without_embedding(workdir):
     Builder(settings, HashVectors()).run()
     wider = replace(settings, vectors=replace(SMALL["hnsw"], hnsw_m=12))
     stats = Builder(wider, HashVectors()).run()
-    snap = store.open_snapshot(settings.index_dir, HashVectors.name)
+    snap = local_store.open_snapshot(settings.index_dir, HashVectors.name)
     assert stats.chunks_embedded == 0 and snap.manifest.index["m"] == 12
 
 
-def exact_cosines(snap: store.Snapshot, queries: np.ndarray, ids: np.ndarray) -> np.ndarray:
+def exact_cosines(snap: local_store.Snapshot, queries: np.ndarray, ids: np.ndarray) -> np.ndarray:
     """Each returned id's cosine with its query, recomputed from the exact store."""
     return np.stack([snap.vectors.reconstruct_batch(row) @ q for q, row in zip(queries, ids)])
 
@@ -194,7 +196,7 @@ def test_ivfpq_search_parameters_are_applied_and_full_probing_is_exact(workdir):
     search finds is machine-dependent; full probing with full re-scoring is exact anywhere."""
     settings = settings_for(workdir, IVFPQ)
     Builder(settings, HashVectors()).run()
-    snap = store.open_snapshot(settings.index_dir, HashVectors.name)
+    snap = local_store.open_snapshot(settings.index_dir, HashVectors.name)
     rng = np.random.default_rng(5)
     queries = rng.standard_normal((20, DIM)).astype(np.float32)
     queries /= np.linalg.norm(queries, axis=1, keepdims=True)
@@ -213,7 +215,7 @@ def test_ivfpq_search_parameters_are_applied_and_full_probing_is_exact(workdir):
     # sentence: another order.)
     _, default = snap.search_vectors(queries, 10, VectorIndexSettings())
     row = next(r for r in range(len(queries)) if set(narrow[r]) != set(default[r]))
-    reader = store.LocalBackend(settings.index_dir, HashVectors.name, narrow_settings).open_reader()
+    reader = local_store.LocalBackend(settings.index_dir, HashVectors.name, narrow_settings).open_reader()
     retriever = Retriever(HashVectors(), RetrievalSettings(candidates=10))
     ranking = retriever.rank(reader, "no shared words", query_vector=queries[row])
     assert all(h.lexical_rank is None for h in ranking.hits)  # every candidate is a dense one
@@ -228,7 +230,7 @@ def test_ivfpq_stays_exact_below_its_training_minimum(tmp_path):
     for i in range(3):
         write_article(settings.corpus_dir, i)
     Builder(settings, HashVectors()).run()
-    snap = store.open_snapshot(settings.index_dir, HashVectors.name)
+    snap = local_store.open_snapshot(settings.index_dir, HashVectors.name)
     assert snap.manifest.index == {"type": "flat"} and snap.ann is None
     assert ann.effective_type(settings.vectors, ann.min_training(ann.auto_nlist(10**6))) == "ivfpq"
 
@@ -245,12 +247,12 @@ def test_unknown_stored_type_is_refused_in_one_line(tmp_path):
     settings.corpus_dir.mkdir()
     write_article(settings.corpus_dir, 0)
     Builder(settings, HashVectors()).run()
-    generation = store.current_generation(settings.index_dir)
-    manifest = json.loads((generation / store.MANIFEST).read_text())
+    generation = local_store.current_generation(settings.index_dir)
+    manifest = json.loads((generation / local_store.MANIFEST).read_text())
     manifest["index"] = {"type": "annoy"}
-    (generation / store.MANIFEST).write_text(json.dumps(manifest))
+    (generation / local_store.MANIFEST).write_text(json.dumps(manifest))
     with pytest.raises(store.IndexMismatch, match="vector index type 'annoy'") as error:
-        store.open_snapshot(settings.index_dir, HashVectors.name)
+        local_store.open_snapshot(settings.index_dir, HashVectors.name)
     assert "\n" not in str(error.value) and "rawi index --rebuild" in str(error.value)
 
 
@@ -258,12 +260,12 @@ def test_unknown_stored_type_is_refused_in_one_line(tmp_path):
 def test_a_damaged_ann_file_is_refused(workdir):
     settings = settings_for(workdir, SMALL["hnsw"])
     Builder(settings, HashVectors()).run()
-    path = store.current_generation(settings.index_dir) / store.ANN
+    path = local_store.current_generation(settings.index_dir) / local_store.ANN
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
     path.write_bytes(bytes(data))
     with pytest.raises(store.IndexDamaged, match="ann.faiss fails its checksum"):
-        store.open_snapshot(settings.index_dir, HashVectors.name)
+        local_store.open_snapshot(settings.index_dir, HashVectors.name)
 
 
 def test_config_index_keys_are_typed(tmp_path):

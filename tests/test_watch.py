@@ -8,9 +8,9 @@ import threading
 from types import SimpleNamespace
 
 import pytest
-
-from index import store
-from index.watch import Watcher, WatchSettings
+from index.store import local as local_store
+from index.settings import WatchSettings
+from index.watch import Watcher
 from tests.reindex_helpers import (
     LIBRARY, LIBRARY_ID, current_name, make_workdir, popen, reap, settings_of, wait_for, Lines,
 )
@@ -59,22 +59,22 @@ def test_create_modify_move_delete_each_reindex(watching):
     (corpus / "news").mkdir()
     (corpus / "news" / LIBRARY_ID).write_text(LIBRARY, encoding="utf-8")
     gen = next_generation(settings, gen, "the new article to be indexed")
-    snap = store.open_snapshot(settings.index_dir)
+    snap = local_store.open_snapshot(settings.index_dir)
     assert snap.article(f"news/{LIBRARY_ID}").title == "A floating library opens on Lake Varna"
     first_sha = snap.article(f"news/{LIBRARY_ID}").sha256
 
     (corpus / "news" / LIBRARY_ID).write_text(LIBRARY + "\n\nThe barge was repainted blue.", encoding="utf-8")
     gen = next_generation(settings, gen, "the changed article to be re-indexed")
-    assert store.open_snapshot(settings.index_dir).article(f"news/{LIBRARY_ID}").sha256 != first_sha
+    assert local_store.open_snapshot(settings.index_dir).article(f"news/{LIBRARY_ID}").sha256 != first_sha
 
     os.rename(corpus / "news" / LIBRARY_ID, corpus / "library.md")
     gen = next_generation(settings, gen, "the moved article to be re-indexed")
-    snap = store.open_snapshot(settings.index_dir)
+    snap = local_store.open_snapshot(settings.index_dir)
     assert snap.article(f"news/{LIBRARY_ID}") is None and snap.article("library.md") is not None
 
     (corpus / "library.md").unlink()
     next_generation(settings, gen, "the deleted article to be removed")
-    snap = store.open_snapshot(settings.index_dir)
+    snap = local_store.open_snapshot(settings.index_dir)
     assert snap.article("library.md") is None and snap.manifest.articles == 1
 
     wait_for(lambda: len([r for r in reports if "indexed:" in r]) == 5, "the last report (it follows the publish)")
@@ -92,7 +92,7 @@ def test_a_burst_of_files_is_one_build_and_other_files_are_ignored(watching):
     for n in range(5):
         (settings.corpus_dir / f"note-{n}.txt").write_text(f"Note {n}\n\n{LIBRARY}\nNote number {n}.", encoding="utf-8")
     next_generation(settings, gen, "the burst to be indexed")
-    wait_for(lambda: store.open_snapshot(settings.index_dir).manifest.articles == 6, "all five notes")
+    wait_for(lambda: local_store.open_snapshot(settings.index_dir).manifest.articles == 6, "all five notes")
     assert sum("indexed:" in r for r in reports[builds:]) <= 2  # debounced (usually exactly one)
 
 
@@ -122,7 +122,7 @@ def test_rawi_watch_cli_indexes_a_new_file_loads_the_model_once_and_stops_cleanl
         (work / "corpus" / LIBRARY_ID).write_text(LIBRARY, encoding="utf-8")
         lines.append(said.until(lambda line: "indexed: added 1" in line))
         assert current_name(index_dir) != gen
-        assert store.open_snapshot(index_dir).article(LIBRARY_ID) is not None
+        assert local_store.open_snapshot(index_dir).article(LIBRARY_ID) is not None
         proc.send_signal(signal.SIGINT)
         rest = []
         try:
@@ -162,7 +162,7 @@ def test_a_replaced_corpus_folder_is_watched_again(watching, how):
         lambda: (current_name(settings.index_dir) or gen) != gen and current_name(settings.index_dir),
         "the article added to the new folder to be indexed", timeout=120,
     )
-    found = lambda: store.open_snapshot(settings.index_dir).article(LIBRARY_ID)  # noqa: E731
+    found = lambda: local_store.open_snapshot(settings.index_dir).article(LIBRARY_ID)  # noqa: E731
     wait_for(found, "the new article in the index", timeout=120)
 
 
@@ -188,7 +188,7 @@ def test_a_hostile_json_file_dropped_in_is_skipped_and_watching_goes_on(watching
     (corpus / "lines.jsonl").write_text('{"text": "x", "n": ' + "1" * 5000 + "}\n", encoding="utf-8")
     (corpus / LIBRARY_ID).write_text(LIBRARY, encoding="utf-8")
     next_generation(settings, gen, "the build after the hostile files")
-    wait_for(lambda: store.open_snapshot(settings.index_dir).article(LIBRARY_ID), "the good article indexed")
+    wait_for(lambda: local_store.open_snapshot(settings.index_dir).article(LIBRARY_ID), "the good article indexed")
     wait_for(lambda: any(r.startswith("skipped lines.jsonl") for r in reports), "the skip reported")
     assert "skipped deep.json: not valid JSON (nested too deeply)" in reports
     assert not watching.errors
@@ -207,4 +207,4 @@ def test_an_unexpected_error_in_one_build_is_reported_and_watching_goes_on(watch
     gen = current_name(settings.index_dir)
     (settings.corpus_dir / LIBRARY_ID).write_text(LIBRARY, encoding="utf-8")
     next_generation(settings, gen, "the next build")
-    assert store.open_snapshot(settings.index_dir).article(LIBRARY_ID) and not watching.errors
+    assert local_store.open_snapshot(settings.index_dir).article(LIBRARY_ID) and not watching.errors

@@ -8,10 +8,13 @@ killed at any point leaves the published generation whole and answering.
 
 Implementations (chosen by ``[store] backend``):
 
-* ``local.py``: FAISS + SQLite + BM25 files in generation folders, published by replacing a
+* ``local/``: FAISS + SQLite + BM25 files in generation folders, published by replacing a
   ``CURRENT`` pointer file (``generations.py``).
-* ``milvus.py``: Milvus collections (Milvus Lite in a local file, or a Milvus server or
+* ``milvus/``: Milvus collections (Milvus Lite in a local file, or a Milvus server or
   cluster), published by switching an alias.
+
+Errors: what crosses the contract is its own errors (``IndexProblem`` and its kinds below) or an
+OSError; a backend's own (SQLite's, FAISS parameters', Milvus's) are translated inside its room.
 
 Ids: a passage (chunk) has an int64 id, stable across generations while its article is
 unchanged; its sentences' vectors are addressed through the passage id (``sentence_vectors``).
@@ -58,7 +61,22 @@ class IndexUnwritable(IndexProblem):
     pass
 
 
+class IndexWriteFailed(IndexProblem):
+    """A backend could not write the next generation (the disk is full, a quota...); the published
+    one is unchanged. The message is the reason, with the file or part that failed."""
+
+
+class IndexSettingsRejected(IndexProblem, ValueError):
+    """The configured ``[index]`` parameters cannot be applied to this index (one line for the user)."""
+
+
 REBUILD_HINT = "rebuild it with `rawi index --rebuild`"
+
+
+def one_vector_pair_each(chunks: Sequence[object], vectors: Sequence[object], what: str) -> None:
+    """A writer's check of what ``add`` is given: one (passage, sentences) vector pair per ``what``."""
+    if len(chunks) != len(vectors):
+        raise ValueError(f"{len(chunks)} {what} but {len(vectors)} vectors")
 
 
 @dataclass(frozen=True)
@@ -294,6 +312,11 @@ class Backend(Protocol):
 
     def lock(self, wait: bool = False) -> AbstractContextManager[object]:
         """The one-writer lock: IndexBusy at once, or wait for it."""
+        ...
+
+    def left_clean_if_unpublished(self) -> AbstractContextManager[object]:
+        """Around a whole `rawi index` run, outside the lock: a first run that fails leaves nothing
+        behind (the local store removes the folders it made for its lock; Milvus makes none)."""
         ...
 
     def prune(self) -> None:

@@ -11,7 +11,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .. import ann as ann_module
+from . import vector_kinds as ann_module
 from ..sentences import MAX_SENTENCES
 from .contract import REBUILD_HINT, IndexDamaged, IndexMismatch
 

@@ -1,4 +1,4 @@
-"""Writing the next generation into Milvus (``contract.Writer``; see milvus.py): copy-on-write,
+"""Writing the next generation into Milvus (``contract.Writer``; see backend.py): copy-on-write,
 and nothing written to Milvus before ``finish``."""
 
 from __future__ import annotations
@@ -9,21 +9,21 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import duplicates
-from ..normalize import tokens
-from ..sentences import all_sentence_ids, sentence_ids
-from . import milvus_schema as schema
-from .contract import ArticleRow, Reader, IndexProblem, NewChunk, Removed, Stored
-from .manifest import Manifest
-from .pause import pause_point
-from .milvus_io import (
+from ... import duplicates
+from ...normalize import tokens
+from ...sentences import all_sentence_ids, sentence_ids
+from . import schema
+from ..contract import ArticleRow, Reader, IndexProblem, NewChunk, Removed, Stored, one_vector_pair_each
+from ..manifest import Manifest
+from ..pause import pause_point
+from .io import (
     ARTICLE_META, BATCH, TEXT_BATCH_BYTES, IndexUnreachable, batched, get_rows, in_list, is_milvus_error, iterate,
     milvus_call, new_generation_name, reason, vectors_of,
 )
 
 if TYPE_CHECKING:
-    from .milvus import MilvusBackend
-    from .milvus_reader import MilvusReader
+    from .backend import MilvusBackend
+    from .reader import MilvusReader
 
 
 class MilvusWriter:
@@ -103,8 +103,7 @@ class MilvusWriter:
         self, articles: Sequence[ArticleRow], chunks: Sequence[NewChunk], vectors: Sequence[Stored],
         signatures: dict[str, np.ndarray],
     ) -> None:
-        if len(chunks) != len(vectors):
-            raise ValueError(f"{len(chunks)} passages but {len(vectors)} vectors")
+        one_vector_pair_each(chunks, vectors, "passages")
         self._articles += articles
         self._chunks += chunks
         self._vectors += vectors

@@ -1,4 +1,4 @@
-"""The Milvus backend's collections, indexes, filter expressions and connection (see milvus.py).
+"""The Milvus backend's collections, indexes, filter expressions and connection (see backend.py).
 
 One generation ``<gen>`` of the store named ``<name>`` is four collections:
 
@@ -36,11 +36,11 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .. import ann as ann_module
-from ..settings import VectorIndexSettings
+from .. import vector_kinds as ann_module
+from ...settings import VectorIndexSettings
 
 if TYPE_CHECKING:
-    from ..filters import ArticleFilter
+    from ...filters import ArticleFilter
 
 PASSAGES, SENTENCES, ARTICLES, META = "passages", "sentences", "articles", "meta"
 KINDS = (PASSAGES, SENTENCES, ARTICLES, META)
@@ -114,8 +114,8 @@ def expression(where: ArticleFilter | None, sources: list[str]) -> str | None:
     filtered by ``source in [...]``: exact for any text. Dates compare as strings, the last day
     up to ``published.end_of`` (no next day to compute: date.max cannot overflow).
     """
-    from ..filters import matching_sources
-    from ..published import end_of
+    from ...filters import matching_sources
+    from ...published import end_of
 
     if where is None or not where:
         return None

@@ -1,4 +1,4 @@
-"""Reading one published generation from Milvus (``contract.Reader``; see milvus.py)."""
+"""Reading one published generation from Milvus (``contract.Reader``; see backend.py)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 import numpy as np
 
-from ..languages import LanguageMeans
-from ..normalize import tokens
-from ..sentences import all_sentence_ids
-from . import milvus_schema as schema
-from .contract import REBUILD_HINT, ArticleRow, ChunkRow, IndexDamaged, IndexMismatch, SourceStats, tally_sources
-from .manifest import FORMAT_VERSION, Manifest, _checked
-from .milvus_io import (
+from ...languages import LanguageMeans
+from ...normalize import tokens
+from ...sentences import all_sentence_ids
+from . import schema
+from ..contract import REBUILD_HINT, ArticleRow, ChunkRow, IndexDamaged, IndexMismatch, SourceStats, tally_sources
+from ..manifest import FORMAT_VERSION, Manifest, _checked
+from .io import (
     ARTICLE_META, BATCH, PASSAGE_ROW, article_row, get_rows, in_list, iterate, milvus_call, vectors_of,
 )
 
@@ -40,8 +40,8 @@ class Kept(Generic[K, V]):
 
 
 if TYPE_CHECKING:
-    from ..filters import ArticleFilter
-    from .milvus import MilvusBackend
+    from ...filters import ArticleFilter
+    from .backend import MilvusBackend
 
 
 class MilvusReader:

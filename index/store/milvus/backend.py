@@ -1,6 +1,6 @@
 """The index in Milvus: Milvus Lite in a local file, or a Milvus server or cluster (``[store] uri``).
 
-Each generation is four collections (``milvus_schema.py``); the alias ``<name>`` names the
+Each generation is four collections (``schema.py``); the alias ``<name>`` names the
 published generation's passages collection, and a reader resolves it once per question
 (``generation``, one small call) and opens the generation's sibling collections. Publishing
 switches the alias in one call: a reader sees the old generation or the new one, and a writer
@@ -32,19 +32,19 @@ import logging
 import os
 import threading
 import time
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..settings import IndexSettings
-from . import milvus_schema as schema
-from .contract import (
+from ...settings import IndexSettings
+from . import schema
+from ..contract import (
     REBUILD_HINT, Backend, IndexBusy, IndexDamaged, IndexProblem, IndexMismatch, IndexUnwritable, NoIndex, Reader, Writer,
 )
-from .manifest import Manifest
-from .milvus_io import TIMEOUT, IndexUnreachable, LiteUnreadable, is_milvus_error, milvus_call, quiet, reason
-from .milvus_reader import MilvusReader
-from .milvus_writer import MilvusWriter
+from ..manifest import Manifest
+from .io import TIMEOUT, IndexUnreachable, LiteUnreadable, is_milvus_error, milvus_call, quiet, reason
+from .reader import MilvusReader
+from .writer import MilvusWriter
 
 __all__ = ["IndexUnreachable", "MilvusBackend", "MilvusReader", "MilvusWriter"]
 
@@ -201,6 +201,10 @@ class MilvusBackend:
                 f"cannot write the writer lock {path} ({exc.strerror or exc}): make its folder writable"
             ) from None
         return _Held(lock)
+
+    def left_clean_if_unpublished(self) -> AbstractContextManager[object]:
+        """Nothing to clean: a first run makes no folders before it publishes (the lock file's stays)."""
+        return nullcontext()
 
     @milvus_call
     def prune(self) -> None:

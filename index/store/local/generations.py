@@ -3,7 +3,7 @@
 Layout of an index directory::
 
     CURRENT                      the name of the published generation (one line)
-    generations/<name>/          one complete, immutable generation (see local.py for its files)
+    generations/<name>/          one complete, immutable generation (see reader.py for its files)
     lock                         held by the one writer
 
 A writer builds a new generation in a staging directory, fsyncs it, renames it into place and
@@ -28,8 +28,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .contract import REBUILD_HINT, IndexBusy, IndexDamaged, IndexUnwritable, NoIndex
-from .pause import pause_point
+from ..contract import REBUILD_HINT, IndexBusy, IndexDamaged, IndexUnwritable, NoIndex
+from ..pause import pause_point
 
 log = logging.getLogger(__name__)
 

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .. import ann as ann_module
-from ..settings import VectorIndexSettings
+from . import ann as ann_module
+from ...settings import VectorIndexSettings
 
 if TYPE_CHECKING:
-    from .local import LocalReader as Snapshot
+    from .reader import LocalReader as Snapshot
 
 EXACT_BELOW = 2048  # allowed sets up to this size are scored directly: cheaper than a selector scan
 

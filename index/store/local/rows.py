@@ -11,13 +11,13 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from .. import duplicates
-from .contract import ArticleRow, ChunkRow, NewChunk
+from . import copies
+from ..contract import ArticleRow, ChunkRow, NewChunk
 
 # rows.sqlite's own schema version (PRAGMA user_version), apart from FORMAT_VERSION (the vector
 # files): 1 added each article's language, sortable publication time and copy group, which the
 # builder fills in when it copies an older generation's rows (no re-embedding, no --rebuild),
-# and the tables of the articles' MinHash sketches (duplicates.py).
+# and the tables of the articles' MinHash sketches (copies.py).
 ROWS_SCHEMA = 1
 ARTICLE_COLUMNS_V1 = (
     ("language", "TEXT NOT NULL DEFAULT ''"),  # "ar" / "en": as given by the article, else detected
@@ -39,7 +39,7 @@ CREATE INDEX chunks_by_text ON chunks(text_sha);
 CREATE INDEX articles_by_published ON articles(published_at);
 CREATE INDEX articles_by_group ON articles(group_id);
 PRAGMA user_version = 1;
-""" + duplicates.TABLES
+""" + copies.TABLES
 
 
 
@@ -93,13 +93,13 @@ def migrate_rows(db: sqlite3.Connection, fill) -> bool:
         db.execute(f"ALTER TABLE articles ADD COLUMN {name} {kind}")
     db.execute("CREATE INDEX articles_by_published ON articles(published_at)")
     db.execute("CREATE INDEX articles_by_group ON articles(group_id)")  # an answer's "also in" reads by group
-    for statement in duplicates.TABLES.split(";"):
+    for statement in copies.TABLES.split(";"):
         if statement.strip():
             db.execute(statement)
     rows = db.execute("SELECT id, text, published FROM articles").fetchall()
     db.executemany("UPDATE articles SET language = ?, published_at = ? WHERE id = ?",
                    [(*fill(text, published), article_id) for article_id, text, published in rows])
-    duplicates.add(db, [(article_id, text) for article_id, text, _ in rows])
+    copies.add(db, [(article_id, text) for article_id, text, _ in rows])
     db.execute(f"PRAGMA user_version = {ROWS_SCHEMA}")
     return True
 
@@ -125,7 +125,7 @@ def delete_articles(db: sqlite3.Connection, article_ids: Sequence[str]) -> list[
         gone += db.execute("SELECT id, text FROM chunks WHERE article_id = ?", (article_id,)).fetchall()
         db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
         db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
-    duplicates.remove(db, list(article_ids))
+    copies.remove(db, list(article_ids))
     return gone
 
 

@@ -32,7 +32,7 @@ def answer_json_plain(answer) -> dict:
             for p in answer.passages
         ],
     }
-    from index.listing import filters_json
+    from index.service import filters_json
 
     record["filters"] = filters_json(getattr(answer, "where", None))
     if getattr(answer, "note", None) is not None:
@@ -102,7 +102,7 @@ def _title(passage) -> str:
 def _passage_lines(p, number: int, tty: bool) -> list[str]:
     weak = "; weak: only fills up to k" if p.weak else ""
     lines = [f"[{number}] {isolate(_title(p))}  ({safe(p.article_id, lines=False)}, score {p.score:.3f}{weak})"]
-    from index.published import readable, shown_date
+    from index.service import readable, shown_date
 
     when = shown_date(p.published_at, p.published)
     about = " · ".join(safe(" ".join(v.split()), lines=False) for v in (when, p.source, p.url) if v and v.strip())
@@ -135,7 +135,7 @@ def undated_line(undated: list) -> str:
 
 def articles_json(rows: list, total: int, where) -> dict:
     """`rawi articles --json`: each article (newest first), how many passed the filters of how many."""
-    from index.listing import filters_json
+    from index.service import filters_json
 
     return {
         "articles": [
@@ -149,7 +149,7 @@ def articles_json(rows: list, total: int, where) -> dict:
 
 def articles_lines(rows: list, total: int, where) -> list[str]:
     """`rawi articles` for a person: id, date, language, source and title, one article a line."""
-    from index.published import shown_date
+    from index.service import shown_date
 
     lines = []
     for r in rows:
@@ -174,7 +174,7 @@ def sources_json(stats: list) -> dict:
 
 def sources_lines(stats: list) -> list[str]:
     """`rawi sources` for a person: each source, its article count and date range, most articles first."""
-    from index.published import readable
+    from index.service import readable
 
     if not stats:
         return ["The index holds no articles."]

@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from . import milvus_schema as schema
-from .contract import REBUILD_HINT, ArticleRow, IndexDamaged, IndexProblem
+from . import schema
+from ..contract import REBUILD_HINT, ArticleRow, IndexDamaged, IndexProblem
 
 BATCH = 1000  # rows per insert, get or iterator page
 TEXT_BATCH_BYTES = 8 << 20  # article text per insert (gRPC messages are capped at 64 MB)

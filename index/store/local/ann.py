@@ -26,40 +26,25 @@ the index to the configured type from the exact vectors, without embedding anyth
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from .settings import VectorIndexSettings
+from ...settings import VectorIndexSettings
+from ..contract import IndexSettingsRejected
+# The types and their sizes are every backend's (vector_kinds.py); named here too, as ann.FLAT etc.
+from ..vector_kinds import FLAT as FLAT
+from ..vector_kinds import KNOWN_TYPES as KNOWN_TYPES
+from ..vector_kinds import PQ_BITS as PQ_BITS
+from ..vector_kinds import auto_nlist as auto_nlist
+from ..vector_kinds import effective_type as effective_type
+from ..vector_kinds import min_training as min_training
 
-FLAT = {"type": "flat"}
-KNOWN_TYPES = ("flat", "hnsw", "ivfpq")
 RETRAIN_GROWTH = 2  # retrain IVF-PQ when the corpus has doubled since training
 TRAIN_SAMPLE = 100_000  # k-means sample cap: the training time stays bounded at any corpus size
-PQ_BITS = 8
 BATCH = 65_536  # vectors copied out of the exact store at a time while deriving
 
 
-class AnnError(ValueError):
+class AnnError(IndexSettingsRejected):
     """The configured parameters cannot be applied to this index (one line for the user)."""
-
-
-def auto_nlist(n: int) -> int:
-    """4 sqrt(n) inverted lists, the usual rule for IVF."""
-    return max(1, int(4 * math.sqrt(n)))
-
-
-def min_training(nlist: int) -> int:
-    """Fewest chunks IVF-PQ is trained on: FAISS's 39 points per k-means centroid, for both the
-    ``nlist`` coarse centroids and the 2^8 centroids of each PQ sub-quantizer."""
-    return 39 * max(nlist, 2**PQ_BITS)
-
-
-def effective_type(settings: VectorIndexSettings, n: int) -> str:
-    """The type the builder stores for ``n`` chunks: the configured one, except IVF-PQ on too few."""
-    if settings.type == "ivfpq" and n < min_training(settings.ivf_nlist or auto_nlist(n)):
-        return "flat"
-    return settings.type
 
 
 def reusable(stored: dict, settings: VectorIndexSettings, n: int) -> bool:
