@@ -490,3 +490,8 @@ def fetch(obj: Context, corpus: Path | None, json_output: bool) -> None:
                    f"{len(report.failed)} failure(s) (tried again next time), {len(report.skipped)} skipped")
     if problem:
         raise click.ClickException(problem)
+
+
+from .retract import retract as _retract  # noqa: E402 -- a command of its own module
+
+main.add_command(_retract)
