@@ -21,6 +21,7 @@ from .translate import translator_for
 
 if TYPE_CHECKING:
     from .answer import Answer, Answerer, Sources
+    from .greeting import Reply as Greeting
     from .encoder import Encoder
     from .generate import Generator, Request
     from .settings import GenerateSettings, IndexSettings
@@ -60,6 +61,9 @@ def model_for(settings: GenerateSettings) -> Generator | None:
 def check(question: str) -> Question:
     """The question as rawi reads it; QuestionError (NoContent: nothing to look up) if it cannot be asked."""
     return parse_question(question)
+
+
+GREETING_TITLES = 50  # a greeting's example question is built on one of this many newest articles
 
 
 class Reader(Protocol):
@@ -113,3 +117,16 @@ class Desk:
 
     def sources(self, newest: int = 5) -> Sources:
         return self.answerer.sources(newest)
+
+    def greeting(self, question: str, greeting: bool, language: str = "") -> Greeting:
+        """The reply to a greeting or a lone word (index/greeting.py, as `rawi ask` gives it), in
+        ``language`` (else the question's), its example built on one of this index's newest
+        ``GREETING_TITLES`` titles; without an index, the reply that says so."""
+        from .greeting import answered
+        from .store import IndexProblem
+
+        try:
+            sources = self.answerer.sources(GREETING_TITLES)
+        except IndexProblem:
+            return answered(question, greeting, None, language)
+        return answered(question, greeting, list(sources.newest), language, sources.articles)
