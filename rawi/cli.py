@@ -32,6 +32,7 @@ Examples:
   rawi ask --json -k 5 "من وصل إلى بيونغ يانغ؟"
   printf 'Who arrived in Pyongyang?\\n' | rawi ask -     one JSON answer per line
   rawi --config other.toml index --corpus news/ --index var/news-index
+  rawi retract feeds/example.com/2025-06-03-a-wrong-report.md     out for good
 """
 
 
