@@ -25,8 +25,8 @@ def page(title: str, body: str, site_name: str = "") -> bytes:
 
 def feed(title: str, items: list[tuple[str, str, str]]) -> bytes:
     """An RSS feed titled ``title``; items are (title, link, pubDate)."""
-    entries = "".join(f"<item><title>{t}</title><link>{link}</link><pubDate>{when}</pubDate></item>"
-                      for t, link, when in items)
+    entries = "".join(f"<item><title>{t}</title><link>{link}</link>"
+                      + (f"<pubDate>{when}</pubDate>" if when else "") + "</item>" for t, link, when in items)
     return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{title}</title>'
             f"{entries}</channel></rss>").encode()
 
