@@ -163,6 +163,9 @@ def target(corpus: Path, indexed: list[str], name: str, cwd: Path) -> tuple[str,
     ids = set(indexed)
     if wanted in ids:
         file = _file_of(corpus, wanted)
+        if not (corpus / file).exists():  # another corpus folder's index: its `rawi index` would drop every article
+            raise RetractionError(f"{wanted} is indexed but {file} is not in the corpus folder {corpus}: name the "
+                                  "folder the index was built from (--corpus, as for `rawi index`)")
         together = _of_file(ids, file)
         if file != wanted and len(together) > 1:
             raise RetractionError(f"{wanted} is one of the {len(together)} articles of {file}: retract the whole file "

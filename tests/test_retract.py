@@ -119,6 +119,19 @@ def test_bad_input_is_one_line_a_non_zero_exit_and_changes_nothing(work, args, c
     assert files(work) == before
 
 
+def test_an_index_of_another_corpus_folder_is_refused_before_anything_moves(work):
+    """`rawi index --corpus ~/my-news`, then `rawi retract` without --corpus: the config's folder
+    (seeds/) is not the index's. Re-indexing it would drop every article: refused, nothing changes."""
+    (work / "seeds").mkdir()
+    (work / "seeds" / "other.txt").write_text("Another corpus\n\nIts only article.\n", encoding="utf-8")
+    before = files(work)
+    result = rawi("retract", "--corpus", "seeds", "--index", "index", "oil.txt", cwd=work)
+    assert result.returncode == 1 and result.stdout == "" and result.stderr == (
+        "Error: oil.txt is indexed but oil.txt is not in the corpus folder seeds: name the folder the index was "
+        "built from (--corpus, as for `rawi index`)\n")
+    assert files(work) == before and "oil.txt" in ids(work)
+
+
 def test_retract_list_names_each_retracted_file(work):
     assert rawi("retract", "--corpus", "corpus", "--list", cwd=work).stdout.startswith("no retracted articles in")
     retract_by_hand(work, "gulf/story.md")
