@@ -289,6 +289,7 @@ def articles(obj: Context, index_dir: Path | None, json_output: bool, since: str
     \b
     The id is the file's path under the corpus folder (a feed's entry: its file under the
     feeds folder). The filters are those of `rawi ask`; an undated article passes no date filter.
+    Articles taken out for good: `rawi retract --list`.
     \b
     Examples:
       rawi articles
