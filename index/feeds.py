@@ -7,9 +7,9 @@ and written as ``<corpus>/<folder>/<host>/<YYYY-MM-DD>-<slug of the title>.md`` 
 matter (title, url, published, source: the site's own name; see feed_names.py). An entry is new
 when no article file under the feeds folder names its link in its front matter (files named by
 the link's hash, as earlier versions wrote them, count too), and when it was not retracted
-(``rawi retract``, retraction.py: its link, or once fetched its page's address or text). Indexing then works as for any article (``rawi index`` or
-``rawi watch``). HTTP, with its limits (time, size, encodings, addresses), is web.py's.
-An entry's link is made absolute against the feed's address; one that cannot be fetched (not
+(``rawi retract``, retraction.py: its link, or once fetched its page's address or text).
+Indexing then works as for any article (``rawi index`` or ``rawi watch``). HTTP, with its limits (time, size, encodings, addresses), is
+web.py's. An entry's link is made absolute against the feed's address; one that cannot be fetched (not
 http(s), malformed) is skipped with its reason. A feed or page that fails (unreachable, 404,
 broken XML, too slow, too big, no text) is reported and never stops the others; a failed page
 is kept in the state and tried again on the next runs, even if its feed has not changed, up to
@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Callable
 from urllib.parse import urlsplit
 
 from .feed_names import article_name, site_name, unique
+from .retraction import Retracted, retracted
 from .web import FetchError, Reply, checked_link
 
 if TYPE_CHECKING:
@@ -96,7 +97,7 @@ class NotWritten(Exception):
         self.reason, self.file = reason, file
 
 
-class Retracted(Exception):
+class RetractedPage(Exception):
     """The page is an article retracted with `rawi retract`: never written again."""
 
 
@@ -108,9 +109,9 @@ class Fetcher:
         self.corpus = Path(corpus_dir)
         self.report = report
         self._known: dict[str, str] = {}  # link -> article file (relative): the articles fetched before
+        self._retracted = Retracted([])  # what `rawi retract` took out: read again at each run
 
     def run(self) -> FetchReport:
-        from .retraction import retracted
         from .web import Web
 
         result = FetchReport()
@@ -184,7 +185,7 @@ class Fetcher:
         for link, fields in pending.items():
             try:
                 result.written.append(self._fetch_article(web, fields))
-            except Retracted as exc:
+            except RetractedPage as exc:
                 feed_state["given_up"] = sorted(_given_up(feed_state) | {link})  # not fetched again while listed
                 self._skipped(result, link, str(exc))
             except NotWritten as exc:
@@ -214,7 +215,7 @@ class Fetcher:
         if page is None:
             raise FetchError("the page has no main text")
         if self._retracted.has_page(page.get("url", ""), page["text"]):
-            raise Retracted("retracted (the same article as one retracted; `rawi retract --undo` takes it back)")
+            raise RetractedPage("retracted (the same article as one retracted; `rawi retract --undo` takes it back)")
         merged = {**page, **{k: v for k, v in fields.items() if v and k not in ("text", "tries")}}
         merged["text"] = page["text"]
         merged["source"] = site_name(page.get("source", ""), fields.get("source", ""), link)
