@@ -178,7 +178,10 @@ class Rawi:
     # -- commands --------------------------------------------------------------------------
 
     async def start(self, update: Update, context: Context) -> None:
-        await self.say(context.bot, update.effective_chat.id, render.help_text(user_language(update.effective_user)))
+        """What rawi does, a question to try built on the user's own index, and how to ask."""
+        lang = user_language(update.effective_user)
+        said = await self.run(self.desk.greeting, "", True, lang)
+        await self.say(context.bot, update.effective_chat.id, render.help_text(lang, example=said.example))
 
     help = start
 
@@ -216,8 +219,9 @@ class Rawi:
             key, values = problem
             await self.reply(message, render.escape(render.text(lang, key, **values)))
             return
-        if is_small_talk(text):  # "hi" is no follow-up to the last question: say what rawi does
-            await self.reply(message, render.help_text(lang, full=False))
+        if is_small_talk(text):  # "hi" is no follow-up to the last question: what rawi does, a question to try
+            said = await self.run(self.desk.greeting, text, True, lang)
+            await self.reply(message, render.help_text(lang, full=False, example=said.example))
             return
         async with self.chat_lock(chat.id):
             asked = self.conversations.question(chat.id, text)
@@ -227,8 +231,9 @@ class Rawi:
                 except FilterError as exc:
                     await self.reply(message, render.escape(render.text(lang, "bad_filter", reason=exc)))
                     return
-                except NoContent:  # a lone word, a word repeated: nothing to look up
-                    await self.reply(message, render.help_text(lang, full=False))
+                except NoContent:  # a lone word, a word repeated: nothing to look up; a question on it to try
+                    said = await self.run(self.desk.greeting, text, False, lang)
+                    await self.reply(message, render.lone_word(said) if said.example else render.help_text(lang, full=False))
                     return
                 except QuestionError:
                     await self.reply(message, render.escape(render.text(lang, "empty")))

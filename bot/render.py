@@ -63,11 +63,9 @@ TEXT: dict[str, dict[str, str]] = {
             "It quotes the passages that answer, the answering sentence in bold, and names each article. "
             "When the articles don't say, it tells you so."
         ),
+        "ask_like": "Ask, for example:",
         "help": (
-            "\n\nAsk, for example:\n"
-            "• How many containers did North Korea send to Russia?\n"
-            "• من وصل إلى بيونغ يانغ؟\n\n"
-            "A short follow-up (“and China?”) builds on your previous question.\n"
+            "\n\nA short follow-up (“and China?”) builds on your previous question.\n"
             "Narrow a question with since:YYYY-MM-DD until:YYYY-MM-DD source:NAME lang:ar|en, e.g.\n"
             "• since:2025-06-01 source:Reuters What happened in Gaza?\n"
             "“latest”, “today”, “yesterday”, “this week” count from the newest article; the newest comes first.\n"
@@ -120,11 +118,9 @@ TEXT: dict[str, dict[str, str]] = {
             "يقتبس المقاطع التي تجيب، والجملة المجيبة بخط عريض، ويذكر كل مقال. "
             "وإن لم تذكر المقالات الجواب قال ذلك بصراحة."
         ),
+        "ask_like": "اسأل مثلًا:",
         "help": (
-            "\n\nاسأل مثلًا:\n"
-            "• من وصل إلى بيونغ يانغ؟\n"
-            "• How many containers did North Korea send to Russia?\n\n"
-            "السؤال القصير التالي («والصين؟») يُبنى على سؤالك السابق.\n"
+            "\n\nالسؤال القصير التالي («والصين؟») يُبنى على سؤالك السابق.\n"
             "لتضييق السؤال: since:YYYY-MM-DD until:YYYY-MM-DD source:الاسم lang:ar|en، مثلًا:\n"
             "• lang:ar since:2025-06-01 ما آخر الأخبار؟\n"
             "«آخر» و«أحدث» و«اليوم» و«أمس» و«هذا الأسبوع» تُحسب من أحدث مقال، والأحدث أولًا.\n"
@@ -410,7 +406,15 @@ def render_sources(sources, lang: str, limit: int = MAX_MESSAGE) -> str:
     return pack(lines, limit, separator="\n")[0]
 
 
-def help_text(lang: str, full: bool = True) -> str:
-    """The /start (full=False) or /help message; the only interface strings holding HTML tags."""
-    return text(lang, "start") + (escape(text(lang, "help")) if full else "")
+def help_text(lang: str, full: bool = True, example: str = "") -> str:
+    """The /start and /help message (full), or the reply to a greeting: what rawi does, then
+    ``example``, a question built on a title of the user's own index (index/greeting.py), to copy."""
+    tried = f"\n\n{escape(text(lang, 'ask_like'))}\n<code>{escape(example)}</code>" if example else ""
+    return text(lang, "start") + tried + (escape(text(lang, "help")) if full else "")
+
+
+def lone_word(said) -> str:
+    """The reply to a lone word ("Jeddah"): it is not a question, and a question on it to copy
+    (``said``: index.greeting.Reply)."""
+    return f"{escape(said.text)}\n<code>{escape(said.example)}</code>"
 

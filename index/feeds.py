@@ -3,10 +3,13 @@
 For each feed of ``[feeds] urls``: a conditional GET (ETag / Last-Modified from the last run,
 so an unchanged feed costs a 304), feedparser reads it, and each entry whose article file does
 not exist yet has its page fetched, its main text extracted (trafilatura, ``formats/html.py``)
-and written as ``<corpus>/<folder>/<host>/<hash of the link>.md`` with front matter (title,
-url, published, source, language). Indexing then works as for any article (``rawi index`` or
-``rawi watch``). HTTP, with its limits (time, size, encodings, addresses), is web.py's.
-An entry's link is made absolute against the feed's address; one that cannot be fetched (not
+and written as ``<corpus>/<folder>/<host>/<YYYY-MM-DD>-<slug of the title>.md`` with front
+matter (title, url, published, source: the site's own name; see feed_names.py). An entry is new
+when no article file under the feeds folder names its link in its front matter (files named by
+the link's hash, as earlier versions wrote them, count too), and when it was not retracted
+(``rawi retract``, retraction.py: its link, or once fetched its page's address or text).
+Indexing then works as for any article (``rawi index`` or ``rawi watch``). HTTP, with its limits (time, size, encodings, addresses), is
+web.py's. An entry's link is made absolute against the feed's address; one that cannot be fetched (not
 http(s), malformed) is skipped with its reason. A feed or page that fails (unreachable, 404,
 broken XML, too slow, too big, no text) is reported and never stops the others; a failed page
 is kept in the state and tried again on the next runs, even if its feed has not changed, up to
@@ -29,6 +32,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 from urllib.parse import urlsplit
 
+from .feed_names import article_name, site_name, unique
+from .retraction import Retracted, retracted
 from .settings import FeedSettings
 from .web import FetchError, Reply, checked_link
 
@@ -60,6 +65,14 @@ class FetchReport:
 class NotWritten(Exception):
     """A file could not be written (a full disk, a file-size limit): nothing of it was left."""
 
+    def __init__(self, reason: str, file: str) -> None:
+        super().__init__(reason)
+        self.reason, self.file = reason, file
+
+
+class RetractedPage(Exception):
+    """The page is an article retracted with `rawi retract`: never written again."""
+
 
 class Fetcher:
     """One corpus folder's feeds. ``run()`` does one pass over every feed."""
@@ -68,12 +81,16 @@ class Fetcher:
         self.settings = settings
         self.corpus = Path(corpus_dir)
         self.report = report
+        self._known: dict[str, str] = {}  # link -> article file (relative): the articles fetched before
+        self._retracted = Retracted([])  # what `rawi retract` took out: read again at each run
 
     def run(self) -> FetchReport:
         from .web import Web
 
         result = FetchReport()
         state = self._load_state()
+        self._known = _fetched_links(self.corpus, self.settings.folder)
+        self._retracted = retracted(self.corpus)
         with Web(self.settings, trusted=self.settings.urls) as web:
             for url in self.settings.urls:
                 result.feeds += 1
@@ -127,7 +144,10 @@ class Fetcher:
                 self._skipped(result, fields["url"], str(exc))
                 continue
             listed.add(fields["url"])
-            if fields["url"] not in given_up and not self._article_path(fields["url"]).exists():
+            if self._retracted.has_link(fields["url"]):
+                pending.pop(fields["url"], None)
+                self._skipped(result, fields["url"], "retracted (`rawi retract --undo` takes it back)")
+            elif fields["url"] not in given_up and not self._fetched(fields["url"]):
                 pending.setdefault(fields["url"], fields)
         feed_state["given_up"] = sorted(given_up & listed)  # remembered while the feed lists them
 
@@ -138,8 +158,11 @@ class Fetcher:
         for link, fields in pending.items():
             try:
                 result.written.append(self._fetch_article(web, fields))
+            except RetractedPage as exc:
+                feed_state["given_up"] = sorted(_given_up(feed_state) | {link})  # not fetched again while listed
+                self._skipped(result, link, str(exc))
             except NotWritten as exc:
-                result.unwritten.append((self._relative(self._article_path(link)), str(exc)))
+                result.unwritten.append((exc.file, exc.reason))
                 self.report(f"could not write the article of {link}: {exc}")
                 still[link] = fields
             except FetchError as exc:
@@ -156,30 +179,39 @@ class Fetcher:
         from .formats.html import extract
 
         link = checked_link(fields["url"], fields["url"])  # a link kept in the state is checked again
-        path = self._article_path(link)
-        if path.exists():
-            return self._relative(path)
+        if self._fetched(link):
+            return self._known.get(link) or self._relative(self._legacy_path(link))
         got = web.get(link, {})
         if got is None:  # a 304 to a request that was not conditional
             raise FetchError("HTTP 304 Not Modified to an unconditional request")
         page = extract(_decoded(got.body, got.headers))
         if page is None:
             raise FetchError("the page has no main text")
+        if self._retracted.has_page(page.get("url", ""), page["text"]):
+            raise RetractedPage("retracted (the same article as one retracted; `rawi retract --undo` takes it back)")
         merged = {**page, **{k: v for k, v in fields.items() if v and k not in ("text", "tries")}}
         merged["text"] = page["text"]
+        merged["source"] = site_name(page.get("source", ""), fields.get("source", ""), link)
+        folder = self.corpus / self.settings.folder / _host(link)
+        path = unique(folder, article_name(merged.get("title", ""), merged.get("published", ""), link))
         try:
             _write_atomically(path, _article_file(merged))
         except OSError as exc:
-            raise NotWritten(_os_reason(exc)) from None
+            raise NotWritten(_os_reason(exc), self._relative(path)) from None
         self.report(f"fetched {link} -> {self._relative(path)}")
+        self._known[link] = self._relative(path)
         return self._relative(path)
 
     # ---------------------------------------------------------------- files
 
-    def _article_path(self, link: str) -> Path:
-        host = (urlsplit(link).hostname or "unknown").replace(":", "_")
+    def _fetched(self, link: str) -> bool:
+        """Is there an article file of this link already (named by its title, or by its hash)?"""
+        return link in self._known or self._legacy_path(link).exists()
+
+    def _legacy_path(self, link: str) -> Path:
+        """Where earlier versions wrote the article of ``link``: named by the link's hash."""
         name = hashlib.sha256(link.encode("utf-8")).hexdigest()[:20]
-        return self.corpus / self.settings.folder / host / f"{name}.md"
+        return self.corpus / self.settings.folder / _host(link) / f"{name}.md"
 
     def _relative(self, path: Path) -> str:
         return path.relative_to(self.corpus).as_posix()
@@ -212,6 +244,32 @@ class Fetcher:
     def _skipped(self, result: FetchReport, url: str, reason: str) -> None:
         result.skipped.append((url, reason))
         self.report(f"skipped {url}: {reason}")
+
+
+def _host(link: str) -> str:
+    return (urlsplit(link).hostname or "unknown").replace(":", "_")
+
+
+def _fetched_links(corpus: Path, feeds_folder: str) -> dict[str, str]:
+    """link -> file (relative to the corpus folder) of every article file under the feeds folder,
+    as its front matter names it (the first lines only are read)."""
+    known: dict[str, str] = {}
+    folder = corpus / feeds_folder
+    if not folder.is_dir():
+        return known
+    for path in sorted(folder.rglob("*.md")):
+        try:
+            with path.open("r", encoding="utf-8", errors="replace") as handle:
+                head = handle.read(4096)
+        except OSError:
+            continue
+        if not head.startswith("---\n"):
+            continue
+        for line in head.split("\n---", 1)[0].splitlines()[1:]:
+            if line.startswith("url: "):
+                known.setdefault(line[5:].strip(), path.relative_to(corpus).as_posix())
+                break
+    return known
 
 
 def _broken_xml(parsed) -> bool:

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from .build import BuildStats
     from .evaluation import EvalRun, QuestionResult, Report
     from .feeds import Fetcher
+    from .retraction import Article as RetractedArticle
+    from .retraction import Retraction
     from .settings import FeedSettings, IndexSettings, WatchSettings
     from .store import ArticleRow, SourceStats
     from .translate import Translator
@@ -112,3 +114,47 @@ __all__ = [
     "build_index", "evaluation_misses", "evaluation_reports", "feed_fetcher", "fetch_in_background", "indexed_articles",
     "open_watcher", "prepare_evaluation", "run_evaluation", "source_stats",
 ]
+
+
+def retract_article(settings: IndexSettings, indexed: list[ArticleRow] | None, name: str, cwd: Path) -> tuple[str, Retraction]:
+    """Take the article ``name`` (an id, its file, the end of an id) out of the corpus folder for
+    good (retraction.py): the file it is in, and what was recorded. The index is updated after."""
+    from .retraction import retract, target
+
+    corpus = Path(settings.corpus_dir)
+    file, ids = target(corpus, [row.id for row in indexed or []], name, cwd)
+    return file, retract(corpus, file, _articles_of(settings, file, ids))
+
+
+def _articles_of(settings: IndexSettings, file: str, ids: list[str]) -> list[RetractedArticle]:
+    """The articles of ``file``, read from it (from the index when the file is gone or unreadable)."""
+    from .articles import read_file
+    from .retraction import Article
+    from .store import open_backend
+
+    try:
+        found = read_file(Path(settings.corpus_dir) / file, file).articles
+        if found:
+            return [Article(a.id, a.title, a.url, a.text) for a in found]
+    except Exception:  # noqa: BLE001 -- gone or unreadable: the index's copy says what it was
+        pass
+    reader = open_backend(settings).open_reader()
+    try:
+        rows = [reader.article(i) for i in ids]
+    finally:
+        reader.close()
+    return [Article(r.id, r.title, r.url, r.text) for r in rows if r is not None]
+
+
+def restore_article(corpus: Path, name: str) -> Retraction:
+    """Put a retracted article's file back in the corpus folder (retraction.py); index it after."""
+    from .retraction import restore
+
+    return restore(corpus, name)
+
+
+def retracted_articles(corpus: Path) -> list[Retraction]:
+    """The corpus folder's retractions, oldest first."""
+    from .retraction import records
+
+    return records(corpus)

@@ -25,8 +25,10 @@ from .filters import ArticleFilter, FilterError, make_filter
 from .listing import admitted, all_articles, example_title, filters_json
 from .operations import (
     build_index, evaluation_misses, evaluation_reports, feed_fetcher, fetch_in_background, indexed_articles, open_watcher,
-    prepare_evaluation, run_evaluation, source_stats,
+    prepare_evaluation, restore_article, retract_article, retracted_articles, run_evaluation, source_stats,
 )
+from .greeting import Reply as Greeting
+from .greeting import answered as greeting_reply
 from .published import readable, shown_date
 from .question import MAX_QUESTION_CHARS, NoContent, Question, QuestionError, clean, is_small_talk, language_of, parse_question
 from .safe_text import BIDI_CONTROLS, INVISIBLE, UNSAFE, safe
@@ -46,7 +48,8 @@ __all__ = [
     "FilterError", "NoContent", "QuestionError", "Reader", "ShortAnswer", "admitted", "all_articles", "build_index",
     "check", "clean", "evaluation_misses", "evaluation_reports", "example_title", "feed_fetcher", "fetch_in_background",
     "filters_json", "indexed_articles", "is_small_talk", "language_of", "legend_help", "make_filter", "model_for",
-    "open_answerer", "open_watcher", "prepare_evaluation", "readable", "run_evaluation", "safe", "shown_date",
+    "Greeting", "greeting_reply", "open_answerer", "open_watcher", "prepare_evaluation", "readable",
+    "restore_article", "retract_article", "retracted_articles", "run_evaluation", "safe", "shown_date",
     "source_stats", "translator_for",
 ]
 
@@ -72,6 +75,9 @@ def model_for(settings: GenerateSettings) -> Generator | None:
 def check(question: str) -> Question:
     """The question as rawi reads it; QuestionError (NoContent: nothing to look up) if it cannot be asked."""
     return parse_question(question)
+
+
+GREETING_TITLES = 50  # a greeting's example question is built on one of this many newest articles
 
 
 class Reader(Protocol):
@@ -125,3 +131,16 @@ class Desk:
 
     def sources(self, newest: int = 5) -> Sources:
         return self.answerer.sources(newest)
+
+    def greeting(self, question: str, greeting: bool, language: str = "") -> Greeting:
+        """The reply to a greeting or a lone word (index/greeting.py, as `rawi ask` gives it), in
+        ``language`` (else the question's), its example built on one of this index's newest
+        ``GREETING_TITLES`` titles; without an index, the reply that says so."""
+        from .greeting import answered
+        from .store import IndexProblem
+
+        try:
+            sources = self.answerer.sources(GREETING_TITLES)
+        except IndexProblem:
+            return answered(question, greeting, None, language)
+        return answered(question, greeting, list(sources.newest), language, sources.articles)

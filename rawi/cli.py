@@ -32,6 +32,7 @@ Examples:
   rawi ask --json -k 5 "من وصل إلى بيونغ يانغ؟"
   printf 'Who arrived in Pyongyang?\\n' | rawi ask -     one JSON answer per line
   rawi --config other.toml index --corpus news/ --index var/news-index
+  rawi retract feeds/example.com/2025-06-03-a-wrong-report.md     out for good
 """
 
 
@@ -276,6 +277,7 @@ def articles(obj: Context, index_dir: Path | None, json_output: bool, since: str
     \b
     The id is the file's path under the corpus folder (a feed's entry: its file under the
     feeds folder). The filters are those of `rawi ask`; an undated article passes no date filter.
+    Articles taken out for good: `rawi retract --list`.
     \b
     Examples:
       rawi articles
@@ -473,3 +475,8 @@ def fetch(obj: Context, corpus: Path | None, json_output: bool) -> None:
                    f"{len(report.failed)} failure(s) (tried again next time), {len(report.skipped)} skipped")
     if problem:
         raise click.ClickException(problem)
+
+
+from .retract import retract as _retract  # noqa: E402 -- a command of its own module
+
+main.add_command(_retract)

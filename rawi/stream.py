@@ -44,18 +44,10 @@ def _record(desk: Desk, question: str, k: int, where: ArticleFilter) -> dict:
         answer = desk.ask(question, k=k, where=where)
         return answer_json(answer, desk.short_answer(answer))
     except NoContent as exc:  # "hello", a lone word: the reply `rawi ask` gives, as this line's record
-        return greeting_record(desk.answerer, question, exc.greeting)
+        return desk.greeting(question, exc.greeting).to_json(question)
     except (QuestionError, *USER_ERRORS) as exc:
         error = str(exc)
     except Exception as exc:  # noqa: BLE001 -- a bug must cost one answer, not the stream
         logging.getLogger("rawi.ask").debug("question failed", exc_info=True)
         error = f"internal error ({type(exc).__name__}): {exc}"
     return {"question": question, "answered": False, "passages": [], "error": error}
-
-
-def greeting_record(answerer, question: str, greeting: bool) -> dict:
-    from index.service import all_articles
-
-    from .greeting import answered
-
-    return answered(question, greeting, all_articles(answerer.index.snapshot())).to_json(question)
