@@ -25,7 +25,7 @@ from index.question import NoContent, parse_question
 from index.retrieval import Hit, named_dates_first
 from index.store import ChunkRow
 from index.sentences import sentences, split
-from index.service import open_answerer
+from index.service import indexed_articles, open_answerer
 from tests.botapi import BOT_USERNAME, parse_html
 from tests.conftest import MODEL_CACHE, SEEDS, make_settings
 from tests.bot_helpers import html_ok, new_id, running_bot
@@ -426,9 +426,29 @@ def test_an_edited_question_is_answered_again(api):
     assert "July 6" in html_ok(api.wait_for(second_reply))
 
 
-@pytest.mark.parametrize("text", ["hi", "مرحبا", "ammunition", "word " * 199])
-def test_the_bot_answers_greetings_and_contentless_messages_with_what_it_does(api, text):
+@pytest.mark.parametrize("text", ["hi", "مرحبا"])
+def test_the_bot_answers_greetings_with_what_it_does_and_a_question_to_try(corpus, api, text):
+    """One reply: what rawi does, then a question built on a title of this index (index/greeting.py)."""
     chat = new_id()
     reply = api.wait_reply(api.message(chat, text))
     lang = "ar" if text == "مرحبا" else "en"
-    assert len(reply) == 1 and html_ok(reply[0]) == parse_html(help_text(lang, full=False))[0]
+    titles = {row.title for row in indexed_articles(corpus[0])}
+    plain = html_ok(reply[0])
+    assert len(reply) == 1 and plain.startswith(parse_html(help_text(lang, full=False))[0])
+    asked = plain.split(TEXT[lang]["ask_like"] + "\n", 1)[1]
+    assert asked.endswith("?" if lang == "en" else "؟") and _names_a_title(asked, titles), asked
+
+
+@pytest.mark.parametrize("text", ["ammunition", "word " * 199])
+def test_a_contentless_message_gets_one_reply_with_a_whole_question_to_try(corpus, api, text):
+    chat = new_id()
+    reply = api.wait_reply(api.message(chat, text))
+    plain = html_ok(reply[0])
+    titles = {row.title for row in indexed_articles(corpus[0])}
+    assert len(reply) == 1 and "alone is not a question" in plain, plain
+    assert _names_a_title(plain.splitlines()[-1], titles), plain
+
+
+def _names_a_title(question: str, titles: set[str]) -> bool:
+    """Is the example built on one of ``titles``? (Quoted with ' for ", cut after 80 characters.)"""
+    return any(title.replace('"', "'")[:30] in question for title in titles)
