@@ -57,10 +57,10 @@ def _is_year(number: Number, sentence: str) -> bool:
 
 
 def _stems(words: str) -> frozenset[str]:
-    """Index terms, plus each Arabic one without its accusative alif ("قتيلا" -> "قتيل", "شخصا" ->
-    "شخص"), which the stemmer keeps: a count's noun is accusative after most numbers."""
+    """Index terms, plus each Arabic one without its accusative alif ("قتيلا" -> "قتيل", "طنا" ->
+    "طن"), which the stemmer keeps: a count's noun is accusative after most numbers."""
     found = set(tokens(words))
-    found |= {t[:-1] for t in found if len(t) > 3 and t.endswith("ا") and "\u0600" <= t[0] <= "\u06ff"}
+    found |= {t[:-1] for t in found if len(t) > 2 and t.endswith("ا") and "\u0600" <= t[0] <= "\u06ff"}
     return frozenset(found)
 
 
@@ -215,18 +215,62 @@ def _score(sentence: str, number: Number, question: Question, counted: frozenset
         return 3.0 if _CHANGE_ASKED.search(question.text) or _share_of(sentence, number) & _counted_head(question) else None
     if unit and _MONEY_ASKED.search(question.text):
         return 3.0
+    if _other_outcome(sentence, number, terms) or _attributive(sentence, number, question):
+        return None
     noun = _noun_after(sentence, number)
     # A word of the question right beside the number ("killing 27"), or, a little further, a word
     # for the same thing ("died" ... "the death toll ... rose to 19").
     beside = _near_terms(sentence, number, 2, 2) & (terms - counted)
     wide = _near_terms(sentence, number, 8, 3)
-    same = any(group & terms and group & wide for group in _SAME_THING)
+    same = bool(_outcomes(terms) & _outcomes(wide))
     cue = bool(beside) or same
-    if noun and (noun & counted or (counted & _ANYONE and noun & _PERSONS)):
+    outcome = bool(_outcomes(noun) & _outcomes(terms))  # "85 injured", "19 dead"
+    if noun and (noun & counted or (counted & _ANYONE and noun & _PERSONS) or outcome):
         return 3.0 + cue
-    if noun and not (counted & _PERSONS) and not any(group & noun and group & terms for group in _SAME_THING):
+    if noun and not (counted & _PERSONS):
         return None  # it counts something else ("4 gunmen", "two more bodies")
     return 2.0 if cue else None
+
+
+def _outcomes(stems: frozenset[str]) -> set[int]:
+    """Which outcomes (of ``_SAME_THING``) the words name, Arabic ones also without a leading
+    "و"/"ف" and a plural "وا"/"ون"/"ين" ("وأصيب", "أصيبوا" -> "أصيب"), which the stemmer keeps."""
+    forms = set(stems)
+    forms |= {t[1:] for t in stems if len(t) > 3 and t[0] in "وف" and "\u0600" <= t[0] <= "\u06ff"}
+    forms |= {t[:-2] for t in set(forms) if len(t) > 4 and t.endswith(("وا", "ون", "ين"))}
+    return {i for i, group in enumerate(_SAME_THING) if group & forms}
+
+
+def _other_outcome(sentence: str, number: Number, terms: frozenset[str]) -> bool:
+    """The number counts another outcome than the one asked: "Seven people were killed and 85
+    injured", "قتل 5 أشخاص وأصيب 40" for "how many were injured". The outcome word nearest the
+    number (three words either side; "أصيب 40" puts it before) says what it counts."""
+    asked = _outcomes(terms)
+    if not asked:
+        return False
+    before = _WORD.findall(sentence[max(0, number.start - 60) : number.start])[-3:]
+    after = _WORD.findall(sentence[number.end : number.end + 60])[:3]
+    by_distance = sorted([(len(before) - i, w) for i, w in enumerate(before)] + [(i + 1, w) for i, w in enumerate(after)])
+    named = [(d, _outcomes(_stems(w))) for d, w in by_distance]
+    named = [(d, found) for d, found in named if found]
+    if not named:
+        return False
+    nearest = set().union(*(found for d, found in named if d == named[0][0]))
+    return not nearest & asked
+
+
+_PLURAL_ASKED = re.compile(r"\bhow\s+many\s+(?:more\s+)?(?:of\s+(?:the\s+)?)?([a-z]+?)(es|s)\b", re.I)
+
+
+def _attributive(sentence: str, number: Number, question: Question) -> bool:
+    """A number before the singular of the plural asked counts something the singular describes:
+    "2 passenger trains" for "how many passengers" (a count above one takes the plural)."""
+    m = _PLURAL_ASKED.search(question.text)
+    if not m or number.value == 1:
+        return False
+    after = _WORD.findall(sentence[number.end : number.end + 40])[:2]
+    singulars = {m.group(1).lower(), (m.group(1) + m.group(2)[:-1]).lower()}
+    return len(after) == 2 and after[0].lower() in singulars
 
 
 _SHARE_OF = re.compile(r"^\s*(?:%|٪|per\s*cent|percent|بالمئ[ةه]|بالمائ[ةه]|في\s+المئ[ةه])\s+(?:of|من)\s+(?:the\s+|all\s+)?"
@@ -241,6 +285,7 @@ def _share_of(sentence: str, number: Number) -> frozenset[str]:
 
 _PART_OF = re.compile(r"\b(?:of\s+(?:which|whom)|including|among\s+them)\b|(?:^|\s)(?:منها|منهم|بينهم|من\s+بينهم|من\s+بينها)(?:\s|$)",
                       re.I)
+_OF_WHOLE = re.compile(r"^\s*(?:of\s+(?:its|the|their|his|her|our|these|those|all)?|out\s+of|من\s+(?:أصل|اصل|بين))\s*$", re.I)
 _RANGE = re.compile(r"^\s*(?:to|and|-|–|و|الى|إلى|حتى)\s*$", re.I)
 
 
@@ -276,6 +321,13 @@ def _in_conversion(sentence: str, number: Number, numbers: list[Number]) -> bool
 
 
 _CHANGE_BEFORE = re.compile(r"(?:\bfrom|\bbetween|(?:^|\s)(?:من|بين|ما\s+بين))\s*$", re.I)
+
+
+def _part_and_whole(sentence: str, numbers: list[Number], number: Number) -> bool:
+    """The number is a part or its whole, side by side: "3 of its 5 power plants", "4 out of 10",
+    "3 من أصل 5" (which of the two is asked is not for rules to say)."""
+    ordered = sorted(numbers, key=lambda n: n.start)
+    return any(number in (a, b) and _OF_WHOLE.match(sentence[a.end : b.start]) for a, b in zip(ordered, ordered[1:]))
 
 
 def _range_partner(sentence: str, number: Number, numbers: list[Number]) -> Number | None:
@@ -325,7 +377,8 @@ def _best_number(sentence: str, question: Question) -> Number | None:
         return None
     if len({n.value for n in candidates}) > 2 and top < 3.0:
         return None  # a table in words: only a number followed by what the question counts is sure
-    return next(iter(best.values()))
+    chosen = next(iter(best.values()))
+    return None if _part_and_whole(sentence, numbers, chosen) else chosen
 
 
 def _qualifier(sentence: str, number: Number, lang: str) -> str:

@@ -97,6 +97,26 @@ DESK = Path(__file__).parent / "data" / "desk"
      "2 billion dollars"),
     # A fee asked in Arabic without "بكم" is money asked.
     ("تبلغ رسوم التسجيل السنوية 500 جنيه لكل طالب.", "كم تبلغ رسوم التسجيل السنوية؟", "500 جنيه"),
+    # The outcome nearest the number says what it counts: the dead are not the injured.
+    ("Seven people were killed and 85 injured when two trains collided.", "How many people were injured?", "85"),
+    ("Two people died and 31 were hurt when a bus overturned near Ifrane.", "How many people were hurt?", "31"),
+    ("Two people died and 31 were hurt when a bus overturned near Ifrane.", "How many people died?", "2"),
+    ("قتل 5 أشخاص وأصيب 40 آخرون في انفجار بالمصنع.", "كم شخصا أصيبوا في الانفجار؟", "40"),
+    ("قتل 5 أشخاص وأصيب 40 آخرون في انفجار بالمصنع.", "كم شخصا قتلوا في الانفجار؟", "5"),
+    ("لقي 4 أشخاص حتفهم وجرح 17 في حريق بسوق الخضار.", "كم عدد الجرحى في حريق السوق؟", "17"),
+    # A count above one before a singular describes something else: "2 passenger trains".
+    ("Seven people were killed when 2 passenger trains collided.", "How many passengers were on the trains?", None),
+    ("The 4 cargo ships carried 900 containers.", "How many cargos were lost?", None),
+    ("Buses with 2 passenger doors carried 60 passengers.", "How many passengers did the buses carry?", "60"),
+    # A part beside its whole: which one is asked is not for rules ("3 of its 5 plants").
+    ("Power cuts lasted 16 hours a day after 3 of its 5 power plants ran out of fuel.",
+     "How many power plants ran out of fuel?", None),
+    ("Power cuts lasted 16 hours a day after 3 of its 5 power plants ran out of fuel.",
+     "How many hours a day did power cuts last?", "16"),
+    ("أغلقت 3 من أصل 7 مدارس في المدينة بسبب الأمطار.", "كم مدرسة أغلقت؟", None),
+    ("Officials said 4 out of 10 bridges were closed.", "How many bridges were closed?", None),
+    # A three-letter Arabic noun keeps its accusative alif off too: "طنا" counts "طن".
+    ("اشترت الهيئة 240 ألف طن من القمح في مناقصة يوم الأحد.", "كم طنا من القمح اشترت الهيئة؟", "240 ألف"),
 ])
 def test_a_number_is_shown_only_when_it_counts_what_is_asked(sentence, question, expected):
     assert number_answer(sentence, parse_question(question)) == expected
@@ -209,6 +229,28 @@ def test_a_measure_asked_is_answered_in_its_unit_whatever_when_follows(tmp_path,
     for question, text in expected.items():
         short = extract(answerer.ask(question, k=3))
         assert short is not None and short.text == text, (question, short)
+
+
+def test_the_count_asked_not_another_beside_it_on_a_desk_of_our_own(tmp_path, encoder):
+    """Leads that hold several counts: the dead and the injured, "2 passenger trains", "3 of its
+    5 power plants". Each answer is the count asked, or none; never the count beside it."""
+    from index.service import open_answerer
+
+    answerer = open_answerer(indexed_copy(tmp_path, encoder, DESK.parent / "desk_outcomes"), encoder)
+    expected = {
+        "How many people were injured in the Kenitra crash?": {"85"},
+        "How many people were killed in the Kenitra train collision?": {"7"},
+        "How many passengers were on board the trains near Kenitra?": {None, "about 600"},
+        "How many power plants ran out of fuel in Aden?": {None, "3"},
+        "How many hours a day did power cuts last in Aden?": {"up to 16"},
+        "كم ساعة يوميا ينقطع التيار الكهربائي في عدن؟": {"18", "حتى 18"},
+    }
+    shown = {}
+    for question in expected:
+        short = extract(answerer.ask(question, k=3))
+        shown[question] = short.text if short else None
+    assert {q: shown[q] for q in expected if shown[q] not in expected[q]} == {}
+    assert sum(text is not None for text in shown.values()) >= 4, shown
 
 
 def test_a_place_or_person_the_cited_passage_never_names_gets_no_short_answer(desk):
