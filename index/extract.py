@@ -20,9 +20,9 @@ import re
 from decimal import Decimal
 
 from . import count_nouns, measures
+from .counted import HARAKAT, WORD, attributive, counted_head, counted_nouns, is_year, noun_after, stems
 from .dates import DateMention, find_dates, format_date
 from .names import names, unmentioned
-from .normalize import tokens
 from .numbers import SCALES, Number, find_numbers, fold, fold_text, format_number
 from .question import Question, language_of, parse_question
 from .short import EXTRACTED, ShortAnswer
@@ -50,46 +50,25 @@ _UNITS = [
 _CURRENCY_BEFORE = {"$": 1, "€": 2, "£": 3}
 
 
-def _is_year(number: Number, sentence: str) -> bool:
-    """Four plain digits from 1000 to 2100: a year, in any century ("in 1466", "عام 1756")."""
-    digits = sentence[number.start : number.end]
-    return digits.isdigit() and len(digits) == 4 and 1000 <= number.value <= 2100
-
-
-def _stems(words: str) -> frozenset[str]:
-    """Index terms, plus each Arabic one without its accusative alif ("قتيلا" -> "قتيل", "طنا" ->
-    "طن"), which the stemmer keeps: a count's noun is accusative after most numbers."""
-    found = set(tokens(words))
-    found |= {t[:-1] for t in found if len(t) > 2 and t.endswith("ا") and "\u0600" <= t[0] <= "\u06ff"}
-    return frozenset(found)
-
-
-# What "how many X" counts: the one or two words after it (English), the word after كم / كم عدد /
-# ما عدد (Arabic); "of the", "more" skipped. Matched on the question as typed (case kept).
-_COUNTED = [
-    re.compile(r"\bhow\s+(?:many|much)\s+(?:more\s+)?(?:of\s+(?:the\s+)?)?([^\W\d_]+)(?:\s+([^\W\d_]+))?", re.I),
-    re.compile(r"\bwhat\s+(?:number|amount|percentage|share|proportion)\s+of\s+(?:the\s+)?([^\W\d_]+)(?:\s+([^\W\d_]+))?", re.I),
-    re.compile(r"(?:^|\s)(?:كم|بكم|ما)\s+(?:(?:كان|كانت|يبلغ|تبلغ|بلغ|بلغت|هو|هي)\s+)?(?:عدد\s+|نسبة\s+|نسبه\s+)?([^\W\d_]+)"),
-]
 # Nouns that count persons in general: the noun after a number may then name which ones
 # ("140 passengers" for "how many people"), so it does not count something else.
-_PERSONS = _stems("people persons individuals residents inhabitants شخص اشخاص أشخاص شخصا نسمة مواطن ناس الناس سكان")
+_PERSONS = stems("people persons individuals residents inhabitants شخص اشخاص أشخاص شخصا نسمة مواطن ناس الناس سكان")
 # What counts persons without saying which: "how many people" is answered by "40,000 inhabitants".
-_ANYONE = _stems("people persons individuals شخص اشخاص أشخاص شخصا ناس الناس")
+_ANYONE = stems("people persons individuals شخص اشخاص أشخاص شخصا ناس الناس")
 # Words a question about victims may use for the same thing as the sentence ("killed" / "toll").
 _SAME_THING = [
-    _stems("killed killing kill died die dead deaths death toll fatalities lives perished "
+    stems("killed killing kill died die dead deaths death toll fatalities lives perished "
            "قتل قتلى قتيل مقتل توفي وفاة وفيات ضحايا مصرع مصرعهم حصيلة لقي لقوا حتف حتفهم مات ماتوا هلك هلكوا"),
-    _stems("injured injuring injuries wounded wounding hurt جرحى جريح إصابة إصابات مصابين أصيب جرح"),
+    stems("injured injuring injuries wounded wounding hurt جرحى جريح إصابة إصابات مصابين أصيب جرح"),
 ]
 # Before a number, words that make it an identifier or a time, not a count.
-_LABELS = _stems("no number line route terminal gate platform flight article resolution phase stage level "
+_LABELS = stems("no number line route terminal gate platform flight article resolution phase stage level "
                  "chapter section room highway version model grade page bus train road exit "
                  "رقم خط الخط مرحلة المرحلة بوابة البوابة منصة المنصة مادة المادة فقرة الفقرة قرار "
                  "الساعة ساعة صالة الصالة رحلة الرحلة مبنى المبنى طريق")
 _TIME_AFTER = re.compile(r"^\s*(?::\d|[.:]?\s*(?:a\.?m\b|p\.?m\b|gmt\b|utc\b|صباحا|مساء|ظهرا|بتوقيت))", re.I)
 _PERCENT_ASKED = re.compile(r"percent|percentage|proportion|share|%|٪|نسبة|نسبه|بالمئة|بالمائة", re.I)
-_PERCENT_WORDS = _stems("percent percentage proportion share rate نسبة نسبه بالمئة بالمائة")
+_PERCENTWORDS = stems("percent percentage proportion share rate نسبة نسبه بالمئة بالمائة")
 # "What percentage of the wells", "ما نسبة الناخبين": the share is what is asked, whatever follows.
 _PERCENT_LEAD = re.compile(r"\b(?:what|which)\s+(?:percentage|percent|share|proportion)\b|(?:^|\s)(?:كم|ما)\s+(?:هي\s+)?نسب[ةه]",
                            re.I)
@@ -100,29 +79,7 @@ _CHANGE_ASKED = re.compile(r"\bhow\s+much\b.*\b(?:rise|rose|risen|fall|fell|fall
                            r"|\bhow\s+much\s+(?:more|less|heavier|lighter|higher|lower|larger|smaller|bigger|cheaper|dearer|faster|"
                            r"slower|greater|longer|shorter|older|younger|richer|poorer)\b"
                            r"|(?:كم|بكم|ما\s+مقدار).*(?:ارتفع|انخفض|زاد|زياده|تراجع|نما|نمو|هبط|ارتفاع|انخفاض|تغير)", re.I)
-_WORD = re.compile(r"[^\W\d_]+")
-_HARAKAT = re.compile("[\u064b-\u0652\u0670\u0640]")
-
-
-def counted_nouns(question: Question) -> frozenset[str]:
-    """The stems of what the question counts ("how many people" -> {"peopl"}), or none."""
-    text = _HARAKAT.sub("", question.text)  # "بِكَم ميلاً" is "بكم ميلا"
-    for pattern in _COUNTED:
-        m = pattern.search(text)
-        if m:
-            return _stems(" ".join(g for g in m.groups() if g))
-    return frozenset()
-
-
-def _counted_head(question: Question) -> frozenset[str]:
-    """The stems of the first word of what the question counts ("how many physicians give" ->
-    {"physician"}; "how many of the Scottish electorate" -> {"scottish"})."""
-    text = _HARAKAT.sub("", question.text)
-    m = next((m for m in (p.search(text) for p in _COUNTED) if m), None)
-    return _stems(m.group(1)) if m else frozenset()
-
-
-_COUNT_LINES = count_nouns.groups(_stems)
+_COUNT_LINES = count_nouns.groups(stems)
 
 
 def _across(counted: frozenset[str]) -> frozenset[str]:
@@ -140,40 +97,28 @@ _DESCRIBED = re.compile(r"(?:^|\s)(?:كم|ما)\s+(?:(?:كان|كانت|يبلغ
 def _described(question: Question) -> frozenset[str]:
     """The adjective of an Arabic counted noun ("عدد السكان البيض" -> {"بيض"}): a definite
     noun's definite next word describes which ones are counted."""
-    m = _DESCRIBED.search(_HARAKAT.sub("", question.text))
-    return _stems(m.group(2)) if m else frozenset()
+    m = _DESCRIBED.search(HARAKAT.sub("", question.text))
+    return stems(m.group(2)) if m else frozenset()
 
 
 def _near_terms(sentence: str, number: Number, before: int, after: int) -> frozenset[str]:
     """Terms of the ``before`` words before the number and the ``after`` words after it."""
-    words = _WORD.findall(sentence[max(0, number.start - 15 * before) : number.start])[-before:]
-    words += _WORD.findall(sentence[number.end : number.end + 15 * after])[:after]
-    return _stems(" ".join(words))
-
-
-_FILLERS = {"more", "other", "additional", "extra", "further", "new", "different", "separate", "of", "the", "من"}
-
-
-def _noun_after(sentence: str, number: Number) -> frozenset[str]:
-    """The stems of what the number counts: the first word after it that is not a filler, with
-    the word after that ("30 different Examination Boards" -> {"examin", "board"}), or none when
-    that first word is a stopword: "two more bodies" -> {"bodi"}, "19 on Tuesday" -> none."""
-    words = [w for w in _WORD.findall(sentence[number.end : number.end + 50])[:4] if w.lower() not in _FILLERS]
-    first = _stems(words[0]) if words else frozenset()
-    return first | _stems(words[1]) if first and len(words) > 1 else first
+    words = WORD.findall(sentence[max(0, number.start - 15 * before) : number.start])[-before:]
+    words += WORD.findall(sentence[number.end : number.end + 15 * after])[:after]
+    return stems(" ".join(words))
 
 
 def _is_label(sentence: str, number: Number, counted: frozenset[str] = frozenset()) -> bool:
     """An identifier, an ordinal or a time ("Line 4", "Terminal 3", "3rd", "10:30", "الساعة 3"). A
     capitalised word before a number followed by what the question counts names a place or a
     subject, not the number's series ("occurred in Venice 22 times")."""
-    before = _WORD.findall(sentence[max(0, number.start - 30) : number.start])
+    before = WORD.findall(sentence[max(0, number.start - 30) : number.start])
     text_before = sentence[: number.start].rstrip()
     if before and text_before.endswith(before[-1]):
         word = before[-1]
         capitalised = (word[0].isupper() and len(text_before) > len(word)  # not the sentence's first word
-                       and not (counted and _noun_after(sentence, number) & counted))
-        if capitalised or _stems(word) & _LABELS or word.lower() in ("no", "nr"):
+                       and not (counted and noun_after(sentence, number) & counted))
+        if capitalised or stems(word) & _LABELS or word.lower() in ("no", "nr"):
             return True
     if text_before.endswith(("#", "No.", "no.")):
         return True
@@ -186,7 +131,7 @@ def _is_label(sentence: str, number: Number, counted: frozenset[str] = frozenset
 def _word_before(text: str, number: Number) -> frozenset[str]:
     """The stems of the word right before the number, when nothing but a space stands between."""
     m = re.search(r"([^\W\d_]+)\s+$", text[max(0, number.start - 40) : number.start])
-    return _stems(m.group(1)) if m else frozenset()
+    return stems(m.group(1)) if m else frozenset()
 
 
 def _label_words(question: str) -> frozenset[str]:
@@ -208,16 +153,16 @@ def _score(sentence: str, number: Number, question: Question, counted: frozenset
     unit = _unit(sentence, number, "en").strip()
     if not measures.asked_in_units(question.text) and measures.unit_after(sentence, number.end, measures.asked(question.text)):
         return 3.0  # "how far" and "340 miles", "سرعة الرياح" and "110 ميل في الساعة"
-    if _PERCENT_ASKED.search(question.text) and (not counted or counted & _PERCENT_WORDS
+    if _PERCENT_ASKED.search(question.text) and (not counted or counted & _PERCENTWORDS
                                                  or _PERCENT_LEAD.search(question.text)):
         return 3.0 if unit == "%" else None
     if unit == "%":  # a share only where the question asks how much something changed, or of what it counts
-        return 3.0 if _CHANGE_ASKED.search(question.text) or _share_of(sentence, number) & _counted_head(question) else None
+        return 3.0 if _CHANGE_ASKED.search(question.text) or _share_of(sentence, number) & counted_head(question) else None
     if unit and _MONEY_ASKED.search(question.text):
         return 3.0
-    if _other_outcome(sentence, number, terms) or _attributive(sentence, number, question):
+    if _other_outcome(sentence, number, terms) or attributive(sentence, number, question):
         return None
-    noun = _noun_after(sentence, number)
+    noun = noun_after(sentence, number)
     # A word of the question right beside the number ("killing 27"), or, a little further, a word
     # for the same thing ("died" ... "the death toll ... rose to 19").
     beside = _near_terms(sentence, number, 2, 2) & (terms - counted)
@@ -248,29 +193,15 @@ def _other_outcome(sentence: str, number: Number, terms: frozenset[str]) -> bool
     asked = _outcomes(terms)
     if not asked:
         return False
-    before = _WORD.findall(sentence[max(0, number.start - 60) : number.start])[-3:]
-    after = _WORD.findall(sentence[number.end : number.end + 60])[:3]
+    before = WORD.findall(sentence[max(0, number.start - 60) : number.start])[-3:]
+    after = WORD.findall(sentence[number.end : number.end + 60])[:3]
     by_distance = sorted([(len(before) - i, w) for i, w in enumerate(before)] + [(i + 1, w) for i, w in enumerate(after)])
-    named = [(d, _outcomes(_stems(w))) for d, w in by_distance]
+    named = [(d, _outcomes(stems(w))) for d, w in by_distance]
     named = [(d, found) for d, found in named if found]
     if not named:
         return False
     nearest = set().union(*(found for d, found in named if d == named[0][0]))
     return not nearest & asked
-
-
-_PLURAL_ASKED = re.compile(r"\bhow\s+many\s+(?:more\s+)?(?:of\s+(?:the\s+)?)?([a-z]+?)(es|s)\b", re.I)
-
-
-def _attributive(sentence: str, number: Number, question: Question) -> bool:
-    """A number before the singular of the plural asked counts something the singular describes:
-    "2 passenger trains" for "how many passengers" (a count above one takes the plural)."""
-    m = _PLURAL_ASKED.search(question.text)
-    if not m or number.value == 1:
-        return False
-    after = _WORD.findall(sentence[number.end : number.end + 40])[:2]
-    singulars = {m.group(1).lower(), (m.group(1) + m.group(2)[:-1]).lower()}
-    return len(after) == 2 and after[0].lower() in singulars
 
 
 _SHARE_OF = re.compile(r"^\s*(?:%|٪|per\s*cent|percent|بالمئ[ةه]|بالمائ[ةه]|في\s+المئ[ةه])\s+(?:of|من)\s+(?:the\s+|all\s+)?"
@@ -280,12 +211,12 @@ _SHARE_OF = re.compile(r"^\s*(?:%|٪|per\s*cent|percent|بالمئ[ةه]|بال�
 def _share_of(sentence: str, number: Number) -> frozenset[str]:
     """What a share is a share of ("7 percent of American physicians" -> {"american", "physician"})."""
     m = _SHARE_OF.match(sentence[number.end : number.end + 60])
-    return _stems(" ".join(g for g in m.groups() if g)) if m else frozenset()
+    return stems(" ".join(g for g in m.groups() if g)) if m else frozenset()
 
 
 _PART_OF = re.compile(r"\b(?:of\s+(?:which|whom)|including|among\s+them)\b|(?:^|\s)(?:منها|منهم|بينهم|من\s+بينهم|من\s+بينها)(?:\s|$)",
                       re.I)
-_OF_WHOLE = re.compile(r"^\s*(?:of\s+(?:its|the|their|his|her|our|these|those|all)?|out\s+of|من\s+(?:أصل|اصل|بين))\s*$", re.I)
+_OF_WHOLE = re.compile(r"^\s*(?:(?:out\s+)?of(?:\s+[^\W\d_]+'?s?){0,2}|من\s+(?:أصل|اصل|بين))\s*$", re.I)
 _RANGE = re.compile(r"^\s*(?:to|and|-|–|و|الى|إلى|حتى)\s*$", re.I)
 
 
@@ -296,7 +227,7 @@ def _not_a_count(sentence: str, number: Number, numbers: list[Number], dates: li
     end of a range ("from 415,000 to 587,000": which one is asked is not for rules to say)."""
     if number.value in asked or _in_dates(number, dates) or _is_label(sentence, number, counted):
         return True
-    if _is_year(number, sentence):
+    if is_year(number, sentence):
         return True
     if _in_conversion(sentence, number, numbers):
         return True
@@ -314,10 +245,10 @@ def _in_conversion(sentence: str, number: Number, numbers: list[Number]) -> bool
     if opening < 0 or ")" in sentence[opening : number.start]:
         return False
     inside = sentence[opening + 1 : number.start]
-    if len(_WORD.findall(inside)) > 3 or re.search(r"[^\W\d_]{2,}", inside.replace("from", "").replace("من", "")):
+    if len(WORD.findall(inside)) > 3 or re.search(r"[^\W\d_]{2,}", inside.replace("from", "").replace("من", "")):
         return False  # not the number the bracket opens with, nor "(from 160,000 to ...)"
-    return any(0 <= opening - other.end <= 40 and len(_WORD.findall(sentence[other.end : opening])) <= 3
-               and not _is_year(other, sentence) for other in numbers if other is not number)
+    return any(0 <= opening - other.end <= 40 and len(WORD.findall(sentence[other.end : opening])) <= 3
+               and not is_year(other, sentence) for other in numbers if other is not number)
 
 
 _CHANGE_BEFORE = re.compile(r"(?:\bfrom|\bbetween|(?:^|\s)(?:من|بين|ما\s+بين))\s*$", re.I)
@@ -347,14 +278,14 @@ def _best_number(sentence: str, question: Question) -> Number | None:
     # question's own words do not stand in a sentence of the other language.
     counted = _across(counted_nouns(question))
     described = _described(question)
-    if described and not described & _stems(sentence):
+    if described and not described & stems(sentence):
         return None  # "كم عدد السكان البيض": a sentence without "البيض" counts other ones
     if language_of(sentence) != question.language:
         # Matched through the lexicon, a lone count in a sentence of the other language was the one
         # asked in 7 of 10 XQuAD dev cases: the question's other words, which pick the sentence and
         # the number in one language, cannot be checked across languages. Not sure enough to show.
         return None
-    terms = _stems(question.text)
+    terms = stems(question.text)
     dates = find_dates(sentence)
     numbers = find_numbers(sentence)
     asked = {n.value for n in find_numbers(question.text)}
@@ -423,7 +354,7 @@ def _scaled_like(first: Number, second: Number, sentence: str) -> Decimal:
 
 
 # A date right after these is the day a source spoke, not the day of the event.
-_REPORTING = _stems("said says told announced reported stated added confirmed according "
+_REPORTING = stems("said says told announced reported stated added confirmed according "
                     "قال قالت أعلن أعلنت ذكر ذكرت أفاد أفادت صرح أكد أكدت أضاف أضافت")
 _WHEN_ASKED = re.compile(r"^\W*(?:and\s+|but\s+|so\s+|since\s+|until\s+|till\s+)?when\b|^\W*(?:how|where|why)\s+and\s+when\b|\b(?:what|which)\s+(?:year|date|day|month)\b"
                          r"|(?:^|\s)(?:متى|منذ\s+متى)(?:\s|$)|في\s+[أا]ي\s+(?:عام|سنة|سنه|يوم|شهر|تاريخ)", re.I)
@@ -439,7 +370,7 @@ def _event_dates(sentence: str, question: Question) -> list[DateMention]:
             continue
         if _in_range(sentence, mention):
             continue
-        spoke = _stems(" ".join(_WORD.findall(before)[-3:])) & _REPORTING
+        spoke = stems(" ".join(WORD.findall(before)[-3:])) & _REPORTING
         if spoke and not spoke & question.terms:  # unless the speaking is what is asked about
             continue
         kept.append(mention)
@@ -458,7 +389,7 @@ def date_answer(sentence: str, question: Question) -> str | None:
     mentions = [m for m in _event_dates(sentence, question) if (m.day, m.month, m.year) not in stated]
     if re.search(r"\bwhat\s+year\b|\bwhich\s+year\b|في\s+اي\s+عام|في\s+أي\s+عام|في\s+أي\s+سنة", question.text, re.I):
         mentions = [m for m in mentions if m.year] or mentions
-    terms = _stems(question.text)
+    terms = stems(question.text)
     # Only a date the question's own words stand beside (the event's), and only one. (The
     # sentence's only date, when it holds half the question's words, was right in 5 of 7 XQuAD
     # dev cases: not sure enough.)
@@ -468,9 +399,9 @@ def date_answer(sentence: str, question: Question) -> str | None:
 
 def _beside_date(sentence: str, mention: DateMention) -> frozenset[str]:
     """Terms of the eight words before a date and the six after it."""
-    words = _WORD.findall(sentence[max(0, mention.start - 120) : mention.start])[-8:]
-    words += _WORD.findall(sentence[mention.end : mention.end + 90])[:6]
-    return _stems(" ".join(words))
+    words = WORD.findall(sentence[max(0, mention.start - 120) : mention.start])[-8:]
+    words += WORD.findall(sentence[mention.end : mention.end + 90])[:6]
+    return stems(" ".join(words))
 
 
 # "How fast were the winds when ...": a measure is asked, whatever "when" follows.

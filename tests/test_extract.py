@@ -240,7 +240,7 @@ def test_the_count_asked_not_another_beside_it_on_a_desk_of_our_own(tmp_path, en
     expected = {
         "How many people were injured in the Kenitra crash?": {"85"},
         "How many people were killed in the Kenitra train collision?": {"7"},
-        "How many passengers were on board the trains near Kenitra?": {None, "about 600"},
+        "How many passengers were on board the trains near Kenitra?": {"about 600"},
         "How many power plants ran out of fuel in Aden?": {None, "3"},
         "How many hours a day did power cuts last in Aden?": {"up to 16"},
         "كم ساعة يوميا ينقطع التيار الكهربائي في عدن؟": {"18", "حتى 18"},
@@ -251,6 +251,24 @@ def test_the_count_asked_not_another_beside_it_on_a_desk_of_our_own(tmp_path, en
         shown[question] = short.text if short else None
     assert {q: shown[q] for q in expected if shown[q] not in expected[q]} == {}
     assert sum(text is not None for text in shown.values()) >= 4, shown
+
+
+def test_a_count_asked_after_the_lead_is_read_from_the_sentence_that_writes_it(tmp_path, encoder):
+    """A news lead carries the story's names and leads on meaning; the sentence that writes "37
+    stations" is the one that answers "how many stations", and it is the one cited."""
+    from index.service import open_answerer
+
+    answerer = open_answerer(indexed_copy(tmp_path, encoder, DESK.parent / "desk_outcomes"), encoder)
+    expected = {  # the count sentence led the lead by 0.015 to 0.09 in score, here
+        "How many stations does the Doha Metro network have?": ("37 stations", "37"),
+        "How much diesel does the Aden electricity corporation need a day?": ("litres of diesel", "2 million"),
+        "How many passengers were on board the trains near Kenitra?": ("600 passengers", "about 600"),
+    }
+    for question, (written, text) in expected.items():
+        answer = answerer.ask(question, k=3)
+        assert written in answer.passages[0].sentence, (question, answer.passages[0].sentence)
+        short = extract(answer)
+        assert short is not None and short.text == text, (question, short)
 
 
 def test_a_place_or_person_the_cited_passage_never_names_gets_no_short_answer(desk):

@@ -1,0 +1,35 @@
+"""What a "how many" question counts, and which sentence writes a number of it (index/counted.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.counted import counted_nouns, holds_count
+from index.question import parse_question
+
+
+@pytest.mark.parametrize(("sentence", "question", "expected"), [
+    ("The operator expects 300,000 passengers a day at the 37 stations of the network.",
+     "How many stations does the Doha Metro network have?", True),
+    ("DOHA, Dec 1 - Doha Metro will run 110 trains a day on the Red Line during the Arab Cup.",
+     "How many stations does the Doha Metro network have?", False),
+    ("The line will get 3 new stations next year.", "How many stations will the line get?", True),
+    ("The corporation said it needs 2 million litres of diesel a day.", "How much diesel does it need?", True),
+    # Not past "of": the count there is of something the sentence names next.
+    ("Behind them, two of the Panthers three starting linebackers were selected.",
+     "How many Panthers defense players were selected?", False),
+    ("وقال المدير إن عدد العاملين فيه بلغ 2300 عامل.", "كم عاملا يعمل في الميناء؟", True),
+    ("وقال المدير إن الميناء استقبل 950 سفينة.", "كم عاملا يعمل في الميناء؟", False),
+    # In the other language, or a year, or a question that counts nothing: no.
+    ("وقال المدير إن عدد العاملين فيه بلغ 2300 عامل.", "How many workers does the port employ?", False),
+    ("The stadium opened in 2022 stations later followed.", "How many stations opened?", False),
+    ("The operator has 37 stations.", "When did the metro open?", False),
+])
+def test_a_sentence_holds_a_count_of_what_is_asked(sentence, question, expected):
+    assert holds_count(sentence, parse_question(question)) is expected
+
+
+def test_what_a_question_counts():
+    assert counted_nouns(parse_question("How many stations does the network have?")) == frozenset({"station"})
+    assert "طن" in counted_nouns(parse_question("كم طنا من القمح اشترت مصر؟"))
+    assert counted_nouns(parse_question("Who arrived in Pyongyang?")) == frozenset()
