@@ -1,13 +1,14 @@
-"""What a "how many" question counts, and whether a sentence writes a number of it: shared by
-the choice of the answering sentence (``answer.sentence_score``) and the short answer's rules
-(``extract``)."""
+"""What a "how many" question counts, and whether a sentence writes a number in the form a
+question asks for: shared by the choice of the answering sentence (``answer.sentence_score``)
+and the short answer's rules (``extract``)."""
 
 from __future__ import annotations
 
 import re
 
 from .normalize import tokens
-from .numbers import Number, find_numbers
+from . import measures
+from .numbers import Number, find_numbers, fold
 from .question import Question, language_of
 
 
@@ -66,14 +67,35 @@ def noun_after(sentence: str, number: Number) -> frozenset[str]:
     return first | stems(words[1]) if first and len(words) > 1 else first
 
 
-def holds_count(sentence: str, question: Question) -> bool:
-    """The sentence writes a number followed by what the question counts ("37 stations" for "how
-    many stations"), in the question's language."""
-    counted = counted_nouns(question)
-    if not counted or language_of(sentence) != question.language:
+# A question that asks a price, and money written beside a number (a currency word after it, a
+# sign before it). Bare "how much" asks a quantity as often ("how much diesel"): not here.
+_PRICE_ASKED = re.compile(r"\bcosts?\b|\bprices?\b|\bfares?\b|\bfees?\b|\bworth\b|\bpaid\b|\bpay\b|\bspen[dt]\b"
+                          r"|بكم|تكلف|كلف|سعر|ثمن|رسوم", re.I)
+_CURRENCY = re.compile(r"^\s*(?:دولار|dollars?\b|usd\b|يورو|euros?\b|جنيه|pounds?\b|ريال|riyals?\b|درهم|دراهم|dirhams?\b"
+                       r"|دينار|dinars?\b|لير[ةه]|lira\b)", re.I)
+
+
+def holds_answer_form(sentence: str, question: Question) -> bool:
+    """The sentence writes a number in the form the question asks for, in the question's
+    language: a count of what it counts ("37 stations" for "how many stations"), a measure in its
+    unit ("200 kilometres" for "how far"), or money for a price ("6 riyals", "$5")."""
+    if language_of(sentence) != question.language:
         return False
-    return any(counts(sentence, n) & counted and not is_year(n, sentence) and not attributive(sentence, n, question)
-               for n in find_numbers(sentence))
+    counted = counted_nouns(question)
+    wanted = [] if measures.asked_in_units(question.text) else measures.asked(question.text)
+    price = bool(_PRICE_ASKED.search(question.text))
+    if not (counted or wanted or price):
+        return False
+    for n in find_numbers(sentence):
+        if is_year(n, sentence):
+            continue
+        if counted and counts(sentence, n) & counted and not attributive(sentence, n, question):
+            return True
+        if wanted and measures.unit_after(sentence, n.end, wanted):
+            return True
+        if price and (_CURRENCY.match(fold(sentence[n.end : n.end + 20])[0]) or (n.start > 0 and sentence[n.start - 1] in "$€£")):
+            return True
+    return False
 
 
 def counts(sentence: str, number: Number) -> frozenset[str]:

@@ -1,10 +1,11 @@
-"""What a "how many" question counts, and which sentence writes a number of it (index/counted.py)."""
+"""What a "how many" question counts, and which sentence writes a number in the form a question asks
+for: a count of it, a measure in its unit, money for a price (index/counted.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from index.counted import counted_nouns, holds_count
+from index.counted import counted_nouns, holds_answer_form
 from index.question import parse_question
 
 
@@ -24,9 +25,18 @@ from index.question import parse_question
     ("وقال المدير إن عدد العاملين فيه بلغ 2300 عامل.", "How many workers does the port employ?", False),
     ("The stadium opened in 2022 stations later followed.", "How many stations opened?", False),
     ("The operator has 37 stations.", "When did the metro open?", False),
+    # A measure in the unit asked, money for a price; not a bare count for either.
+    ("Sohar lies 200 kilometres north-west of Muscat.", "How far is Sohar from Muscat?", True),
+    ("Sohar has 3 ports and 2 airports.", "How far is Sohar from Muscat?", False),
+    ("A day pass will cost 6 riyals.", "How much does a day pass cost?", True),
+    ("Tickets went on sale at $5 each.", "What is the price of a ticket?", True),
+    ("بلغ سعر التذكرة 15 جنيها.", "كم سعر التذكرة؟", True),
+    ("DOHA, Dec 1 - Doha Metro will run 110 trains a day.", "How much does a day pass cost?", False),
+    # "How much diesel" asks a quantity, not money.
+    ("The plant paid 4 million dollars for its fuel.", "How much diesel does the plant burn?", False),
 ])
-def test_a_sentence_holds_a_count_of_what_is_asked(sentence, question, expected):
-    assert holds_count(sentence, parse_question(question)) is expected
+def test_a_sentence_writes_a_number_in_the_form_asked(sentence, question, expected):
+    assert holds_answer_form(sentence, parse_question(question)) is expected
 
 
 def test_what_a_question_counts():
