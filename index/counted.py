@@ -5,6 +5,7 @@ and the short answer's rules (``extract``)."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .normalize import tokens
 from . import measures
@@ -75,23 +76,27 @@ _CURRENCY = re.compile(r"^\s*(?:دولار|dollars?\b|usd\b|يورو|euros?\b|ج
                        r"|دينار|dinars?\b|لير[ةه]|lira\b)", re.I)
 
 
+@lru_cache(maxsize=256)
+def _forms_asked(question: Question) -> tuple[frozenset[str], tuple[measures.Measure, ...], bool]:
+    """What the question counts, the measures it asks for, and whether it asks a price: read once
+    a question, not once a candidate sentence."""
+    wanted = () if measures.asked_in_units(question.text) else tuple(measures.asked(question.text))
+    return counted_nouns(question), wanted, bool(_PRICE_ASKED.search(question.text))
+
+
 def holds_answer_form(sentence: str, question: Question) -> bool:
     """The sentence writes a number in the form the question asks for, in the question's
     language: a count of what it counts ("37 stations" for "how many stations"), a measure in its
     unit ("200 kilometres" for "how far"), or money for a price ("6 riyals", "$5")."""
-    if language_of(sentence) != question.language:
-        return False
-    counted = counted_nouns(question)
-    wanted = [] if measures.asked_in_units(question.text) else measures.asked(question.text)
-    price = bool(_PRICE_ASKED.search(question.text))
-    if not (counted or wanted or price):
+    counted, wanted, price = _forms_asked(question)
+    if not (counted or wanted or price) or language_of(sentence) != question.language:
         return False
     for n in find_numbers(sentence):
         if is_year(n, sentence):
             continue
         if counted and counts(sentence, n) & counted and not attributive(sentence, n, question):
             return True
-        if wanted and measures.unit_after(sentence, n.end, wanted):
+        if wanted and measures.unit_after(sentence, n.end, list(wanted)):
             return True
         if price and (_CURRENCY.match(fold(sentence[n.end : n.end + 20])[0]) or (n.start > 0 and sentence[n.start - 1] in "$€£")):
             return True
