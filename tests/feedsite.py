@@ -13,6 +13,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
+from tests.launch import Launch
 from tests.loopback import LoopbackServer, QuietHandler
 
 from tests.reindex_helpers import RAWI, env
@@ -131,9 +132,9 @@ def write_config(work: Path, urls: list[str], **feeds: object) -> Path:
     return config
 
 
-def rawi_fetch(work: Path, *args: str, preexec_fn=None, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([str(RAWI), "--config", str(work / "config.toml"), "fetch", *args], capture_output=True,
-                          text=True, env=env(), preexec_fn=preexec_fn, timeout=timeout)
+def rawi_fetch(work: Path, *args: str, launch: Launch = Launch(), timeout: float = 120) -> subprocess.CompletedProcess:
+    command = launch.command([RAWI, "--config", work / "config.toml", "fetch", *args])
+    return subprocess.run(command, capture_output=True, text=True, env=env(), timeout=timeout)
 
 
 def articles(work: Path) -> dict[str, str]:

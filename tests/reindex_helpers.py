@@ -21,6 +21,7 @@ import pytest
 from index import store
 from index.store import local as local_store
 from index.settings import StoreSettings
+from tests.launch import Launch
 from tests.conftest import MODEL_CACHE, SEEDS, make_settings
 
 RAWI = Path(sys.executable).parent / "rawi"
@@ -149,11 +150,11 @@ def rawi(*args: str, cwd: Path, stdin: str | None = None, timeout: float = 300, 
     )
 
 
-def popen(*args: str, cwd: Path, stdin=None, preexec_fn=None, **extra_env: str) -> subprocess.Popen:
+def popen(*args: str, cwd: Path, stdin=None, launch: Launch = Launch(), **extra_env: str) -> subprocess.Popen:
     """The real `rawi` executable started in `cwd`, its stdout and stderr piped as text; ``reap`` it after."""
     return subprocess.Popen(
-        [str(RAWI), *args], cwd=cwd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, env=env(**extra_env), preexec_fn=preexec_fn,
+        launch.command([RAWI, *args]), cwd=cwd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env=env(**extra_env),
     )
 
 

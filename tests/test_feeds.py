@@ -233,13 +233,14 @@ def test_rawi_watch_fetches_the_feeds_indexes_the_pages_and_answers_from_them(si
     what landed, `rawi ask` answers from the fetched page, Ctrl-C stops it cleanly."""
     import signal
 
+    from tests.launch import Launch
     from tests.reindex_helpers import Lines, make_workdir, popen
 
     work = make_workdir(tmp_path, debounce=0.3)
     with (work / "config.toml").open("a", encoding="utf-8") as config:
         config.write(f'[feeds]\nurls = ["{site.base}/feed.xml"]\ntimeout_seconds = 1.0\nmax_bytes = 200000\n'
                      "host_delay_seconds = 0.0\ninterval_minutes = 60\n")
-    proc = popen("-v", "watch", cwd=work, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc = popen("-v", "watch", cwd=work, launch=Launch(sigint_default=True))
     said = Lines(proc.stderr)
     try:
         seen: set[str] = set()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import resource
 import tracemalloc
 from urllib.parse import urlsplit
 
@@ -16,13 +15,10 @@ import pytest
 
 from index.feeds import Fetcher
 from index.settings import FeedSettings
+from tests.launch import Launch
 from tests.feedsite import Site, Trickle, articles, html, page, redirect, rawi_fetch, rss, send, write_config, xml, zeros_deflated
 
 GOOD = page("Harbour reopens", "The harbour of Varna reopened on Monday after the storm damaged its piers.")
-
-
-def limited_memory(max_bytes: int):
-    return lambda: resource.setrlimit(resource.RLIMIT_AS, (max_bytes, max_bytes))
 
 
 def failures(result) -> dict[str, str]:
@@ -73,7 +69,7 @@ def test_stacked_and_unasked_encodings_are_refused_by_rawi_fetch(tmp_path):
         site.routes["/good.xml"] = xml(rss([site.base + "/a1"]))
         site.routes["/a1"] = html(GOOD)
         write_config(tmp_path, [site.base + p for p in [*bombs, "/good.xml"]])
-        result = rawi_fetch(tmp_path, "--json", preexec_fn=limited_memory(1 << 30))
+        result = rawi_fetch(tmp_path, "--json", launch=Launch(memory=1 << 30))
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr[-2000:]
     failed = failures(result)
     assert "refused: Content-Encoding gzip, gzip (stacked encodings)" in failed[site.base + "/stacked.xml"]

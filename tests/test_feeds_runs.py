@@ -6,10 +6,9 @@ would drive the terminal. Real loopback servers, the real executable."""
 from __future__ import annotations
 
 import json
-import resource
-import signal
 import time
 
+from tests.launch import Launch
 from tests.feedsite import Site, articles, html, leftovers, page, rawi_fetch, redirect, rss, send, write_config, xml
 
 GOOD = page("Harbour reopens", "The harbour of Varna reopened on Monday after the storm damaged its piers.")
@@ -112,13 +111,6 @@ def test_relative_entry_links_are_resolved_against_the_feed(tmp_path):
 
 # ---------------------------------------------------------------- 7. a full disk
 
-def limited_file_size(max_bytes: int):
-    def preexec() -> None:
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG, as ENOSPC would
-        resource.setrlimit(resource.RLIMIT_FSIZE, (max_bytes, max_bytes))
-    return preexec
-
-
 def test_a_full_disk_fails_one_article_and_the_other_feeds_are_still_fetched(tmp_path):
     """A 24 KB article cannot be written under an 8 KB file-size limit; the small article of the
     next feed can. One clean line, exit 1, no half-written file; a rerun with room completes."""
@@ -127,7 +119,7 @@ def test_a_full_disk_fails_one_article_and_the_other_feeds_are_still_fetched(tmp
         site.routes["/two.xml"] = xml(rss([site.base + "/small"]))
         site.routes["/big"], site.routes["/small"] = html(BIG), html(SMALL)
         write_config(tmp_path, [site.base + "/one.xml", site.base + "/two.xml"])
-        full = rawi_fetch(tmp_path, preexec_fn=limited_file_size(8_000))
+        full = rawi_fetch(tmp_path, launch=Launch(file_size=8_000))
         written = articles(tmp_path)
         assert full.returncode == 1 and "Traceback" not in full.stderr, full.stderr[-2000:]
         assert full.stderr.strip().splitlines()[-1].startswith("Error: 1 file(s) not written, e.g. feeds/127.0.0.1/")
@@ -149,7 +141,7 @@ def test_a_state_the_disk_refuses_keeps_the_previous_state_whole(tmp_path):
         assert rawi_fetch(tmp_path).returncode == 0  # /small 404 too: everything pending
         before = state_of(tmp_path)
         site.routes["/small"] = html(SMALL)
-        full = rawi_fetch(tmp_path, preexec_fn=limited_file_size(4_000))
+        full = rawi_fetch(tmp_path, launch=Launch(file_size=4_000))
     assert len(before) > 4_000 and full.returncode == 1 and "Traceback" not in full.stderr, full.stderr[-2000:]
     assert "could not save the feed state: File too large" in full.stderr and "previous state is kept whole" in full.stderr
     assert state_of(tmp_path) == before and leftovers(tmp_path) == []

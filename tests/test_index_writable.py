@@ -20,7 +20,7 @@ from index import store
 from index.store import local as local_store
 from index.build import Builder, BuildError
 from tests.conftest import ROOT, SEEDS
-from tests.unprivileged import SYSTEM_PYTHON, become_nobody, needs_nobody
+from tests.unprivileged import AS_NOBODY, SYSTEM_PYTHON, needs_nobody
 from tests.reindex_helpers import LIBRARY, LIBRARY_ID, RAWI, SEED_ID, make_workdir, settings_of
 
 SMALL = "A short note\n\nThe harbour of Varna reopened on Monday after the storm.\n"
@@ -141,8 +141,9 @@ def test_an_index_folder_the_user_cannot_write_is_one_line_even_with_nothing_to_
         site = next((ROOT / ".venv" / "lib").glob("python3*/site-packages"))
 
         result = subprocess.run(
-            [SYSTEM_PYTHON, "-c", "from rawi.cli import main; main()", "--config", str(work / "config.toml"), "index"],
-            cwd=ROOT, preexec_fn=become_nobody, capture_output=True, text=True, timeout=600,
+            AS_NOBODY.command([SYSTEM_PYTHON, "-c", "from rawi.cli import main; main()", "--config", work / "config.toml",
+                               "index"]),
+            cwd=ROOT, capture_output=True, text=True, timeout=600,
             env={"PYTHONPATH": f"{ROOT}:{site}", "HOME": str(base), "PATH": "/usr/bin:/bin"},
         )
         assert_one_line_error(result, "cannot write in the index folder", "Permission denied")

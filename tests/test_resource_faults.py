@@ -12,13 +12,12 @@ answering, and a rerun without the limit completes.
 from __future__ import annotations
 
 import json
-import resource
-import signal
 import subprocess
 
 import pytest
 from index.store import local as local_store
 from index.build import Builder
+from tests.launch import Launch
 from tests.reindex_helpers import (
     LIBRARY_ID, RAWI, SEED_ANSWER, SEED_ID, SEED_QUESTION, current_name, env, leftovers, make_workdir,
     settings_of,
@@ -31,17 +30,10 @@ SENTENCE = "The floating library on Lake Varna moors at a new village every week
 BIG_ARTICLE = "A floating library\n\n" + "\n\n".join(SENTENCE * 6 for _ in range(140))
 
 
-def limited(max_bytes: int):
-    def preexec() -> None:
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (max_bytes, max_bytes))
-    return preexec
-
-
 def rawi_index_limited(work, max_bytes: int) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(RAWI), "index", "--json"], cwd=work, capture_output=True, text=True, env=env(),
-        preexec_fn=limited(max_bytes), timeout=300,
+        Launch(file_size=max_bytes).command([RAWI, "index", "--json"]), cwd=work, capture_output=True, text=True,
+        env=env(), timeout=300,
     )
 
 

@@ -25,6 +25,7 @@ from index.build import Builder
 from index.service import open_answerer
 from tests.botapi import BotThread, FakeBotAPI
 from tests.conftest import SEEDS, make_settings
+from tests.launch import Launch
 from tests.reindex_helpers import RAWI, SEED_ID, env, make_workdir, rawi, settings_of
 from tests.bot_helpers import CONTAINERS, SpyAnswerer, bot_settings, html_ok
 
@@ -261,8 +262,8 @@ def test_rawi_index_creates_a_private_index_folder_whatever_the_umask(tmp_path):
     work = make_workdir(tmp_path)
     index_dir = work / "var" / "news-index"  # its parent does not exist either
     result = subprocess.run(
-        [str(RAWI), "index", "--json", "--index", str(index_dir)], cwd=work, capture_output=True, text=True,
-        env=env(), timeout=300, preexec_fn=lambda: os.umask(0o022),
+        Launch(umask=0o022).command([RAWI, "index", "--json", "--index", index_dir]), cwd=work, capture_output=True,
+        text=True, env=env(), timeout=300,
     )
     assert result.returncode == 0, result.stderr
     for folder in (index_dir, index_dir / local_store.GENERATIONS, local_store.current_generation(index_dir)):

@@ -25,7 +25,7 @@ from index.store import local as local_store
 from index.articles import read_article, scan
 from index.build import Builder
 from tests.conftest import ROOT
-from tests.unprivileged import SYSTEM_PYTHON, become_nobody, needs_nobody
+from tests.unprivileged import AS_NOBODY, SYSTEM_PYTHON, needs_nobody
 
 TEXT = "Title {n}\n\nThe council met on Tuesday and agreed on budget item number {n}.\n"
 
@@ -99,7 +99,7 @@ def test_a_folder_chmod_000_is_skipped_for_a_user_the_kernel_refuses():
         (corpus / "politics").chmod(0)
         code = "import json, sys; from index.articles import scan; r = scan(__import__('pathlib').Path(sys.argv[1])); " \
                "print(json.dumps([[a.id for a in r.articles], [[s.path, s.reason] for s in r.skipped]]))"
-        out = subprocess.run([SYSTEM_PYTHON, "-c", code, str(corpus)], cwd=ROOT, preexec_fn=become_nobody,
+        out = subprocess.run(AS_NOBODY.command([SYSTEM_PYTHON, "-c", code, corpus]), cwd=ROOT,
                              capture_output=True, text=True, timeout=120, env={"PYTHONPATH": str(ROOT)})
         assert out.returncode == 0, out.stderr
         articles, skipped = json.loads(out.stdout)

@@ -14,6 +14,8 @@ import shutil
 
 import pytest
 
+from tests.launch import Launch
+
 SYSTEM_PYTHON = shutil.which("python3", path="/usr/bin:/usr/local/bin")
 
 
@@ -33,8 +35,5 @@ needs_nobody = pytest.mark.skipif(
 )
 
 
-def become_nobody() -> None:
-    """A subprocess preexec_fn: drop to nobody before the child runs."""
-    assert NOBODY is not None
-    os.setgid(NOBODY[1])
-    os.setuid(NOBODY[0])
+# a child started through AS_NOBODY.command([...]) runs as nobody
+AS_NOBODY = Launch(user=NOBODY)
