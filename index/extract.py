@@ -405,8 +405,9 @@ def _beside_date(sentence: str, mention: DateMention) -> frozenset[str]:
 
 
 # "How fast were the winds when ...": a measure is asked, whatever "when" follows.
-_MEASURE_LEAD = re.compile(r"^\W*how\s+(?:fast|far|high|deep|tall|wide|hot|cold|warm|heavy)\b"
-                           r"|^\W*what\s+(?:was|is|were)\s+the\s+(?:\w+\s+)?(?:speed|distance|temperature|area|depth|height)\b", re.I)
+_MEASURE_LEAD = re.compile(r"^\W*how\s+(?:fast|far|high|deep|tall|wide|hot|cold|warm|heavy|long)\b"
+                           r"|^\W*what\s+(?:was|is|were)\s+the\s+(?:\w+\s+)?(?:speed|distance|temperature|area|depth|height|duration)\b"
+                           r"|^\W*ما\s+مد[ةه]\b", re.I)
 
 
 def extract(answer) -> ShortAnswer | None:

@@ -115,6 +115,14 @@ DESK = Path(__file__).parent / "data" / "desk"
      "How many hours a day did power cuts last?", "16"),
     ("أغلقت 3 من أصل 7 مدارس في المدينة بسبب الأمطار.", "كم مدرسة أغلقت؟", None),
     ("Officials said 4 out of 10 bridges were closed.", "How many bridges were closed?", None),
+    # A duration asked ("how long", "ما مدة", "كم يوما") is the number written in time, with its unit.
+    ("The strike at 3 ports lasted 9 days, the union said.", "How long did the strike at the ports last?", "9 days"),
+    ("استمر الإضراب في 3 موانئ 5 أيام بحسب النقابة.", "ما مدة الإضراب في الموانئ؟", "5 أيام"),
+    ("The 2 bridges were closed for 36 hours after the storm.", "For how many hours were the bridges closed?",
+     "36 hours"),
+    # "How long" asks a length or a time: with one of each written, which is meant is not for rules.
+    ("The new bridge is 2 kilometres long and spans 3 lanes.", "How long is the new bridge?", "2 kilometres"),
+    ("The new bridge is 2 kilometres long and took 4 years to build.", "How long is the new bridge?", None),
     # A three-letter Arabic noun keeps its accusative alif off too: "طنا" counts "طن".
     ("اشترت الهيئة 240 ألف طن من القمح في مناقصة يوم الأحد.", "كم طنا من القمح اشترت الهيئة؟", "240 ألف"),
 ])
@@ -243,7 +251,7 @@ def test_the_count_asked_not_another_beside_it_on_a_desk_of_our_own(tmp_path, en
         "How many passengers were on board the trains near Kenitra?": {"about 600"},
         "How many power plants ran out of fuel in Aden?": {None, "3"},
         "How many hours a day did power cuts last in Aden?": {"up to 16"},
-        "كم ساعة يوميا ينقطع التيار الكهربائي في عدن؟": {"18", "حتى 18"},
+        "كم ساعة يوميا ينقطع التيار الكهربائي في عدن؟": {"18 ساعة", "حتى 18 ساعة"},
     }
     shown = {}
     for question in expected:
