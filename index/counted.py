@@ -72,8 +72,20 @@ def noun_after(sentence: str, number: Number) -> frozenset[str]:
 # sign before it). Bare "how much" asks a quantity as often ("how much diesel"): not here.
 _PRICE_ASKED = re.compile(r"\bcosts?\b|\bprices?\b|\bfares?\b|\bfees?\b|\bworth\b|\bpaid\b|\bpay\b|\bspen[dt]\b"
                           r"|بكم|تكلف|كلف|سعر|ثمن|رسوم", re.I)
+# "8 Egyptian pounds", "500 Saudi riyals": in English the currency's country may stand between
+# the number and the currency (folded text: lower case).
+CURRENCY_COUNTRY = re.compile(r"^\s*(egyptian|saudi|qatari|emirati|uae|kuwaiti|bahraini|omani|jordanian|lebanese|syrian"
+                              r"|iraqi|yemeni|libyan|tunisian|algerian|moroccan|sudanese|us|u\.s\.|american|canadian"
+                              r"|australian|hong\s+kong|turkish|israeli)\s+(?=[a-z])")
 _CURRENCY = re.compile(r"^\s*(?:دولار|dollars?\b|usd\b|يورو|euros?\b|جنيه|pounds?\b|ريال|riyals?\b|درهم|دراهم|dirhams?\b"
                        r"|دينار|dinars?\b|لير[ةه]|lira\b)", re.I)
+
+
+def past_country(folded: str) -> tuple[str, str]:
+    """The currency's country written first ("egyptian pounds" -> ("egyptian", " pounds")), or
+    ("", the text as it was)."""
+    m = CURRENCY_COUNTRY.match(folded)
+    return (m.group(1), " " + folded[m.end() :]) if m else ("", folded)
 
 
 @lru_cache(maxsize=256)
@@ -98,7 +110,8 @@ def holds_answer_form(sentence: str, question: Question) -> bool:
             return True
         if wanted and measures.unit_after(sentence, n.end, list(wanted)):
             return True
-        if price and (_CURRENCY.match(fold(sentence[n.end : n.end + 20])[0]) or (n.start > 0 and sentence[n.start - 1] in "$€£")):
+        if price and (_CURRENCY.match(past_country(fold(sentence[n.end : n.end + 30])[0])[1])
+                      or (n.start > 0 and sentence[n.start - 1] in "$€£")):
             return True
     return False
 

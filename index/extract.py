@@ -20,7 +20,7 @@ import re
 from decimal import Decimal
 
 from . import count_nouns, measures
-from .counted import HARAKAT, WORD, attributive, counted_head, counted_nouns, is_year, noun_after, stems
+from .counted import HARAKAT, WORD, attributive, counted_head, counted_nouns, is_year, noun_after, past_country, stems
 from .dates import DateMention, find_dates, format_date
 from .names import names, unmentioned
 from .numbers import SCALES, Number, find_numbers, fold, fold_text, format_number
@@ -323,8 +323,11 @@ def _qualifier(sentence: str, number: Number, lang: str) -> str:
 def _unit(sentence: str, number: Number, lang: str) -> str:
     if number.start and sentence[number.start - 1] in _CURRENCY_BEFORE:
         return _UNITS[_CURRENCY_BEFORE[sentence[number.start - 1]]][1][lang == "ar"]
-    after = fold(sentence[number.end : number.end + 20])[0]
-    return next(((ar if lang == "ar" else en) for pattern, (en, ar) in _UNITS if pattern.search(after)), "")
+    country, after = past_country(fold(sentence[number.end : number.end + 30])[0])
+    unit = next(((ar if lang == "ar" else en) for pattern, (en, ar) in _UNITS if pattern.search(after)), "")
+    if unit and country and lang != "ar":  # "8 Egyptian pounds": whose pounds, as the sentence says
+        return " " + " ".join(sentence[number.end :].split()[: len(country.split())]) + unit
+    return unit
 
 
 def number_answer(sentence: str, question: Question) -> str | None:

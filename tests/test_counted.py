@@ -31,6 +31,8 @@ from index.question import parse_question
     ("A day pass will cost 6 riyals.", "How much does a day pass cost?", True),
     ("Tickets went on sale at $5 each.", "What is the price of a ticket?", True),
     ("بلغ سعر التذكرة 15 جنيها.", "كم سعر التذكرة؟", True),
+    ("A ticket now costs 8 Egyptian pounds for up to 9 stations.", "How much does a ticket cost?", True),
+    ("The 3 Egyptian ports handled 900 ships.", "How much does a ticket cost?", False),
     ("DOHA, Dec 1 - Doha Metro will run 110 trains a day.", "How much does a day pass cost?", False),
     # "How much diesel" asks a quantity, not money.
     ("The plant paid 4 million dollars for its fuel.", "How much diesel does the plant burn?", False),

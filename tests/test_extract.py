@@ -95,6 +95,10 @@ DESK = Path(__file__).parent / "data" / "desk"
     ("The town lies 40 miles (64 km) east of the capital.", "How far is the town from the capital?", "40 miles"),
     ("The pipeline runs 1,200 kilometres and cost 2 billion dollars.", "How much did the pipeline cost?",
      "2 billion dollars"),
+    # The currency's country between the number and the currency is kept, as written.
+    ("A ticket now costs 8 Egyptian pounds for up to 9 stations.", "How much does a ticket cost?",
+     "8 Egyptian pounds"),
+    ("The fine was raised to 500 Hong Kong dollars for 2 offences.", "How much is the fine?", "500 Hong Kong dollars"),
     # A fee asked in Arabic without "بكم" is money asked.
     ("تبلغ رسوم التسجيل السنوية 500 جنيه لكل طالب.", "كم تبلغ رسوم التسجيل السنوية؟", "500 جنيه"),
     # The outcome nearest the number says what it counts: the dead are not the injured.
