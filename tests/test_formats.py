@@ -221,3 +221,55 @@ def test_a_big_article_is_announced_with_what_it_will_cost(tmp_path, stand_in_en
         Builder(make_settings(tmp_path / "corpus", tmp_path / "index"), stand_in_encoder).run()
     [said] = [r.getMessage() for r in caplog.records if r.name == "index.build"]
     assert said.startswith("big.html holds 1.1 MB of text (") and "passages): embedding it takes about" in said
+
+
+WRAPPED = """---
+title: Jeddah port reopens after the storm
+published: 3 June 2025
+---
+The port of Jeddah reopened on Tuesday after three days of closure. Officials said
+140 ships had waited offshore during the storm.
+
+## Backlog
+- 2,300 containers were unloaded
+  on the first day.
+"""
+
+
+def test_a_markdown_paragraph_wrapped_at_a_width_reads_as_its_sentences_and_a_text_file_keeps_its_lines(tmp_path):
+    """Markdown's soft line break is a space: the sentence that answers is whole, not cut at the
+    wrap; headings and list items keep their lines. A .txt file's lines are its paragraphs."""
+    (tmp_path / "port.md").write_text(WRAPPED, encoding="utf-8")
+    (tmp_path / "port.txt").write_text(WRAPPED.split("---\n", 2)[2], encoding="utf-8")
+    articles = {a.id: a for a in scan(tmp_path).articles}
+    assert "Officials said 140 ships had waited offshore during the storm." in articles["port.md"].text
+    assert "\n\n## Backlog\n- 2,300 containers were unloaded\n  on the first day." in articles["port.md"].text
+    assert "Officials said\n140 ships" in articles["port.txt"].text
+    assert articles["port.md"].title == "Jeddah port reopens after the storm"
+
+
+def test_the_first_line_of_a_markdown_file_without_front_matter_stays_its_title(tmp_path):
+    (tmp_path / "port.md").write_text("Jeddah port reopens\nThe port reopened on Tuesday after a\nstorm.\n",
+                                      encoding="utf-8")
+    article = scan(tmp_path).articles[0]
+    assert article.title == "Jeddah port reopens"
+    assert article.text.splitlines()[1] == "The port reopened on Tuesday after a storm."
+
+
+def test_the_sentence_that_answers_a_wrapped_markdown_article_is_whole_and_read(tmp_path, encoder):
+    """Cut at the wrap, "The port of Jeddah reopened on Tuesday ... Officials said" read as a
+    heading and could not answer "when"; joined, it answers, and the count's sentence is whole."""
+    from index.extract import extract
+    from index.service import open_answerer
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "port.md").write_text(WRAPPED, encoding="utf-8")
+    settings = make_settings(corpus, tmp_path / "index")
+    Builder(settings, encoder).run()
+    answerer = open_answerer(settings, encoder)
+    when = answerer.ask("When did the port of Jeddah reopen?", k=1)
+    assert when.passages[0].sentence == "The port of Jeddah reopened on Tuesday after three days of closure."
+    assert extract(when).text == "Tuesday"
+    ships = answerer.ask("How many ships waited offshore?", k=1)
+    assert ships.passages[0].sentence == "Officials said 140 ships had waited offshore during the storm."

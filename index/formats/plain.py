@@ -104,6 +104,8 @@ def parse(article_id: str, text: str, sha256: str) -> Article:
         text = text[match.end() :]
     if not text.strip():
         raise NotText("empty file (front matter but no text)")
+    if article_id.lower().endswith(".md"):
+        text = join_soft_wraps(text, keep_first="title" not in meta)
     title = meta.get("title") or next(line.strip() for line in text.splitlines() if line.strip())
     return Article(
         id=article_id,
@@ -115,6 +117,34 @@ def parse(article_id: str, text: str, sha256: str) -> Article:
         source=meta.get("source", ""),
         language=meta.get("language", ""),
     )
+
+
+# Lines that start a block of their own in Markdown (a heading, a list item, a quote, a table
+# row, a fence, a rule or a setext underline): never joined to the line before or after.
+_BLOCK_LINE = re.compile(r"\s{0,3}(?:#|[-*+]\s|\d{1,9}[.)]\s|>|\||```|~~~|[-=_*]{3,}\s*$)")
+_ENDS_SENTENCE = re.compile(r"[.!?؟۔…:;\"'”’»)\]]\s*$")
+
+
+def join_soft_wraps(text: str, keep_first: bool = False) -> str:
+    """A Markdown paragraph wrapped at a fixed width, its lines joined where a sentence runs on.
+
+    In Markdown a single line break inside a paragraph is a space ("Officials said\n140 ships
+    had waited"): read as a break, the sentence that answers would be cut in two, and a wrapped
+    line that does not end like a sentence would pass for a heading. A line ending like a
+    sentence keeps its break (a paragraph a line, as some outlets write), and so do block lines,
+    blank lines and a hard break (two trailing spaces or a backslash); with ``keep_first``, the
+    first line too (the title of a file whose front matter names none)."""
+    lines = text.split("\n")
+    first = next((n for n, line in enumerate(lines) if line.strip()), 0) if keep_first else -1
+    joined = [lines[0]]
+    for n, (before, line) in enumerate(zip(lines, lines[1:])):
+        runs_on = (n != first and before.strip() and line.strip() and not _ENDS_SENTENCE.search(before)
+                   and not before.endswith(("  ", "\\")) and not _BLOCK_LINE.match(before) and not _BLOCK_LINE.match(line))
+        if runs_on:
+            joined[-1] = f"{joined[-1].rstrip()} {line.strip()}"
+        else:
+            joined.append(line)
+    return "\n".join(joined)
 
 
 def _front_matter(block: str) -> dict[str, str]:
