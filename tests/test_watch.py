@@ -11,6 +11,7 @@ import pytest
 from index.store import local as local_store
 from index.settings import WatchSettings
 from index.watch import Watcher
+from tests.launch import Launch
 from tests.reindex_helpers import (
     LIBRARY, LIBRARY_ID, current_name, make_workdir, popen, reap, settings_of, wait_for, Lines,
 )
@@ -113,7 +114,7 @@ def test_rawi_watch_cli_indexes_a_new_file_loads_the_model_once_and_stops_cleanl
     work = make_workdir(tmp_path, debounce=0.3)
     index_dir = work / "index"
     # SIGINT as from a terminal (a test runner started in the background may ignore it)
-    proc = popen("-v", "watch", cwd=work, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc = popen("-v", "watch", cwd=work, launch=Launch(sigint_default=True))
     said = Lines(proc.stderr)
     lines = []
     try:
