@@ -233,6 +233,12 @@ The port of Jeddah reopened on Tuesday after three days of closure. Officials sa
 ## Backlog
 - 2,300 containers were unloaded
   on the first day.
+
+Next steps
+The port authority said the backlog would be cleared within a week, and that the
+berths would stay open at night.
+قالت المؤسسة العامة للموانئ في جدة يوم الخميس إن السفن التي انتظرت قبالة الميناء خلال العاصفة بدأت
+تفريغ حمولتها.
 """
 
 
@@ -244,6 +250,9 @@ def test_a_markdown_paragraph_wrapped_at_a_width_reads_as_its_sentences_and_a_te
     articles = {a.id: a for a in scan(tmp_path).articles}
     assert "Officials said 140 ships had waited offshore during the storm." in articles["port.md"].text
     assert "\n\n## Backlog\n- 2,300 containers were unloaded\n  on the first day." in articles["port.md"].text
+    assert "\n\nNext steps\nThe port authority said" in articles["port.md"].text  # a subheading stays a line
+    assert "and that the berths would stay open at night." in articles["port.md"].text  # runs on in lower case
+    assert "العاصفة بدأت تفريغ حمولتها." in articles["port.md"].text  # a line of more than 16 words runs on
     assert "Officials said\n140 ships" in articles["port.txt"].text
     assert articles["port.md"].title == "Jeddah port reopens after the storm"
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..traversal import NotText, Skipped, read_capped
+from ..sentences import HEADING_MAX_WORDS
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
 _META_KEYS = ("title", "url", "published", "source", "language")
@@ -122,7 +123,10 @@ def parse(article_id: str, text: str, sha256: str) -> Article:
 # Lines that start a block of their own in Markdown (a heading, a list item, a quote, a table
 # row, a fence, a rule or a setext underline): never joined to the line before or after.
 _BLOCK_LINE = re.compile(r"\s{0,3}(?:#|[-*+]\s|\d{1,9}[.)]\s|>|\||```|~~~|[-=_*]{3,}\s*$)")
-_ENDS_SENTENCE = re.compile(r"[.!?؟۔…:;\"'”’»)\]]\s*$")
+_SENTENCE_END = r"[.!?؟۔…][\"'”’»)\]]*"
+_ENDS = re.compile(_SENTENCE_END + r"\s*$")
+_RUNS_ON = re.compile(r"[,،;:]\s*$")
+_ENDS_INSIDE = re.compile(_SENTENCE_END + r"\s+\S")
 
 
 def join_soft_wraps(text: str, keep_first: bool = False) -> str:
@@ -130,21 +134,29 @@ def join_soft_wraps(text: str, keep_first: bool = False) -> str:
 
     In Markdown a single line break inside a paragraph is a space ("Officials said\n140 ships
     had waited"): read as a break, the sentence that answers would be cut in two, and a wrapped
-    line that does not end like a sentence would pass for a heading. A line ending like a
-    sentence keeps its break (a paragraph a line, as some outlets write), and so do block lines,
-    blank lines and a hard break (two trailing spaces or a backslash); with ``keep_first``, the
-    first line too (the title of a file whose front matter names none)."""
+    line that does not end like a sentence would pass for a heading. Kept apart: a line that
+    ends a sentence (a paragraph a line, as some outlets write), a short line with no sentence
+    in it that the next line does not continue in lower case (a subheading: "Next steps"),
+    block lines, blank lines, a hard break (two trailing spaces or a backslash), and, with
+    ``keep_first``, the first line (the title of a file whose front matter names none)."""
     lines = text.split("\n")
     first = next((n for n, line in enumerate(lines) if line.strip()), 0) if keep_first else -1
     joined = [lines[0]]
     for n, (before, line) in enumerate(zip(lines, lines[1:])):
-        runs_on = (n != first and before.strip() and line.strip() and not _ENDS_SENTENCE.search(before)
-                   and not before.endswith(("  ", "\\")) and not _BLOCK_LINE.match(before) and not _BLOCK_LINE.match(line))
-        if runs_on:
+        if n != first and _runs_on(before, line):
             joined[-1] = f"{joined[-1].rstrip()} {line.strip()}"
         else:
             joined.append(line)
     return "\n".join(joined)
+
+
+def _runs_on(before: str, line: str) -> bool:
+    if not before.strip() or not line.strip() or before.endswith(("  ", "\\")):
+        return False
+    if _BLOCK_LINE.match(before) or _BLOCK_LINE.match(line) or _ENDS.search(before):
+        return False
+    return bool(_RUNS_ON.search(before) or _ENDS_INSIDE.search(before) or len(before.split()) > HEADING_MAX_WORDS
+                or "a" <= line.lstrip()[0] <= "z")
 
 
 def _front_matter(block: str) -> dict[str, str]:
