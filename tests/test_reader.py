@@ -17,13 +17,13 @@ from dataclasses import replace
 import pytest
 
 from bot.render import TEXT, help_text
-from index.answer import Passage, distinct, sentence_score
+from index.answer import Passage, distinct, newest_first, sentence_score
 from index.articles import parse
 from index.build import Builder
 from index.dates import date_names
 from index.question import NoContent, parse_question
 from index.retrieval import Hit, named_dates_first
-from index.store import ChunkRow
+from index.store import ArticleRow, ChunkRow
 from index.sentences import sentences, split
 from index.service import indexed_articles, open_answerer
 from tests.botapi import BOT_USERNAME, parse_html
@@ -158,6 +158,26 @@ def test_passages_naming_the_questions_weekday_move_up_within_the_head_of_the_ra
     ranked = named_dates_first(hits, "من وصل إلى بيونغ يانغ يوم الأربعاء؟")
     assert [h.chunk.id for h in ranked] == [2, 1, 3] and ranked[0].fused == pytest.approx(0.82)
     assert named_dates_first(hits, "Who arrived in Pyongyang?") == hits  # no date named: untouched
+
+
+def test_a_near_tie_is_ordered_newest_first_within_a_language_only():
+    """[answer] date_tie: an update of the story one day newer leads its own language's near-tie;
+    an article in the other language is not moved past by date (cosines of two languages are not
+    on one scale: a newer unrelated Arabic article led the English one that answered)."""
+    def hit(i: int, fused: float, text: str) -> Hit:
+        return Hit(ChunkRow(i, f"{i}.md", 0, 0, len(text), text, "", ""), fused, 0.8, 0.8, (0.8,), i, 0.0, None)
+
+    def row(i: int, language: str, day: str) -> ArticleRow:
+        return ArticleRow(f"{i}.md", "", "", day, "", "", "", 0.0, language, day)
+
+    hits = [hit(1, 0.789, "The port of Jeddah reopened on Tuesday."), hit(2, 0.784, "وصلت شحنة الديزل إلى ميناء عدن."),
+            hit(3, 0.783, "Jeddah port reopens after three days."), hit(4, 0.70, "Kim met him.")]
+    meta = {"1.md": row(1, "en", "2025-06-03"), "2.md": row(2, "ar", "2025-06-05"), "3.md": row(3, "en", "2025-06-04"),
+            "4.md": row(4, "en", "2025-06-09")}
+    ranked = newest_first(hits, meta, margin=0.01, undated_last=False)
+    assert [h.chunk.id for h in ranked] == [3, 2, 1, 4]  # the English update first; Arabic keeps its place
+    meta["3.md"] = row(3, "en", "")  # undated: keeps its place too
+    assert [h.chunk.id for h in newest_first(hits, meta, margin=0.01, undated_last=False)] == [1, 2, 3, 4]
 
 
 @pytest.mark.parametrize("text, names", [
