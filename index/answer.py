@@ -293,7 +293,8 @@ def newest_first(hits: list[Hit], meta: dict[str, ArticleRow], margin: float | N
     """Hits whose score is within ``margin`` of the best (all of them for None) ordered newest
     first; the rest stay in score order after them. When articles of different dates answer
     alike, the newest comes first. ``undated_last``: a question about time puts undated
-    articles after the dated; otherwise they keep their places and only the dated ones swap, within a language.
+    articles after the dated; otherwise they keep their places and only the dated ones of one
+    language swap.
     ``on_topic`` (a test of a hit): only hits on the question's topic are moved up by date; the
     others keep their score order behind them, so an unrelated newer article never leads."""
     if not hits:
@@ -315,7 +316,7 @@ def newest_first(hits: list[Hit], meta: dict[str, ArticleRow], margin: float | N
 def _newest_in_place(near: list[Hit], stamp: Callable[[Hit], str], meta: dict[str, ArticleRow]) -> list[Hit]:
     """A near-tie of any question, newest first, each hit moved only among the places held by
     dated hits of its own language: a cosine tie across languages says little (e5 scores each
-    language on its own scale), and an unrelated Arabic article one day newer led an English
+    language on its own scale), and an unrelated Arabic article two days newer led an English
     passage that answered, 0.784 against 0.789, on a desk of our own."""
     def group(hit: Hit) -> tuple[str, bool]:
         row = meta.get(hit.chunk.article_id)

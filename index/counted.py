@@ -74,7 +74,7 @@ _PRICE_ASKED = re.compile(r"\bcosts?\b|\bprices?\b|\bfares?\b|\bfees?\b|\bworth\
                           r"|بكم|تكلف|كلف|سعر|ثمن|رسوم", re.I)
 # "8 Egyptian pounds", "500 Saudi riyals": in English the currency's country may stand between
 # the number and the currency (folded text: lower case).
-CURRENCY_COUNTRY = re.compile(r"^\s*(egyptian|saudi|qatari|emirati|uae|kuwaiti|bahraini|omani|jordanian|lebanese|syrian"
+_CURRENCY_COUNTRY = re.compile(r"^\s*(egyptian|saudi|qatari|emirati|uae|kuwaiti|bahraini|omani|jordanian|lebanese|syrian"
                               r"|iraqi|yemeni|libyan|tunisian|algerian|moroccan|sudanese|us|u\.s\.|american|canadian"
                               r"|australian|hong\s+kong|turkish|israeli)\s+(?=[a-z])")
 _CURRENCY = re.compile(r"^\s*(?:دولار|dollars?\b|usd\b|يورو|euros?\b|جنيه|pounds?\b|ريال|riyals?\b|درهم|دراهم|dirhams?\b"
@@ -84,7 +84,7 @@ _CURRENCY = re.compile(r"^\s*(?:دولار|dollars?\b|usd\b|يورو|euros?\b|ج
 def past_country(folded: str) -> tuple[str, str]:
     """The currency's country written first ("egyptian pounds" -> ("egyptian", " pounds")), or
     ("", the text as it was)."""
-    m = CURRENCY_COUNTRY.match(folded)
+    m = _CURRENCY_COUNTRY.match(folded)
     return (m.group(1), " " + folded[m.end() :]) if m else ("", folded)
 
 

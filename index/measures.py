@@ -32,7 +32,8 @@ _MEASURES = [
             re.compile(r"^\s*(?:miles?\b|mi\b|km\b|kilomet(?:re|er)s?\b|met(?:re|er)s?\b|m\b|feet\b|ft\b"
                        r"|ميل\w*|كم\b|كيلومتر\w*|متر\w*|قدم\b|اقدام\b)")),
     Measure("duration",
-            re.compile(r"\bhow\s+long\b|\bfor\s+how\s+many\s+(?:hours|days|weeks|months|years)\b|(?:^|\s)(?:كم\s+(?:من\s+)?(?:ساع|يوم|اسبوع|أسبوع|شهر|سن|عام|دقيق)\w*|ما\s+مد[هة]|كم\s+استمر|كم\s+دام)", re.I),
+            re.compile(r"\bhow\s+long\b|\bfor\s+how\s+many\s+(?:hours|days|weeks|months|years)\b"
+                       r"|(?:^|\s)(?:كم\s+(?:من\s+)?(?:ساع|يوم|اسبوع|أسبوع|شهر|سن|عام|دقيق)\w*|ما\s+مد[هة]|كم\s+استمر|كم\s+دام)", re.I),
             re.compile(r"^\s*(?:hours?\b|days?\b|weeks?\b|months?\b|years?\b|minutes?\b|ساع\w*|يوم\w*|ايام\b|اسبوع\w*|اسابيع\b"
                        r"|شهر\w*|اشهر\b|سنه\b|سنوات\b|سنين\b|عام\w*|اعوام\b|دقيق\w*|دقائق\b)")),
     Measure("temperature",
