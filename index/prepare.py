@@ -1,0 +1,155 @@
+"""The per-article text work of a build, spread over worker processes.
+
+Splitting an article into passages (token counting included), the passages' text hashes, their
+sentences and language, and the article's copy sketch are pure functions of its text: they
+take more than half of a build's CPU time without an encoder, and nothing in them writes. So
+``Workers`` runs them in forked processes, a range of articles per task, while the main process
+keeps the order and everything that writes (SQLite, FAISS). The results are those of the same
+functions run in place, in the same order: an index does not depend on the number of workers.
+
+The workers are forked, not spawned: they inherit the articles and the chunker (whose token
+counter, often a closure over a tokenizer, need not be picklable); only positions and spans
+travel to them. Each dies with the main process (``PR_SET_PDEATHSIG``), so a killed build
+leaves no worker holding the writer's lock. Below ``MIN_ARTICLES`` new articles, with one CPU,
+or where fork is not available, everything runs in this process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import duplicates
+from .articles import Article
+from .chunks import Chunker
+from .question import language_of
+from .sentences import sentences
+
+Span = tuple[int, int]
+
+MIN_ARTICLES = 2000  # fewer new articles than this: starting processes costs more than it saves
+TASK_ARTICLES = 250  # articles per task: few enough messages, small enough to keep both workers busy
+
+
+@dataclass(frozen=True)
+class Split:
+    """An article's passages: their (start, end) in its text, and the sha256 of each passage's text."""
+
+    spans: list[Span]
+    shas: list[str]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What a batch needs of an article besides its passages: its copy sketch, and each
+    passage's sentences and language (``question.language_of``)."""
+
+    signature: np.ndarray
+    sentences: list[list[str]]
+    languages: list[str]
+
+
+def text_sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def split_article(chunker: Chunker, article: Article) -> Split:
+    spans = [(c.start, c.end) for c in chunker.split(article)]
+    return Split(spans, [text_sha(article.text[b:e]) for b, e in spans])
+
+
+def prepare_article(article: Article, spans: Sequence[Span]) -> Prepared:
+    texts = [article.text[b:e] for b, e in spans]
+    return Prepared(duplicates.signature(article.text), [sentences(t) for t in texts], [language_of(t) for t in texts])
+
+
+# What a forked worker inherits (set by _install in the worker).
+_articles: Sequence[Article] = ()
+_chunker: Chunker | None = None
+
+
+def _install(articles: Sequence[Article], chunker: Chunker) -> None:
+    global _articles, _chunker
+    _articles, _chunker = articles, chunker
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    """Linux: this process gets SIGKILL when the main process ends, however it ends."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            return
+    if os.getppid() == 1:  # the main process is already gone
+        os._exit(1)
+
+
+def _split_range(first: int, stop: int) -> list[Split]:
+    assert _chunker is not None
+    return [split_article(_chunker, _articles[n]) for n in range(first, stop)]
+
+
+def _prepare_range(first: int, spans: list[list[Span]]) -> list[Prepared]:
+    return [prepare_article(_articles[first + k], s) for k, s in enumerate(spans)]
+
+
+def default_processes(articles: int) -> int:
+    """Worker processes for a build of this many new articles: one per CPU this process may use, 0 for few."""
+    if articles < MIN_ARTICLES or "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return cpus if cpus > 1 else 0
+
+
+class Workers:
+    """The text work on ``articles`` (positions into it), in worker processes or, with 0, in place.
+
+    Use as a context manager: the workers end with the block."""
+
+    def __init__(self, articles: Sequence[Article], chunker: Chunker, processes: int | None = None) -> None:
+        self.articles = articles
+        self.chunker = chunker
+        count = default_processes(len(articles)) if processes is None else processes
+        self._pool = (
+            ProcessPoolExecutor(count, multiprocessing.get_context("fork"), initializer=_install, initargs=(articles, chunker))
+            if count > 0 else None
+        )
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def split(self) -> Iterator[Split]:
+        """Every article's passages, in order."""
+        if self._pool is None:
+            yield from (split_article(self.chunker, a) for a in self.articles)
+            return
+        ranges = [(n, min(n + TASK_ARTICLES, len(self.articles))) for n in range(0, len(self.articles), TASK_ARTICLES)]
+        for part in self._pool.map(_split_range, *zip(*ranges)) if ranges else ():
+            yield from part
+
+    def prepare(self, batch: Sequence[int], spans: Sequence[list[Span]]) -> Callable[[], list[Prepared]]:
+        """Start the work of a batch of consecutive article positions (``spans``: their passages);
+        the function returned waits for it. Started ahead, a batch is prepared while the one
+        before is written."""
+        if self._pool is None:
+            return lambda: [prepare_article(self.articles[n], s) for n, s in zip(batch, spans)]
+        futures: list[Future[list[Prepared]]] = [
+            self._pool.submit(_prepare_range, batch[0] + k, list(spans[k : k + TASK_ARTICLES]))
+            for k in range(0, len(batch), TASK_ARTICLES)
+        ]
+        return lambda: [p for future in futures for p in future.result()]
