@@ -7,27 +7,22 @@ take more than half of a build's CPU time without an encoder, and nothing in the
 keeps the order and everything that writes (SQLite, FAISS). The results are those of the same
 functions run in place, in the same order: an index does not depend on the number of workers.
 
-The workers are forked, not spawned: they inherit the articles and the chunker (whose token
+The workers are forked (``forked.py``): they inherit the articles and the chunker (whose token
 counter, often a closure over a tokenizer, need not be picklable); only positions and spans
-travel to them. Each dies with the main process (``PR_SET_PDEATHSIG``), so a killed build
-leaves no worker holding the writer's lock. Below ``MIN_ARTICLES`` new articles, with one CPU,
+travel to them. Below ``MIN_ARTICLES`` new articles, with one CPU,
 or where fork is not available, everything runs in this process.
 """
 
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
-import os
-import signal
-import sys
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import duplicates
+from . import duplicates, forked
 from .articles import Article
 from .chunks import Chunker
 from .question import language_of
@@ -79,20 +74,6 @@ _chunker: Chunker | None = None
 def _install(articles: Sequence[Article], chunker: Chunker) -> None:
     global _articles, _chunker
     _articles, _chunker = articles, chunker
-    _die_with_parent()
-
-
-def _die_with_parent() -> None:
-    """Linux: this process gets SIGKILL when the main process ends, however it ends."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            return
-    if os.getppid() == 1:  # the main process is already gone
-        os._exit(1)
 
 
 def _split_range(first: int, stop: int) -> list[Split]:
@@ -106,10 +87,8 @@ def _prepare_range(first: int, spans: list[list[Span]]) -> list[Prepared]:
 
 def default_processes(articles: int) -> int:
     """Worker processes for a build of this many new articles: one per CPU this process may use, 0 for few."""
-    if articles < MIN_ARTICLES or "fork" not in multiprocessing.get_all_start_methods():
-        return 0
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return cpus if cpus > 1 else 0
+    cpus = forked.usable_cpus()
+    return cpus if articles >= MIN_ARTICLES and cpus > 1 else 0
 
 
 class Workers:
@@ -121,10 +100,7 @@ class Workers:
         self.articles = articles
         self.chunker = chunker
         count = default_processes(len(articles)) if processes is None else processes
-        self._pool = (
-            ProcessPoolExecutor(count, multiprocessing.get_context("fork"), initializer=_install, initargs=(articles, chunker))
-            if count > 0 else None
-        )
+        self._pool = forked.pool(count, _install, articles, chunker) if count > 0 else None
 
     def __enter__(self) -> Workers:
         return self
