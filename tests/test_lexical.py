@@ -98,20 +98,20 @@ def test_build_and_search_time_for_10000_texts() -> None:
     assert all(len(found) == 10 for found in results[:2])
 
 
-def test_terms_tokenized_in_workers_score_as_bm25s_own_token_lists(monkeypatch: pytest.MonkeyPatch) -> None:
-    """term_ids (forked workers, first-met numbering) gives every passage the score bm25s gives
-    from the token lists themselves (issue 27)."""
+def test_an_index_built_from_arrays_scores_as_bm25s_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """bm25_arrays (term counts from forked workers, first-met numbering) gives every passage the
+    score bm25s gives from the token lists themselves, bit for bit (issue 27)."""
     import bm25s
     import numpy as np
 
     from index.normalize import tokens
-    from index.store.local import lexical
+    from index.store.local import bm25_arrays
 
     words = "ميناء سفينة حاوية الذخيرة وزير جيش مدينة port ship minister army city budget containers".split()
     texts = [f"{words[i % 14]} {words[(i * 7) % 14]} {words[(i * 3) % 14]} {i % 31} خبر" for i in range(600)]
-    monkeypatch.setattr(lexical, "MIN_FORKED_TEXTS", 0)
-    monkeypatch.setattr(lexical, "TASK_TEXTS", 50)
-    monkeypatch.setattr(lexical.forked, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(bm25_arrays, "MIN_FORKED_TEXTS", 0)
+    monkeypatch.setattr(bm25_arrays, "TASK_TEXTS", 50)
+    monkeypatch.setattr(bm25_arrays.forked, "usable_cpus", lambda: 2)
     ours = LexicalIndex.build(texts, list(range(len(texts))))
     theirs = bm25s.BM25()
     theirs.index([tokens(t) for t in texts], show_progress=False)

@@ -1,69 +1,21 @@
-"""BM25 index over the chunks of the vector index, on `normalize.tokens` terms."""
+"""BM25 index over the chunks of the vector index, on `normalize.tokens` terms (built by bm25_arrays.py)."""
 
 import json
 import logging
-from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Self
 
 import bm25s
 import numpy as np
 
-from index import forked
 from index.normalize import tokens
+
+from . import bm25_arrays
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG
 
 _IDS_FILE = "lexical_ids.json"
 _BM25_PARAMS_FILE = "params.index.json"  # written by bm25s.BM25.save
-
-
-MIN_FORKED_TEXTS = 20_000  # fewer texts than this are tokenized in this process
-TASK_TEXTS = 2000  # texts per task of a worker
-
-
-def term_ids(texts: Sequence[str]) -> tuple[list[list[int]], dict[str, int]]:
-    """Each text's ``tokens`` as ids into a vocabulary (first met, first numbered).
-
-    What bm25s would make of the token lists (its own numbering follows a set's order, which
-    changes from run to run: no score depends on it), without holding every text's token
-    strings at once. Tokenizing is most of a lexical index's cost: many texts are tokenized
-    in forked workers (``forked.py``), which send each text's terms back as one string."""
-    vocabulary: dict[str, int] = {}
-    corpus = []
-    for line in _term_lines(texts):
-        row = []
-        for term in line.split():
-            number = vocabulary.get(term)
-            if number is None:
-                number = vocabulary[term] = len(vocabulary)
-            row.append(number)
-        corpus.append(row)
-    return corpus, vocabulary
-
-
-def _term_lines(texts: Sequence[str]) -> Iterator[str]:
-    """Each text's terms joined by spaces (a term is a run of word characters, stemmed: never a space)."""
-    cpus = forked.usable_cpus()
-    if len(texts) < MIN_FORKED_TEXTS or cpus < 2:
-        yield from (" ".join(tokens(text)) for text in texts)
-        return
-    starts = range(0, len(texts), TASK_TEXTS)
-    with forked.pool(cpus, _install, texts) as workers:
-        for lines in workers.map(_lines, starts, [min(n + TASK_TEXTS, len(texts)) for n in starts]):
-            yield from lines
-
-
-_texts: Sequence[str] = ()  # a worker's: inherited from the process that forked it
-
-
-def _install(texts: Sequence[str]) -> None:
-    global _texts
-    _texts = texts
-
-
-def _lines(first: int, stop: int) -> list[str]:
-    return [" ".join(tokens(text)) for text in _texts[first:stop]]
 
 
 class LexicalIndex:
@@ -79,12 +31,7 @@ class LexicalIndex:
         """Index `texts`; `ids[i]` is the chunk id reported for `texts[i]`."""
         if len(texts) != len(ids):
             raise ValueError(f"{len(texts)} texts but {len(ids)} ids")
-        corpus, vocabulary = term_ids(texts)
-        if not vocabulary:
-            return cls(None, [int(i) for i in ids])
-        bm25 = bm25s.BM25()
-        bm25.index((corpus, vocabulary), show_progress=False)
-        return cls(bm25, [int(i) for i in ids])
+        return cls(bm25_arrays.build(texts), [int(i) for i in ids])
 
     def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Return up to `k` (chunk id, BM25 score) pairs, best first, only scores above 0.
