@@ -285,11 +285,11 @@ class Builder:
         sentences, from the workers). Those in ``later``
         (they recur in a later batch) stay in ``reuse`` for it.
         """
-        pieces_of = {c.text: p for c, sha, p in zip(chunks, chunk_shas, pieces) if sha not in reuse}
+        pieces_of = {c.text: (sha, p) for c, sha, p in zip(chunks, chunk_shas, pieces) if sha not in reuse}
         todo = sorted(pieces_of)
-        texts = sorted(set(todo).union(*pieces_of.values()))
+        texts = sorted(set(todo).union(*(p for _, p in pieces_of.values())))
         vectors = dict(zip(texts, self.encoder.encode_passages(texts, progress=progress))) if texts else {}
-        fresh = {text_sha(text): (vectors[text], np.stack([vectors[p] for p in pieces_of[text]])) for text in todo}
+        fresh = {sha: (vectors[text], np.stack([vectors[p] for p in piece])) for text, (sha, piece) in pieces_of.items()}
         found = [reuse.get(sha) or fresh[sha] for sha in chunk_shas]
         reuse.update((sha, stored) for sha, stored in fresh.items() if sha in later)
         return len(todo), found
