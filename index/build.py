@@ -209,14 +209,17 @@ class Builder:
         # the spans are kept until an article's batch (a chunk's text is a slice of its article's).
         spans: list[list[tuple[int, int]]] = []
         shas: list[list[str]] = []
+        sentence_count = 0
         with prepare.Workers(work.new, self._get_chunker()) as workers:
             for article, split in zip(work.new, progress_bar(workers.split(), self.progress, "splitting", "article", len(work.new))):
                 _say_if_big(article, len(split.spans))
                 spans.append(split.spans)
                 shas.append(split.shas)
+                sentence_count += split.sentences
             reuse = writer.stored_vectors({sha for article in shas for sha in article})  # before removing what they replace
             later = _recurring(shas)
             removed = writer.remove_articles(work.removed_ids)
+            writer.expect(sum(map(len, spans)), sentence_count)  # every new passage adds its vectors, reused or not
             means = _recorded_means(previous.manifest) if previous is not None else LanguageMeans()
             if means is not None and len(removed.ids):
                 means.remove(removed.texts, removed.vectors)

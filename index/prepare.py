@@ -26,7 +26,7 @@ from . import duplicates, forked
 from .articles import Article
 from .chunks import Chunker
 from .question import language_of
-from .sentences import sentences
+from .sentences import sentence_spans, sentences
 
 Span = tuple[int, int]
 
@@ -36,10 +36,12 @@ TASK_ARTICLES = 250  # articles per task: few enough messages, small enough to k
 
 @dataclass(frozen=True)
 class Split:
-    """An article's passages: their (start, end) in its text, and the sha256 of each passage's text."""
+    """An article's passages: their (start, end) in its text, the sha256 of each passage's text,
+    and how many sentences its passages have in all (the writer makes room for the run's once)."""
 
     spans: list[Span]
     shas: list[str]
+    sentences: int
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,8 @@ def text_sha(text: str) -> str:
 
 def split_article(chunker: Chunker, article: Article) -> Split:
     spans = [(c.start, c.end) for c in chunker.split(article)]
-    return Split(spans, [text_sha(article.text[b:e]) for b, e in spans])
+    texts = [article.text[b:e] for b, e in spans]
+    return Split(spans, [text_sha(t) for t in texts], sum(len(sentence_spans(t)) for t in texts))
 
 
 def prepare_article(article: Article, spans: Sequence[Span]) -> Prepared:

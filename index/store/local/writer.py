@@ -98,6 +98,18 @@ class Vectors:
             np.concatenate([sentence_ids(i, len(s)) for i, (_, s) in zip(chunk_ids, vectors)]),
         )
 
+    def make_room(self, chunks: int, sentences: int) -> None:
+        """Room for this many more vectors in each index, made once: grown add by add, a FAISS
+        array is copied into one twice its size, and for that moment both are in memory (at a
+        million passages, gigabytes of sentence vectors more at the peak)."""
+        import faiss
+
+        for index, more in ((self.chunks, chunks), (self.sentences, sentences)):
+            inner = faiss.downcast_index(index.index)
+            size = inner.codes.size()
+            inner.codes.resize(size + more * inner.code_size)  # a vector shrunk keeps its capacity
+            inner.codes.resize(size)
+
     def get(self, chunk_id: int, text: str) -> Stored:
         ids = sentence_ids(chunk_id, len(sentences(text)))
         return self.chunks.reconstruct(chunk_id), self.sentences.reconstruct_batch(ids)
@@ -140,6 +152,9 @@ class LocalWriter:
             self.db = empty_rows(self.staging / ROWS)
             self.vectors = Vectors.empty(dimension)
             self.next_chunk_id = 0
+
+    def expect(self, passages: int, sentences: int) -> None:
+        self.vectors.make_room(passages, sentences)
 
     @_translated
     def stored_vectors(self, text_shas: set[str]) -> dict[str, Stored]:
