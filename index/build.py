@@ -211,7 +211,7 @@ class Builder:
         shas: list[list[str]] = []
         sentence_count = 0
         with prepare.Workers(work.new, self._get_chunker()) as workers:
-            for article, split in zip(work.new, progress_bar(workers.split(), self.progress, "splitting", "article", len(work.new))):
+            for split, article in zip(progress_bar(workers.split(), self.progress, "splitting", "article", len(work.new)), work.new):
                 _say_if_big(article, len(split.spans))
                 spans.append(split.spans)
                 shas.append(split.shas)
