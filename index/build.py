@@ -209,13 +209,14 @@ class Builder:
         # the spans are kept until an article's batch (a chunk's text is a slice of its article's).
         spans: list[list[tuple[int, int]]] = []
         shas: list[list[str]] = []
-        sentence_count = 0
+        splits: list[prepare.Split | None] = []  # their sentences too, until the article's batch
         with prepare.Workers(work.new, self._get_chunker()) as workers:
             for split, article in zip(progress_bar(workers.split(), self.progress, "splitting", "article", len(work.new)), work.new):
                 _say_if_big(article, len(split.spans))
                 spans.append(split.spans)
                 shas.append(split.shas)
-                sentence_count += split.sentences
+                splits.append(split)
+            sentence_count = sum(len(s.sentence_spans) for s in splits if s is not None)
             reuse = writer.stored_vectors({sha for article in shas for sha in article})  # before removing what they replace
             later = _recurring(shas)
             removed = writer.remove_articles(work.removed_ids)
@@ -239,7 +240,7 @@ class Builder:
                     Chunk(work.new[n].id, seq, work.new[n].text[b:e], b, e) for n in batch for seq, (b, e) in enumerate(spans[n])
                 ]
                 chunk_shas = [sha for n in batch for sha in shas[n]]
-                pieces = [p for article_work in prepared for p in article_work.sentences]
+                pieces = [p for n in batch for p in _split_of(splits, n).sentences(work.new[n].text)]
                 count, new = self._vectors(chunks, chunk_shas, pieces, reuse, later, progress=self.progress and bar is None)
                 embedded += count
                 ids = range(writer.next_chunk_id, writer.next_chunk_id + len(chunks))
@@ -253,7 +254,7 @@ class Builder:
                     languages = [language for article_work in prepared for language in article_work.languages]
                     means.add([c.text for c in chunks], np.stack([v for v, _ in new]), languages=languages)
                 for n in batch:
-                    spans[n], shas[n] = [], []  # this batch is in the writer now
+                    spans[n], shas[n], splits[n] = [], [], None  # this batch is in the writer now
                 if bar is not None:
                     bar.update(len(chunks))
         if bar is not None:
@@ -312,6 +313,12 @@ def _batches(articles: int, passages: list[int]) -> list[list[int]]:
         batches[-1].append(n)
         count += passages[n]
     return [b for b in batches if b]
+
+
+def _split_of(splits: list[prepare.Split | None], n: int) -> prepare.Split:
+    split = splits[n]
+    assert split is not None, "an article's split is dropped only once its batch is written"
+    return split
 
 
 def _run_bar(passages: int):

@@ -1,7 +1,7 @@
 """The per-article text work of a build, spread over worker processes.
 
-Splitting an article into passages (token counting included), the passages' text hashes, their
-sentences and language, and the article's copy sketch are pure functions of its text: they
+Splitting an article into passages (token counting included), the passages' text hashes and
+sentences, their language, and the article's copy sketch are pure functions of its text: they
 take more than half of a build's CPU time without an encoder, and nothing in them writes. So
 ``Workers`` runs them in forked processes, a range of articles per task, while the main process
 keeps the order and everything that writes (SQLite, FAISS). The results are those of the same
@@ -26,7 +26,7 @@ from . import duplicates, forked
 from .articles import Article
 from .chunks import Chunker
 from .question import language_of
-from .sentences import sentence_spans, sentences
+from .sentences import sentence_spans
 
 Span = tuple[int, int]
 
@@ -37,20 +37,31 @@ TASK_ARTICLES = 250  # articles per task: few enough messages, small enough to k
 @dataclass(frozen=True)
 class Split:
     """An article's passages: their (start, end) in its text, the sha256 of each passage's text,
-    and how many sentences its passages have in all (the writer makes room for the run's once)."""
+    and each passage's sentences (``sentences.sentence_spans``), as (start, end) in the article's
+    text, passage after passage (``counts[k]`` of passage k): a few bytes a sentence until the
+    article's batch, and the writer makes room for the run's sentence vectors once."""
 
     spans: list[Span]
     shas: list[str]
-    sentences: int
+    sentence_spans: np.ndarray  # int64, (sentences, 2)
+    counts: list[int]
+
+    def sentences(self, text: str) -> list[list[str]]:
+        """Each passage's sentences (``text``: the article's): what ``sentences.sentences`` gives of its text."""
+        bounds = self.sentence_spans.tolist()
+        found, first = [], 0
+        for count in self.counts:
+            found.append([text[a:b] for a, b in bounds[first : first + count]])
+            first += count
+        return found
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """What a batch needs of an article besides its passages: its copy sketch, and each
-    passage's sentences and language (``question.language_of``)."""
+    """What a batch needs of an article besides its passages and their sentences: its copy
+    sketch, and each passage's language (``question.language_of``)."""
 
     signature: np.ndarray
-    sentences: list[list[str]]
     languages: list[str]
 
 
@@ -60,13 +71,18 @@ def text_sha(text: str) -> str:
 
 def split_article(chunker: Chunker, article: Article) -> Split:
     spans = [(c.start, c.end) for c in chunker.split(article)]
-    texts = [article.text[b:e] for b, e in spans]
-    return Split(spans, [text_sha(t) for t in texts], sum(len(sentence_spans(t)) for t in texts))
+    shas, bounds, counts = [], [], []
+    for start, end in spans:
+        text = article.text[start:end]
+        shas.append(text_sha(text))
+        found = sentence_spans(text)
+        bounds += [(start + a, start + b) for a, b in found]
+        counts.append(len(found))
+    return Split(spans, shas, np.array(bounds, dtype=np.int64).reshape(-1, 2), counts)
 
 
 def prepare_article(article: Article, spans: Sequence[Span]) -> Prepared:
-    texts = [article.text[b:e] for b, e in spans]
-    return Prepared(duplicates.signature(article.text), [sentences(t) for t in texts], [language_of(t) for t in texts])
+    return Prepared(duplicates.signature(article.text), [language_of(article.text[b:e]) for b, e in spans])
 
 
 # What a forked worker inherits (set by _install in the worker).

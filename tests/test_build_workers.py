@@ -60,5 +60,22 @@ def test_the_work_is_done_in_other_processes(tmp_path):
         prepared = workers.prepare(range(1, 4), [s.spans for s in splits[1:4]])()
     assert pids != os.getpid()
     in_place = [prepare.split_article(Chunker(ChunkSettings(), lambda text: len(text.split())), a) for a in articles]
-    assert splits == in_place
-    assert [p.sentences for p in prepared] == [prepare.prepare_article(a, s.spans).sentences for a, s in zip(articles[1:4], splits[1:4])]
+    assert [(s.spans, s.shas, s.counts, s.sentence_spans.tolist()) for s in splits] == [
+        (s.spans, s.shas, s.counts, s.sentence_spans.tolist()) for s in in_place
+    ]
+    expected = [prepare.prepare_article(a, s.spans) for a, s in zip(articles[1:4], splits[1:4])]
+    assert [p.languages for p in prepared] == [p.languages for p in expected]
+    assert all(np.array_equal(p.signature, e.signature) for p, e in zip(prepared, expected))
+
+
+def test_a_splits_sentences_are_its_passages_own():
+    from index.chunks import Chunker
+    from index.settings import ChunkSettings
+    from index.articles import Article
+    from index.sentences import sentences
+
+    text = "The port reopened on Monday. Ships queued for days!\n\nOfficials said 12 ships waited. " * 40
+    article = Article("a", "", text, "")
+    split = prepare.split_article(Chunker(ChunkSettings(max_tokens=30, overlap_tokens=8), lambda t: len(t.split())), article)
+    assert len(split.spans) > 3 and split.counts == [len(sentences(text[a:b])) for a, b in split.spans]
+    assert split.sentences(text) == [sentences(text[a:b]) for a, b in split.spans]
