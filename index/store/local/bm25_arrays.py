@@ -29,6 +29,7 @@ from ...normalize import tokens
 
 MIN_FORKED_TEXTS = 20_000  # fewer texts than this are tokenized in this process
 TASK_TEXTS = 2000  # texts per task of a worker
+SCORE_SLICE = 1 << 22  # entries scored at a time
 
 
 @dataclass(frozen=True)
@@ -89,14 +90,19 @@ def build(texts: Sequence[str]) -> bm25s.BM25 | None:
     idf = _build_idf_array(
         dict(enumerate(frequencies.tolist())), n_docs, _select_idf_scorer(bm25.idf_method), dtype=bm25.dtype
     )
-    # bm25s's arithmetic per text, for all texts at once: its length (a Python int there) as float64.
-    text_length = np.repeat(per_text, np.concatenate(distinct)).astype(np.float64)
-    tfc = _select_tfc_scorer(bm25.method)(
-        tf_array=tf, l_d=text_length, l_avg=per_text.mean(), k1=bm25.k1, b=bm25.b, delta=bm25.delta
-    )
-    del text_length
-    scores = (idf[all_terms] * tfc).astype(bm25.dtype)
-    del tfc
+    # bm25s's arithmetic per text, on many entries at once (its float64 temporaries a slice at a
+    # time): a text's length, a Python int there, as float64 here.
+    text_length = np.repeat(per_text, np.concatenate(distinct))
+    tfc_of, average = _select_tfc_scorer(bm25.method), per_text.mean()
+    scores = np.empty(len(all_terms), dtype=bm25.dtype)
+    for start in range(0, len(all_terms), SCORE_SLICE):
+        part = slice(start, start + SCORE_SLICE)
+        tfc = tfc_of(
+            tf_array=tf[part], l_d=text_length[part].astype(np.float64), l_avg=average, k1=bm25.k1, b=bm25.b,
+            delta=bm25.delta,
+        )
+        scores[part] = idf[all_terms[part]] * tfc
+    del text_length, tf
     data, indices, indptr = bm25._np_csc(
         data=scores, rows=rows, cols=all_terms.astype(bm25.int_dtype), shape=(n_docs, n_vocab)
     )
