@@ -24,7 +24,7 @@ from ...sentences import sentence_ids, sentences
 from ..contract import ArticleRow, IndexWriteFailed, NewChunk, Removed, Stored, one_vector_pair_each
 from ..manifest import Manifest, write_manifest
 from . import ann as ann_module
-from . import copies, generations
+from . import copies, generations, streamed
 from .lexical import LexicalIndex
 from .reader import ANN, LEXICAL, ROWS, SENTENCES, VECTORS, LocalReader, check_staged
 from .rows import chunk_with_text, delete_articles, empty_rows, insert, migrate_rows
@@ -71,9 +71,7 @@ class Vectors:
     def empty(cls, dimension: int) -> Vectors:
         import faiss
 
-        # fp16 sentence vectors: half the memory, and scores move by under 0.001.
-        quantized = faiss.IndexScalarQuantizer(dimension, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
-        return cls(faiss.IndexIDMap2(faiss.IndexFlatIP(dimension)), faiss.IndexIDMap2(quantized))
+        return cls(faiss.IndexIDMap2(faiss.IndexFlatIP(dimension)), streamed.empty_index(dimension))
 
     @classmethod
     def read(cls, directory: Path) -> Vectors:
@@ -105,6 +103,8 @@ class Vectors:
         import faiss
 
         for index, more in ((self.chunks, chunks), (self.sentences, sentences)):
+            if isinstance(index, streamed.StreamedSentences):  # on disk, not in memory
+                continue
             inner = faiss.downcast_index(index.index)
             size = inner.codes.size()
             inner.codes.resize(size + more * inner.code_size)  # a vector shrunk keeps its capacity
@@ -151,6 +151,11 @@ class LocalWriter:
         else:
             self.db = empty_rows(self.staging / ROWS)
             self.vectors = Vectors.empty(dimension)
+            # Nothing reads a fresh generation's sentence vectors before it is checked: they go
+            # straight to their file, batch by batch (streamed.py), instead of being held.
+            stream = streamed.StreamedSentences.open(self.staging / SENTENCES, dimension)
+            if stream is not None:
+                self.vectors.sentences = stream
             self.next_chunk_id = 0
 
     def expect(self, passages: int, sentences: int) -> None:
@@ -204,7 +209,10 @@ class LocalWriter:
     def finish(self, manifest: Manifest) -> Manifest:
         self.db.commit()
         write_vectors(self.vectors.chunks, self.staging / VECTORS)
-        write_vectors(self.vectors.sentences, self.staging / SENTENCES)
+        if isinstance(self.vectors.sentences, streamed.StreamedSentences):
+            self.vectors.sentences.close()  # written as it came
+        else:
+            write_vectors(self.vectors.sentences, self.staging / SENTENCES)
         self._derive_ann(manifest)
         manifest.dimension = self.vectors.chunks.d
         manifest.sentences = self.vectors.sentences.ntotal
@@ -246,6 +254,8 @@ class LocalWriter:
     @_translated
     def discard(self) -> None:
         self.db.close()
+        if isinstance(self.vectors.sentences, streamed.StreamedSentences):
+            self.vectors.sentences.discard()
         shutil.rmtree(self.staging, ignore_errors=True)
 
 
