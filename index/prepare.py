@@ -119,6 +119,10 @@ class Workers:
         self.articles = articles
         self.chunker = chunker
         count = default_processes(len(articles)) if processes is None else processes
+        if count > 0:
+            # The encoder loads its model (and tokenizer) on first use: here, once, in this
+            # process, so that the workers inherit it rather than each loading its own.
+            chunker.count_tokens("")
         self._pool = forked.pool(count, _install, articles, chunker) if count > 0 else None
 
     def __enter__(self) -> Workers:

@@ -79,3 +79,25 @@ def test_a_splits_sentences_are_its_passages_own():
     split = prepare.split_article(Chunker(ChunkSettings(max_tokens=30, overlap_tokens=8), lambda t: len(t.split())), article)
     assert len(split.spans) > 3 and split.counts == [len(sentences(text[a:b])) for a, b in split.spans]
     assert split.sentences(text) == [sentences(text[a:b]) for a, b in split.spans]
+
+
+def test_a_lazily_loaded_tokenizer_is_loaded_before_the_workers_fork():
+    """The real encoder loads its model on first use: once, in the build's process, not once a worker."""
+    from index.chunks import Chunker
+    from index.settings import ChunkSettings
+
+    calls: list[int] = []
+
+    def count(text: str) -> int:
+        import os
+
+        calls.append(os.getpid())
+        return len(text.split())
+
+    with prepare.Workers([], Chunker(ChunkSettings(), count), processes=2):
+        pass
+    with prepare.Workers([], Chunker(ChunkSettings(), count), processes=0):
+        pass
+    import os
+
+    assert calls == [os.getpid()]
