@@ -15,8 +15,10 @@ punctuation (``--tokens words``, as tests/conftest.py's StandInEncoder does) or 
 model's own tokenizer (``--tokens model``, the real cost of sizing passages).
 
 Printed: passages, seconds, passages/s, the process's peak resident memory
-(``resource.getrusage``'s ru_maxrss), and passages per CPU-second (the build's user + system
-time: on a machine shared with others the wall clock also counts their work). ``--profile N`` runs under cProfile and prints the N
+(``resource.getrusage``'s ru_maxrss; the largest worker process's too, where the build used
+workers: ``index/prepare.py``), and passages per CPU-second (the build's user + system time,
+its worker processes' included: on a machine shared with others the wall clock also counts
+their work). ``--profile N`` runs under cProfile and prints the N
 most expensive functions by cumulative time. ``--tree DIR`` imports rawi's ``index`` package
 from DIR (e.g. ``git archive main | tar -x -C DIR``) to measure another revision the same way.
 """
@@ -139,6 +141,12 @@ class ZeroCostEncoder:
         return self._table[(np.arange(n) + 977 * self._calls) % len(self._table)]
 
 
+def _cpu() -> float:
+    """User + system seconds of this process and of its ended worker processes (the build's pool)."""
+    own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
+
+
 def corpus_for(work: Path, passages: int, seed: int) -> Path:
     corpus = work / f"corpus-{passages}-{seed}-v{GENERATOR}"
     if not (corpus / "DONE").exists():
@@ -173,17 +181,17 @@ def main() -> None:
     encoder = ZeroCostEncoder(args.tokens)
     builder = Builder(settings, encoder)  # type: ignore[arg-type]
     profiler = cProfile.Profile() if args.profile else None
-    before = resource.getrusage(resource.RUSAGE_SELF)
-    cpu_before = before.ru_utime + before.ru_stime
+    cpu_before = _cpu()
     started = time.perf_counter()
     stats = builder.run() if profiler is None else profiler.runcall(builder.run)
     seconds = time.perf_counter() - started
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = usage.ru_utime + usage.ru_stime - cpu_before
-    peak = usage.ru_maxrss / 1024 / 1024  # KiB -> GiB
+    cpu = _cpu() - cpu_before
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024  # KiB -> GiB
+    worker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 / 1024
     print(f"tree {args.tree}  tokens {args.tokens}")
     print(f"{stats.articles:,} articles, {stats.chunks:,} passages in {seconds:.1f} s: "
-          f"{stats.chunks / seconds:,.0f} passages/s; peak memory {peak:.2f} GiB")
+          f"{stats.chunks / seconds:,.0f} passages/s; peak memory {peak:.2f} GiB"
+          + (f" (largest worker process {worker_peak:.2f} GiB)" if worker_peak else ""))
     # On a shared machine the wall clock counts the neighbours' work too; CPU time counts only ours.
     print(f"CPU time {cpu:.1f} s: {stats.chunks / cpu:,.0f} passages per CPU-second")
     if profiler is not None:

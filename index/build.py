@@ -15,15 +15,16 @@ the published index is untouched.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TypeVar
+from collections.abc import Iterable
 
 import numpy as np
 
-from . import duplicates, store
+from . import prepare, store
 from .store.manifest import library_versions
 from .store.pause import pause_point
 from .articles import Article, CorpusError, CorpusScan, Skipped, scan
@@ -32,11 +33,12 @@ from .encoder import Encoder
 from .languages import LanguageMeans, reference_direction
 from .published import sortable
 from .article_meta import stored_meta
-from .sentences import sentences
+from .prepare import text_sha as text_sha  # where the pipeline's other modules expect it
 from .safe_text import safe
 from .settings import IndexSettings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class BuildError(RuntimeError):
@@ -80,10 +82,6 @@ class Plan:
     updated: int
     removed_ids: list[str]  # articles to delete (gone, or replaced by a new version)
     unchanged: int
-
-
-def text_sha(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def plan(articles: list[Article], previous: dict[str, str], skipped: list[Skipped]) -> Plan:
@@ -211,41 +209,54 @@ class Builder:
         # the spans are kept until an article's batch (a chunk's text is a slice of its article's).
         spans: list[list[tuple[int, int]]] = []
         shas: list[list[str]] = []
-        for article in progress_bar(work.new, self.progress, "splitting", "article"):
-            chunks = self._chunk_one(article)
-            spans.append([(c.start, c.end) for c in chunks])
-            shas.append([text_sha(c.text) for c in chunks])
-        reuse = writer.stored_vectors({sha for article in shas for sha in article})  # before removing what they replace
-        later = _recurring(shas)
-        removed = writer.remove_articles(work.removed_ids)
-        means = _recorded_means(previous.manifest) if previous is not None else LanguageMeans()
-        if means is not None and len(removed.ids):
-            means.remove(removed.texts, removed.vectors)
-        pause_point("embedding")
-        embedded = 0
-        batches = _batches(len(spans), [len(p) for p in spans])
-        bar = _run_bar(sum(map(len, spans))) if self.progress and len(batches) > 1 else None
-        for batch in batches:
-            articles = [work.new[n] for n in batch]
-            chunks = [
-                Chunk(work.new[n].id, seq, work.new[n].text[b:e], b, e) for n in batch for seq, (b, e) in enumerate(spans[n])
-            ]
-            chunk_shas = [sha for n in batch for sha in shas[n]]
-            count, new = self._vectors(chunks, chunk_shas, reuse, later, progress=self.progress and bar is None)
-            embedded += count
-            ids = range(writer.next_chunk_id, writer.next_chunk_id + len(chunks))
-            writer.add(
-                [_article_row(a) for a in articles],
-                [store.NewChunk(i, c.article_id, c.seq, c.start, c.end, c.text, sha) for i, c, sha in zip(ids, chunks, chunk_shas)],
-                new,
-                {a.id: duplicates.signature(a.text) for a in articles},
-            )
-            if means is not None and new:
-                means.add([c.text for c in chunks], np.stack([v for v, _ in new]))
-            for n in batch:
-                spans[n], shas[n] = [], []  # this batch is in the writer now
-            if bar is not None:
-                bar.update(len(chunks))
+        splits: list[prepare.Split | None] = []  # their sentences too, until the article's batch
+        with prepare.Workers(work.new, self._get_chunker()) as workers:
+            for split, article in zip(progress_bar(workers.split(), self.progress, "splitting", "article", len(work.new)), work.new):
+                _say_if_big(article, len(split.spans))
+                spans.append(split.spans)
+                shas.append(split.shas)
+                splits.append(split)
+            sentence_count = sum(len(s.sentence_spans) for s in splits if s is not None)
+            reuse = writer.stored_vectors({sha for article in shas for sha in article})  # before removing what they replace
+            later = _recurring(shas)
+            removed = writer.remove_articles(work.removed_ids)
+            writer.expect(sum(map(len, spans)), sentence_count)  # every new passage adds its vectors, reused or not
+            means = _recorded_means(previous.manifest) if previous is not None else LanguageMeans()
+            if means is not None and len(removed.ids):
+                means.remove(removed.texts, removed.vectors)
+            pause_point("embedding")
+            embedded = 0
+            batches = _batches(len(spans), [len(p) for p in spans])
+            bar = _run_bar(sum(map(len, spans))) if self.progress and len(batches) > 1 else None
+            ahead = workers.prepare(batches[0], [spans[n] for n in batches[0]]) if batches else None
+            for number, batch in enumerate(batches):
+                assert ahead is not None
+                prepared = ahead()
+                if number + 1 < len(batches):  # the next batch's text work goes on while this one is written
+                    following = batches[number + 1]
+                    ahead = workers.prepare(following, [spans[n] for n in following])
+                articles = [work.new[n] for n in batch]
+                chunks = [
+                    Chunk(work.new[n].id, seq, work.new[n].text[b:e], b, e) for n in batch for seq, (b, e) in enumerate(spans[n])
+                ]
+                chunk_shas = [sha for n in batch for sha in shas[n]]
+                pieces = [p for n in batch for p in _split_of(splits, n).sentences(work.new[n].text)]
+                count, new = self._vectors(chunks, chunk_shas, pieces, reuse, later, progress=self.progress and bar is None)
+                embedded += count
+                ids = range(writer.next_chunk_id, writer.next_chunk_id + len(chunks))
+                writer.add(
+                    [_article_row(a) for a in articles],
+                    [store.NewChunk(i, c.article_id, c.seq, c.start, c.end, c.text, sha) for i, c, sha in zip(ids, chunks, chunk_shas)],
+                    new,
+                    {a.id: p.signature for a, p in zip(articles, prepared)},
+                )
+                if means is not None and new:
+                    languages = [language for article_work in prepared for language in article_work.languages]
+                    means.add([c.text for c in chunks], np.stack([v for v, _ in new]), languages=languages)
+                for n in batch:
+                    spans[n], shas[n], splits[n] = [], [], None  # this batch is in the writer now
+                if bar is not None:
+                    bar.update(len(chunks))
         if bar is not None:
             bar.close()
         if means is None:  # an index from before language means were kept: count them all once
@@ -262,28 +273,27 @@ class Builder:
         ))
         return manifest.articles, manifest.chunks, embedded, groups
 
-    def _chunk_one(self, article: Article) -> list[Chunk]:
+    def _get_chunker(self) -> Chunker:
         if self._chunker is None:
             self._chunker = Chunker(self.settings.chunks, self.encoder.count_tokens)
-        pieces = self._chunker.split(article)
-        _say_if_big(article, len(pieces))
-        return pieces
+        return self._chunker
 
     def _vectors(
-        self, chunks: list[Chunk], chunk_shas: list[str], reuse: dict[str, store.Stored], later: set[str],
-        progress: bool = False,
+        self, chunks: list[Chunk], chunk_shas: list[str], pieces: list[list[str]], reuse: dict[str, store.Stored],
+        later: set[str], progress: bool = False,
     ) -> tuple[int, list[store.Stored]]:
         """(chunk vector, sentence vectors) of each chunk; returns how many chunk texts were embedded.
 
         The chunk texts not already in the index and their sentences are embedded in one call,
-        each distinct text once (a one-sentence chunk is its own sentence). Those in ``later``
+        each distinct text once (a one-sentence chunk is its own sentence; ``pieces``: each chunk's
+        sentences, from the workers). Those in ``later``
         (they recur in a later batch) stay in ``reuse`` for it.
         """
-        todo = sorted({c.text for c, sha in zip(chunks, chunk_shas) if sha not in reuse})
-        pieces = {text: sentences(text) for text in todo}
-        texts = sorted(set(todo).union(*pieces.values()))
+        pieces_of = {c.text: (sha, p) for c, sha, p in zip(chunks, chunk_shas, pieces) if sha not in reuse}
+        todo = sorted(pieces_of)
+        texts = sorted(set(todo).union(*(p for _, p in pieces_of.values())))
         vectors = dict(zip(texts, self.encoder.encode_passages(texts, progress=progress))) if texts else {}
-        fresh = {text_sha(text): (vectors[text], np.stack([vectors[p] for p in pieces[text]])) for text in todo}
+        fresh = {sha: (vectors[text], np.stack([vectors[p] for p in piece])) for text, (sha, piece) in pieces_of.items()}
         found = [reuse.get(sha) or fresh[sha] for sha in chunk_shas]
         reuse.update((sha, stored) for sha, stored in fresh.items() if sha in later)
         return len(todo), found
@@ -305,6 +315,12 @@ def _batches(articles: int, passages: list[int]) -> list[list[int]]:
     return [b for b in batches if b]
 
 
+def _split_of(splits: list[prepare.Split | None], n: int) -> prepare.Split:
+    split = splits[n]
+    assert split is not None, "an article's split is dropped only once its batch is written"
+    return split
+
+
 def _run_bar(passages: int):
     """One bar for a run of many batches, with passages/s and the time left (each batch's
     encoder bar would start from zero)."""
@@ -323,13 +339,13 @@ def _recurring(shas: list[list[str]]) -> set[str]:
     return twice
 
 
-def progress_bar(items: list, shown: bool, what: str, unit: str):
+def progress_bar(items: Iterable[T], shown: bool, what: str, unit: str, total: int | None = None) -> Iterable[T]:
     """``items``, with a tqdm bar on standard error when ``shown`` (a terminal), else as they are."""
     if not shown:
         return items
     from tqdm import tqdm
 
-    return tqdm(items, desc=what, unit=unit)
+    return tqdm(items, desc=what, unit=unit, total=total)
 
 
 def undated(previous: store.Reader | None, work: Plan) -> list[Undated]:

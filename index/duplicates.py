@@ -50,22 +50,31 @@ def shingles(text: str) -> set[bytes]:
     words = normalize(text).split()
     if len(words) < SHINGLE:
         return {" ".join(words).encode("utf-8")} if words else set()
-    return {" ".join(words[i : i + SHINGLE]).encode("utf-8") for i in range(len(words) - SHINGLE + 1)}
+    grams = set(zip(*(words[i:] for i in range(SHINGLE))))  # distinct word triples, joined once each
+    return {" ".join(gram).encode("utf-8") for gram in grams}
 
 
 def signature(text: str) -> np.ndarray:
     """The MinHash of an article's text (uint64, PERMUTATIONS values).
 
     datasketch's own MinHash with its default hash (the first 4 bytes of SHA-1, little-endian),
-    computed here in one pass, and its permutations drawn once: the same values, without a
-    Python call per shingle or a fresh random state per article."""
+    computed here in one numpy pass over all shingles (its ``update_batch`` makes a Python call
+    per shingle), with its permutations drawn once: the same values
+    (tests/test_pipeline_equivalence.py holds them to datasketch's own)."""
     from datasketch import MinHash
+    from datasketch.minhash import _SCHEME_LEGACY, _SCHEME_WIDTHS, _fmix
 
     scheme, permutations = _permutations()
-    sketch = MinHash(num_perm=PERMUTATIONS, seed=SEED, hashfunc=_hashed, permutations=permutations, scheme=scheme)
     sha1 = hashlib.sha1
-    sketch.update_batch([int.from_bytes(sha1(s).digest()[:4], "little") for s in sorted(shingles(text))])
-    return sketch.hashvalues.astype(np.uint64)
+    found = shingles(text)
+    hashed = np.frombuffer(b"".join([sha1(s).digest()[:4] for s in found]), dtype="<u4")
+    if scheme == _SCHEME_LEGACY or not len(hashed):  # the library's own way (an empty text: all at the maximum)
+        sketch = MinHash(num_perm=PERMUTATIONS, seed=SEED, hashfunc=_hashed, permutations=permutations, scheme=scheme)
+        sketch.update_batch(hashed.tolist())
+        return sketch.hashvalues.astype(np.uint64)
+    a, b = permutations
+    mixed = _fmix(hashed.astype(a.dtype).reshape(-1, 1), _SCHEME_WIDTHS[scheme])
+    return (mixed * a + b).min(axis=0).astype(np.uint64)
 
 
 def _hashed(value: int) -> int:

@@ -70,9 +70,11 @@ class LanguageMeans:
         """A passage of each language at least: the parallel-text direction applies."""
         return min(self.counts.get("ar", 0), self.counts.get("en", 0)) >= 1
 
-    def add(self, texts: list[str], vectors: np.ndarray, sign: int = 1) -> None:
-        for text, vector in zip(texts, vectors):
-            language = language_of(text)
+    def add(self, texts: list[str], vectors: np.ndarray, sign: int = 1, languages: list[str] | None = None) -> None:
+        """Count these passages in (``languages``: each text's ``language_of``, where already known)."""
+        if languages is None:
+            languages = [language_of(text) for text in texts]
+        for language, vector in zip(languages, vectors):
             total = self.sums.setdefault(language, np.zeros(len(vector), dtype=np.float64))
             total += sign * np.asarray(vector, dtype=np.float64)
             self.counts[language] = self.counts.get(language, 0) + sign

@@ -90,8 +90,10 @@ _ASCII_LETTERS = re.compile("[A-Za-z]")
 
 def language_of(text: str) -> str:
     """"ar" when the text has more Arabic characters than ASCII letters, else "en"."""
-    arabic = _ARABIC_CHARS.subn("", text)[1]
-    latin = _ASCII_LETTERS.subn("", text)[1]
+    if _ARABIC_CHARS.search(text) is None:  # no Arabic at all (most English): nothing to count
+        return "en"
+    arabic = len(_ARABIC_CHARS.findall(text))
+    latin = len(_ASCII_LETTERS.findall(text))
     return "ar" if arabic > latin else "en"
 
 

@@ -96,3 +96,27 @@ def test_build_and_search_time_for_10000_texts() -> None:
     searched = time.perf_counter()
     print(f"\nbuild 10,000 texts: {built - start:.3f}s; 3 searches: {searched - built:.4f}s")
     assert all(len(found) == 10 for found in results[:2])
+
+
+def test_an_index_built_from_arrays_scores_as_bm25s_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """bm25_arrays (term counts from forked workers, first-met numbering) gives every passage the
+    score bm25s gives from the token lists themselves, bit for bit (issue 27)."""
+    import bm25s
+    import numpy as np
+
+    from index.normalize import tokens
+    from index.store.local import bm25_arrays
+
+    words = "ميناء سفينة حاوية الذخيرة وزير جيش مدينة port ship minister army city budget containers".split()
+    texts = [f"{words[i % 14]} {words[(i * 7) % 14]} {words[(i * 3) % 14]} {i % 31} خبر" for i in range(600)]
+    monkeypatch.setattr(bm25_arrays, "MIN_FORKED_TEXTS", 0)
+    monkeypatch.setattr(bm25_arrays, "TASK_TEXTS", 50)
+    monkeypatch.setattr(bm25_arrays.forked, "usable_cpus", lambda: 2)
+    ours = LexicalIndex.build(texts, list(range(len(texts))))
+    theirs = bm25s.BM25()
+    theirs.index([tokens(t) for t in texts], show_progress=False)
+    for query in ["حاويات الذخيرة", "minister of the army", "ship 7", "budget port city"]:
+        terms = tokens(query)
+        expected = theirs.get_scores(terms)
+        found = dict(ours.search(query, k=len(texts)))
+        assert np.array_equal(np.array([found.get(i, 0.0) for i in range(len(texts))], dtype=np.float32), expected)

@@ -254,6 +254,11 @@ class Writer(Protocol):
         """The first free passage id."""
         ...
 
+    def expect(self, passages: int, sentences: int) -> None:
+        """A hint before the first ``add``: about this many passages and sentence vectors will be
+        added in all (a backend holding vectors in memory makes room for them once)."""
+        ...
+
     def stored_vectors(self, text_shas: set[str]) -> dict[str, Stored]:
         """Vectors the previous generation holds for passages of these text hashes (never re-embed)."""
         ...

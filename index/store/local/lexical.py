@@ -1,4 +1,4 @@
-"""BM25 index over the chunks of the vector index, on `normalize.tokens` terms."""
+"""BM25 index over the chunks of the vector index, on `normalize.tokens` terms (built by bm25_arrays.py)."""
 
 import json
 import logging
@@ -9,6 +9,8 @@ import bm25s
 import numpy as np
 
 from index.normalize import tokens
+
+from . import bm25_arrays
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG
 
@@ -29,12 +31,7 @@ class LexicalIndex:
         """Index `texts`; `ids[i]` is the chunk id reported for `texts[i]`."""
         if len(texts) != len(ids):
             raise ValueError(f"{len(texts)} texts but {len(ids)} ids")
-        corpus = [tokens(text) for text in texts]
-        if not any(corpus):
-            return cls(None, [int(i) for i in ids])
-        bm25 = bm25s.BM25()
-        bm25.index(corpus, show_progress=False)
-        return cls(bm25, [int(i) for i in ids])
+        return cls(bm25_arrays.build(texts), [int(i) for i in ids])
 
     def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Return up to `k` (chunk id, BM25 score) pairs, best first, only scores above 0.

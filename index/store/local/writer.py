@@ -24,7 +24,7 @@ from ...sentences import sentence_ids, sentences
 from ..contract import ArticleRow, IndexWriteFailed, NewChunk, Removed, Stored, one_vector_pair_each
 from ..manifest import Manifest, write_manifest
 from . import ann as ann_module
-from . import copies, generations
+from . import copies, generations, streamed
 from .lexical import LexicalIndex
 from .reader import ANN, LEXICAL, ROWS, SENTENCES, VECTORS, LocalReader, check_staged
 from .rows import chunk_with_text, delete_articles, empty_rows, insert, migrate_rows
@@ -71,9 +71,7 @@ class Vectors:
     def empty(cls, dimension: int) -> Vectors:
         import faiss
 
-        # fp16 sentence vectors: half the memory, and scores move by under 0.001.
-        quantized = faiss.IndexScalarQuantizer(dimension, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
-        return cls(faiss.IndexIDMap2(faiss.IndexFlatIP(dimension)), faiss.IndexIDMap2(quantized))
+        return cls(faiss.IndexIDMap2(faiss.IndexFlatIP(dimension)), streamed.empty_index(dimension))
 
     @classmethod
     def read(cls, directory: Path) -> Vectors:
@@ -97,6 +95,20 @@ class Vectors:
             np.concatenate([s for _, s in vectors]).astype(np.float32),
             np.concatenate([sentence_ids(i, len(s)) for i, (_, s) in zip(chunk_ids, vectors)]),
         )
+
+    def make_room(self, chunks: int, sentences: int) -> None:
+        """Room for this many more vectors in each index, made once: grown add by add, a FAISS
+        array is copied into one twice its size, and for that moment both are in memory (at a
+        million passages, gigabytes of sentence vectors more at the peak)."""
+        import faiss
+
+        for index, more in ((self.chunks, chunks), (self.sentences, sentences)):
+            if isinstance(index, streamed.StreamedSentences):  # on disk, not in memory
+                continue
+            inner = faiss.downcast_index(index.index)
+            size = inner.codes.size()
+            inner.codes.resize(size + more * inner.code_size)  # a vector shrunk keeps its capacity
+            inner.codes.resize(size)
 
     def get(self, chunk_id: int, text: str) -> Stored:
         ids = sentence_ids(chunk_id, len(sentences(text)))
@@ -139,7 +151,15 @@ class LocalWriter:
         else:
             self.db = empty_rows(self.staging / ROWS)
             self.vectors = Vectors.empty(dimension)
+            # Nothing reads a fresh generation's sentence vectors before it is checked: they go
+            # straight to their file, batch by batch (streamed.py), instead of being held.
+            stream = streamed.StreamedSentences.open(self.staging / SENTENCES, dimension)
+            if stream is not None:
+                self.vectors.sentences = stream
             self.next_chunk_id = 0
+
+    def expect(self, passages: int, sentences: int) -> None:
+        self.vectors.make_room(passages, sentences)
 
     @_translated
     def stored_vectors(self, text_shas: set[str]) -> dict[str, Stored]:
@@ -189,7 +209,10 @@ class LocalWriter:
     def finish(self, manifest: Manifest) -> Manifest:
         self.db.commit()
         write_vectors(self.vectors.chunks, self.staging / VECTORS)
-        write_vectors(self.vectors.sentences, self.staging / SENTENCES)
+        if isinstance(self.vectors.sentences, streamed.StreamedSentences):
+            self.vectors.sentences.close()  # written as it came
+        else:
+            write_vectors(self.vectors.sentences, self.staging / SENTENCES)
         self._derive_ann(manifest)
         manifest.dimension = self.vectors.chunks.d
         manifest.sentences = self.vectors.sentences.ntotal
@@ -231,6 +254,8 @@ class LocalWriter:
     @_translated
     def discard(self) -> None:
         self.db.close()
+        if isinstance(self.vectors.sentences, streamed.StreamedSentences):
+            self.vectors.sentences.discard()
         shutil.rmtree(self.staging, ignore_errors=True)
 
 

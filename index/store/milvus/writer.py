@@ -54,6 +54,9 @@ class MilvusWriter:
         return schema.collection(self.backend.name, self.generation, kind)
 
     @milvus_call
+    def expect(self, passages: int, sentences: int) -> None:
+        """Nothing to prepare: the server holds the vectors."""
+
     def stored_vectors(self, text_shas: set[str]) -> dict[str, Stored]:
         if self.previous is None or not text_shas:
             return {}
