@@ -19,8 +19,12 @@ from concurrent.futures import ProcessPoolExecutor
 
 
 def usable_cpus() -> int:
-    """The CPUs this process may run on; 0 where workers cannot be forked."""
-    if "fork" not in multiprocessing.get_all_start_methods():
+    """The CPUs this process may run on; 0 where workers cannot be forked, or should not be: in a
+    process that has loaded gRPC (a Milvus client), a fork runs gRPC's fork handlers while its
+    threads are live, which write to standard error ("Other threads are currently calling into
+    gRPC, skipping fork() handlers", on every `rawi index` to Milvus) and leave the child's copy
+    of gRPC in an undefined state."""
+    if "fork" not in multiprocessing.get_all_start_methods() or "grpc" in sys.modules:
         return 0
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 

@@ -101,3 +101,41 @@ def test_a_lazily_loaded_tokenizer_is_loaded_before_the_workers_fork():
     import os
 
     assert calls == [os.getpid()]
+
+
+MILVUS_BUILD = """
+import json, os, sys
+from dataclasses import replace
+from pathlib import Path
+from index import prepare
+from index.build import Builder
+from index.settings import StoreSettings
+from tests.conftest import StandInEncoder, make_settings
+base = Path(sys.argv[1])
+settings = make_settings(base / "corpus", base / "index")
+settings = replace(settings, store=StoreSettings(backend=sys.argv[2], uri=str(base / "milvus.db")))
+print(json.dumps({"articles": Builder(settings, StandInEncoder()).run().articles,
+                  "workers": prepare.default_processes(prepare.MIN_ARTICLES), "cpus": len(os.sched_getaffinity(0))}))
+"""
+
+
+@pytest.mark.parametrize("backend", ["milvus", "local"])
+def test_a_build_into_milvus_forks_no_workers_and_prints_nothing(tmp_path, backend):
+    """Forked with a Milvus client's gRPC threads live, each worker's start printed gRPC's fork
+    warning on standard error; such a build prepares its articles in place, quietly."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    (tmp_path / "corpus").mkdir()
+    lines = (json.dumps({"title": f"Story {n}", "text": f"Officials said {n} ships waited near port {n}."})
+             for n in range(prepare.MIN_ARTICLES + 10))
+    (tmp_path / "corpus" / "wire.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-c", MILVUS_BUILD, str(tmp_path), backend], cwd=ROOT,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0 and result.stderr == "", result.stderr[-2000:]
+    built = json.loads(result.stdout)
+    assert built["articles"] == prepare.MIN_ARTICLES + 10
+    cpus = built["cpus"] if built["cpus"] > 1 else 0
+    assert built["workers"] == (0 if backend == "milvus" else cpus)  # the local store keeps its workers
