@@ -282,3 +282,10 @@ def test_the_sentence_that_answers_a_wrapped_markdown_article_is_whole_and_read(
     assert extract(when).text == "Tuesday"
     ships = answerer.ask("How many ships waited offshore?", k=1)
     assert ships.passages[0].sentence == "Officials said 140 ships had waited offshore during the storm."
+
+
+def test_a_wrapped_line_and_a_heading_are_told_apart_by_the_same_length():
+    from index import sentences
+    from index.formats import plain
+
+    assert plain._HEADING_MAX_WORDS == sentences.HEADING_MAX_WORDS

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..traversal import NotText, Skipped, read_capped
-from ..sentences import HEADING_MAX_WORDS
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
 _META_KEYS = ("title", "url", "published", "source", "language")
@@ -127,6 +126,10 @@ _SENTENCE_END = r"[.!?؟۔…][\"'”’»)\]]*"
 _ENDS = re.compile(_SENTENCE_END + r"\s*$")
 _RUNS_ON = re.compile(r"[,،;:]\s*$")
 _ENDS_INSIDE = re.compile(_SENTENCE_END + r"\s+\S")
+# sentences.HEADING_MAX_WORDS: a longer line without final punctuation is prose cut short. Not
+# imported: this reader imports nothing outside formats/ and traversal (sentences.py needs numpy,
+# and a corpus scan runs without it, e.g. as another user with the system's Python).
+_HEADING_MAX_WORDS = 16
 
 
 def join_soft_wraps(text: str, keep_first: bool = False) -> str:
@@ -155,7 +158,7 @@ def _runs_on(before: str, line: str) -> bool:
         return False
     if _BLOCK_LINE.match(before) or _BLOCK_LINE.match(line) or _ENDS.search(before):
         return False
-    return bool(_RUNS_ON.search(before) or _ENDS_INSIDE.search(before) or len(before.split()) > HEADING_MAX_WORDS
+    return bool(_RUNS_ON.search(before) or _ENDS_INSIDE.search(before) or len(before.split()) > _HEADING_MAX_WORDS
                 or "a" <= line.lstrip()[0] <= "z")
 
 
