@@ -9,64 +9,13 @@ distinct text is embedded once however the batches fall.
 from __future__ import annotations
 
 import dataclasses
-import json
-import shutil
 
-import faiss
-import numpy as np
 import pytest
 
 from index import build
-from index.store import local as local_store
 from index.build import Builder
-from tests.conftest import SEEDS, make_settings
-
-COPY = "Reuters copy: the port of Lattakia reopened on Monday after repairs.\n\nShips queued for days."
-
-
-class Counting:
-    """The stand-in encoder, counting every text it is asked to embed."""
-
-    def __init__(self, inner) -> None:
-        self.inner, self.texts = inner, []
-        self.name, self.dimension, self.count_tokens = inner.name, inner.dimension, inner.count_tokens
-
-    @property
-    def model(self):
-        return self
-
-    def encode_queries(self, texts):
-        return self.inner.encode_queries(texts)
-
-    def encode_passages(self, texts, progress=False):
-        self.texts += list(texts)
-        return self.inner.encode_passages(texts)
-
-
-def corpus(folder):
-    folder.mkdir()
-    for path in sorted(SEEDS.glob("*.txt")):
-        shutil.copy(path, folder / path.name)
-    # Syndicated copies far apart in the corpus's order: the same passages in different batches.
-    (folder / "a-copy.txt").write_text(COPY, encoding="utf-8")
-    (folder / "z-copy.txt").write_text(COPY, encoding="utf-8")
-
-
-def contents(settings, name):
-    snap = local_store.open_snapshot(settings.index_dir, name)
-    try:
-        chunks = snap.rows.query("SELECT id, article_id, seq, start, end, text, text_sha FROM chunks ORDER BY id")
-        articles = snap.rows.query("SELECT id, sha256, language, published_at, group_id FROM articles ORDER BY id")
-        ids = np.array([row[0] for row in chunks], dtype=np.int64)
-        sentence_ids = np.sort(faiss.vector_to_array(snap.sentences.id_map))
-        return {
-            "chunks": chunks, "articles": articles, "vectors": snap.passage_vectors(ids),
-            "sentence_ids": sentence_ids, "sentences": snap.sentences.reconstruct_batch(sentence_ids),
-            "languages": snap.manifest.languages, "next": snap.manifest.next_chunk_id,
-        }
-    finally:
-        snap.close()
-
+from tests.build_helpers import COPY, Counting, assert_same_index, contents, corpus
+from tests.conftest import make_settings
 
 def build_with(tmp_path, encoder, batch, monkeypatch, label):
     settings = make_settings(tmp_path / "corpus", tmp_path / f"index-{label}")
@@ -81,11 +30,7 @@ def test_batches_make_the_index_one_batch_makes(tmp_path, stand_in_encoder, monk
     corpus(tmp_path / "corpus")
     whole, whole_stats, whole_enc = build_with(tmp_path, stand_in_encoder, 10**9, monkeypatch, "whole")
     parts, parts_stats, parts_enc = build_with(tmp_path, stand_in_encoder, batch, monkeypatch, "parts")
-    a, b = contents(whole, stand_in_encoder.name), contents(parts, stand_in_encoder.name)
-    assert a["chunks"] == b["chunks"] and a["articles"] == b["articles"] and a["next"] == b["next"]
-    assert np.array_equal(a["vectors"], b["vectors"])
-    assert np.array_equal(a["sentence_ids"], b["sentence_ids"]) and np.array_equal(a["sentences"], b["sentences"])
-    assert json.dumps(a["languages"]) == json.dumps(b["languages"])
+    assert_same_index(contents(whole, stand_in_encoder.name), contents(parts, stand_in_encoder.name))
     assert dataclasses.replace(whole_stats, seconds=0) == dataclasses.replace(parts_stats, seconds=0)
     # The copies' passages were embedded once, in the first copy's batch, and reused in the last.
     assert whole_stats.groups == 1 and len(parts_enc.texts) >= len(whole_enc.texts)

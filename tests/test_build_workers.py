@@ -16,7 +16,7 @@ import pytest
 from index import build, prepare
 from index.build import Builder
 from tests.conftest import make_settings
-from tests.test_build_batches import Counting, contents, corpus
+from tests.build_helpers import Counting, assert_same_index, contents, corpus
 
 
 def build_with(tmp_path, encoder, monkeypatch, workers: int, batch: int):
@@ -33,11 +33,7 @@ def test_workers_make_the_index_made_in_place(tmp_path, stand_in_encoder, monkey
     corpus(tmp_path / "corpus")
     here, here_stats, here_enc = build_with(tmp_path, stand_in_encoder, monkeypatch, 0, batch)
     there, there_stats, there_enc = build_with(tmp_path, stand_in_encoder, monkeypatch, 2, batch)
-    a, b = contents(here, stand_in_encoder.name), contents(there, stand_in_encoder.name)
-    assert a["chunks"] == b["chunks"] and a["articles"] == b["articles"] and a["next"] == b["next"]
-    assert np.array_equal(a["vectors"], b["vectors"])
-    assert np.array_equal(a["sentence_ids"], b["sentence_ids"]) and np.array_equal(a["sentences"], b["sentences"])
-    assert json.dumps(a["languages"]) == json.dumps(b["languages"])
+    assert_same_index(contents(here, stand_in_encoder.name), contents(there, stand_in_encoder.name))
     assert dataclasses.replace(here_stats, seconds=0) == dataclasses.replace(there_stats, seconds=0)
     assert here_enc.texts == there_enc.texts and here_stats.groups == 1
 
