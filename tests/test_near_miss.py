@@ -22,7 +22,10 @@ from tests.reindex_helpers import RAWI
 
 PORTS = Path(__file__).parent / "data" / "port_desk"  # two Arabic and two English articles on Lebanon's ports
 TRIPOLI_DEPTH = "كم يبلغ عمق الرصيف الرئيسي في ميناء طرابلس بعد الأشغال؟"
-AIRPORT = "How many passengers did Beirut airport receive in August?"
+# Ranked by plain cosines, an English passage wins this by a margin (declined at 0.01-0.02 on
+# every make fragile run; "How many passengers did Beirut airport receive" was a near-tie that
+# the Arabic passage won under perturbation, answered outright), and the Arabic one comes close.
+AIRPORT = "How many travellers passed through Beirut's airport in August?"
 pytestmark = pytest.mark.slow  # the real model
 
 
@@ -49,7 +52,7 @@ def test_a_close_passage_in_the_other_language_is_named_not_declined(ports, ques
     answer = ports.ask(question, k=3)
     assert not answer.answered  # the question's own language wins the ranking, and does not answer
     assert answer.near is not None and answer.near.language == language
-    # Measured 0.86 and 0.99 against the floor of 0.15: the passage comes close by a wide margin.
+    # Measured 0.86 and 0.97 against the floor of 0.15: the passage comes close by a wide margin.
     assert answer.near.confidence >= 3 * NEAR_MISS_FLOOR
     assert answer.passages[0].article_id == article and not answer.passages[0].weak
 
