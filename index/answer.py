@@ -279,13 +279,17 @@ def about_the_topic(question: Question, meta: dict[str, ArticleRow]):
     topic = question.terms - TIME_WORDS
 
     def judge(hit: Hit) -> bool:
-        row = meta.get(hit.chunk.article_id)
-        language = (row.language if row is not None else "") or language_of(hit.chunk.text)
-        if not topic or language != question.language:
+        if not topic or _language(hit, meta) != question.language:
             return True
         return bool(topic & frozenset(tokens(f"{hit.chunk.title}\n{hit.chunk.text}")))
 
     return judge
+
+
+def _language(hit: Hit, meta: dict[str, ArticleRow]) -> str:
+    """The hit's language: its article's, as given or detected when indexed, else its text's."""
+    row = meta.get(hit.chunk.article_id)
+    return (row.language if row is not None else "") or language_of(hit.chunk.text)
 
 
 def newest_first(hits: list[Hit], meta: dict[str, ArticleRow], margin: float | None, undated_last: bool = True,
@@ -319,8 +323,7 @@ def _newest_in_place(near: list[Hit], stamp: Callable[[Hit], str], meta: dict[st
     language on its own scale), and an unrelated Arabic article two days newer led an English
     passage that answered, 0.784 against 0.789, on a desk of our own."""
     def group(hit: Hit) -> tuple[str, bool]:
-        row = meta.get(hit.chunk.article_id)
-        return (row.language if row is not None else "") or language_of(hit.chunk.text), bool(stamp(hit))
+        return _language(hit, meta), bool(stamp(hit))
 
     places: dict[tuple[str, bool], list[Hit]] = {}
     for hit in near:
