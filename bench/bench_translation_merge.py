@@ -1,11 +1,11 @@
 """How far can merging a question's two languages go? R@1 of the translated ranking against its ceiling.
 
-    .venv/bin/python bench/bench_translation_merge.py                     # weights 0.7, 0.85, 1.0
-    .venv/bin/python bench/bench_translation_merge.py --weights 0.85
+    .venv/bin/python bench/bench_translation_merge.py                     # shipped, and the earlier scheme
+    .venv/bin/python bench/bench_translation_merge.py --schemes 0.8,0.3,0.01 0.85,0,0
 
 XQuAD dev as a bilingual corpus (the same index as ``rawi eval --bilingual``), each question given
 its perfect translation (the parallel XQuAD question, as ``bench/oracle_translator.py`` serves it).
-For each ``translation_weight`` it prints the first passage's R@1 per pair when the two languages'
+For each scheme, ``translation_weight,own_translation_weight,own_language_bonus``, it prints the first passage's R@1 per pair when the two languages'
 candidates are merged (``retrieval.Translated``). The last row, ``one lang``, is what a perfect
 choice of language gives with today's ranking: each question asked in the language of the passage
 that answers it, over that language's articles only (``lang:`` filter). A pair whose merged figure
@@ -42,7 +42,8 @@ PAIRS = ("ar->ar", "ar->en", "en->ar", "en->en")
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--weights", type=float, nargs="+", default=[0.7, 0.85, 1.0])
+    parser.add_argument("--schemes", nargs="+", default=["0.8,0.3,0.01", "0.85,0,0"],
+                        help="translation_weight,own_translation_weight,own_language_bonus (default: shipped, then before)")
     args = parser.parse_args()
     from index.build import Builder
 
@@ -53,7 +54,11 @@ def main() -> None:
     Builder(run.settings, encoder).run()
     snapshot = open_answerer(run.settings, encoder).index.snapshot()
     translations = parallel_questions(X / "dev.en.json", X / "dev.ar.json")
-    rows = {f"w={w}": Retriever(encoder, replace(run.settings.retrieval, translation_weight=w)) for w in args.weights}
+    rows = {}
+    for scheme in args.schemes:
+        weight, own, bonus = (float(x) for x in scheme.split(","))
+        merged = replace(run.settings.retrieval, translation_weight=weight, own_translation_weight=own, own_language_bonus=bonus)
+        rows[scheme] = Retriever(encoder, merged)
     plain = Retriever(encoder, run.settings.retrieval)
     right: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
     for q in run.questions:
@@ -66,9 +71,9 @@ def main() -> None:
         in_target = translation if source != target else asked
         hits = plain.rank(snapshot, in_target, where=ArticleFilter(language=target)).hits
         right["one lang"][q.pair].append(bool(hits) and hits[0].chunk.article_id in q.gold_articles)
-    print(f"{'R@1':<10}" + "".join(f"{pair:>9}" for pair in PAIRS))
+    print(f"{'R@1':<16}" + "".join(f"{pair:>9}" for pair in PAIRS))
     for name, by_pair in right.items():
-        print(f"{name:<10}" + "".join(f"{sum(by_pair[p]) / max(len(by_pair[p]), 1):>9.4f}" for p in PAIRS))
+        print(f"{name:<16}" + "".join(f"{sum(by_pair[p]) / max(len(by_pair[p]), 1):>9.4f}" for p in PAIRS))
 
 
 if __name__ == "__main__":

@@ -95,7 +95,7 @@ class Retriever:
             other = self.encoder.encode_queries([translation])[0]
             searched = [query_vector, other]
             lexical = [snapshot.lexical_search(text, n, where or None) for text in (question, translation)]
-            scoring: Scoring = Translated(language_of(question), self.settings.translation_weight)
+            scoring: Scoring = Translated.of(language_of(question), self.settings)
         else:
             searched = [balance(query_vector, snapshot.language_direction, self.settings.language_balance)]
             lexical = [snapshot.lexical_search(question, n, where or None)]
@@ -159,18 +159,29 @@ class Scoring:
 
 @dataclass(frozen=True)
 class Translated(Scoring):
-    """The question and its translation. A passage in the question's language is scored with the
-    question alone, as without one; a passage in the other language mostly with the translation
-    (``weight``; the rest with the question), and its lexical share is the translation's. Measured
-    on XQuAD dev as a bilingual corpus with a perfect translator (README), weight 0.85."""
+    """The question and its translation, each passage read by both. A passage in the other language
+    takes ``weight`` of its meaning from the translation (a same-language match) and the rest from
+    the question; its lexical share is the translation's. A passage in the question's language
+    takes ``own_weight`` from the translation (the same question asked across languages: a second
+    view that lifts the passage both questions find) and the rest from the question, plus
+    ``own_bonus``, which makes up for the lower cosines across languages and leaves a near-tie to
+    the question as it was asked. Measured on XQuAD dev as a bilingual corpus with a perfect
+    translator (config.toml; bench/bench_translation_merge.py)."""
 
     language: str  # the question's
     weight: float
+    own_weight: float = 0.0
+    own_bonus: float = 0.0
+
+    @classmethod
+    def of(cls, language: str, settings: RetrievalSettings) -> Translated:
+        return cls(language, settings.translation_weight, settings.own_translation_weight, settings.own_language_bonus)
 
     def meaning(self, text: str, meanings: list[float]) -> float:
+        question, translation = meanings
         if language_of(text) == self.language:
-            return meanings[0]
-        return self.weight * meanings[1] + (1 - self.weight) * meanings[0]
+            return (1 - self.own_weight) * question + self.own_weight * translation + self.own_bonus
+        return self.weight * translation + (1 - self.weight) * question
 
     def score(self, text: str, meanings: list[float], shares: list[float]) -> float:
         own = language_of(text) == self.language

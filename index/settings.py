@@ -42,7 +42,13 @@ class RetrievalSettings:
     sentence_weight: float = 0.7
     lexical_weight: float = 0.03
     language_balance: float = 1.6  # see index/languages.py; 0 ranks by plain cosines
-    translation_weight: float = 0.85  # a passage in the other language: its score's share from the translation
+    # With the question's translation (translate.py; retrieval.Translated): a passage in the other
+    # language takes this share of its meaning from the translation, the rest from the question;
+    # one in the question's language takes own_translation_weight from the translation and gets
+    # own_language_bonus (the cross-language cosine it mixes in runs lower). See config.toml.
+    translation_weight: float = 0.8
+    own_translation_weight: float = 0.3
+    own_language_bonus: float = 0.01
 
 
 CALIBRATED_WEIGHTS = {

@@ -164,6 +164,8 @@ class RetrievalSection(Section):
     lexical_weight: float = Field(RetrievalSettings.lexical_weight, ge=0)
     language_balance: float = Field(RetrievalSettings.language_balance, ge=0, le=4)
     translation_weight: float = Field(RetrievalSettings.translation_weight, ge=0, le=1)
+    own_translation_weight: float = Field(RetrievalSettings.own_translation_weight, ge=0, le=1)
+    own_language_bonus: float = Field(RetrievalSettings.own_language_bonus, ge=-0.1, le=0.1)
 
     @model_validator(mode="after")
     def _enough_candidates(self) -> RetrievalSection:

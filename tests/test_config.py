@@ -146,6 +146,8 @@ BAD = [
     ("[generate]\nenabled = 'yes'", "[generate] enabled = \"yes\": must be true or false"),
     ("[generate]\nmodle = 'x'", "unknown key(s) in [generate]: modle (did you mean model?)"),
     ("[retrieval]\nlanguage_balance = -1", "[retrieval] language_balance = -1: must be a number from 0 to 4"),
+    ("[retrieval]\nown_translation_weight = 1.5", "[retrieval] own_translation_weight = 1.5: must be a number from 0 to 1"),
+    ("[retrieval]\nown_language_bonus = 0.5", "[retrieval] own_language_bonus = 0.5: must be a number from -0.1 to 0.1"),
     ("[feeds]\nurls = ['ftp://x/feed']",
      '[feeds] urls = ["ftp://x/feed"]: must be a list of http:// or https:// feed addresses ("ftp://x/feed" is not)'),
     ("[feeds]\nurls = 'http://x/rss'", '[feeds] urls = "http://x/rss": must be a list of http:// or https:// feed addresses'),

@@ -103,6 +103,27 @@ def test_no_translator_without_a_server_or_when_turned_off():
     assert translator_for(GenerateSettings(enabled=True)) is not None
 
 
+# -- how a passage is scored with the question and its translation -----------------------------------
+
+def test_a_passage_is_read_by_both_questions_its_own_language_first():
+    """retrieval.Translated with the shipped settings: a passage in the other language mostly by the
+    translation, one in the question's language mostly by the question, with a share of the
+    translation and the bonus that offsets the lower cosines across languages."""
+    from index.retrieval import Translated
+    from index.settings import RetrievalSettings
+
+    scoring = Translated.of("en", RetrievalSettings())
+    english, arabic = "The port reopened on Tuesday.", "أعيد فتح الميناء يوم الثلاثاء."
+    assert scoring.meaning(english, [0.80, 0.70]) == pytest.approx(0.7 * 0.80 + 0.3 * 0.70 + 0.01)
+    assert scoring.meaning(arabic, [0.70, 0.80]) == pytest.approx(0.8 * 0.80 + 0.2 * 0.70)
+    assert scoring.score(arabic, [0.70, 0.80], [0.03, 0.01]) == pytest.approx(0.8 * 0.80 + 0.2 * 0.70 + 0.01)
+    # A passage both questions find beats one the question alone finds a little better.
+    assert scoring.meaning(arabic, [0.78, 0.82]) > scoring.meaning(english, [0.83, 0.70])
+    # Without the translation's share and the bonus, an own-language passage is read by the question alone.
+    plain = Translated("en", 0.85)
+    assert plain.meaning(english, [0.80, 0.10]) == 0.80
+
+
 # -- ranking with the translation (real encoder, real index) ------------------------------------------
 
 @pytest.fixture(scope="module")
