@@ -33,9 +33,19 @@ def parallel_questions(first: Path, second: Path) -> dict[str, str]:
     one, two = by_id(first), by_id(second)
     pairs = {}
     for qid in one.keys() & two.keys():
-        pairs[" ".join(one[qid].split())] = two[qid]
-        pairs[" ".join(two[qid].split())] = one[qid]
+        pairs[" ".join(one[qid].split())] = as_question(two[qid], one[qid])
+        pairs[" ".join(two[qid].split())] = as_question(one[qid], two[qid])
     return pairs
+
+
+def as_question(translation: str, question: str) -> str:
+    """The parallel question with a question mark when the asked one has one, as a translator
+    keeps it (XQuAD's translators sometimes left it out; rawi refuses such a reply as no question)."""
+    translation = translation.rstrip()
+    if question.rstrip().endswith(("?", "؟")) and not translation.endswith(("?", "؟")):
+        arabic = any("\u0600" <= c <= "\u06ff" for c in translation)
+        translation += "؟" if arabic else "?"
+    return translation
 
 
 def serve(pairs: dict[str, str], port: int, mode: str, delay: float) -> ThreadingHTTPServer:

@@ -147,7 +147,9 @@ class Answerer:
             not answered and days[0] is not None and not timing.topicless) else None
         if older is not None:
             return older
-        near = None if answered or timing.topicless else other_language_near(
+        # A near miss stands in for a translation: with one, each language was already searched
+        # with the question in it, and moving the other language's best up again only loses.
+        near = None if answered or timing.topicless or ranking.translation is not None else other_language_near(
             copies, parsed, lambda read: evidence(read, parsed, null), self.settings, confidence)
         dated = as_of(meta, real)
         if timing.topicless:  # "what happened yesterday?": the newest articles of the window
