@@ -155,6 +155,23 @@ def test_without_a_usable_translation_the_ranking_is_todays(ports_settings, enco
 
 
 @pytest.mark.slow
+def test_a_declined_translated_question_has_no_near_miss_reordering(ports_settings, encoder, llm, monkeypatch):
+    """The near miss (near_miss.py) stands in for a translation; with one, each language was already
+    searched with the question in it, and moving the other language's best up again only loses
+    (3 declined XQuAD ar->ar questions had their right passage pushed down: docs/measurements.md)."""
+    import index.answer
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the near miss was consulted for a translated question")
+
+    llm.script(Reply("Who objected?"))
+    answerer = open_answerer(ports_settings, encoder, Translator(settings_for(llm)))
+    monkeypatch.setattr(index.answer, "other_language_near", refuse)
+    answer = answerer.ask("من اعترض؟", k=3)
+    assert not answer.answered and answer.near is None and len(llm.requests) == 1
+
+
+@pytest.mark.slow
 def test_a_question_filtered_to_its_own_language_is_not_translated(ports_settings, encoder, llm):
     from index.filters import ArticleFilter
 
