@@ -3,6 +3,8 @@
     .venv/bin/python bench/bench_short.py                       # the four routes, the figures
     .venv/bin/python bench/bench_short.py --out after.jsonl     # also each question's short answer
     .venv/bin/python bench/bench_short.py --compare before.jsonl after.jsonl
+    .venv/bin/python bench/bench_short.py --translator http://127.0.0.1:8765/v1   # with question translation
+        # (bench/oracle_translator.py eval/xquad/dev.en.json eval/xquad/dev.ar.json serves XQuAD's own)
 
 For every question of a route (en->ar, ar->ar, en->en, and the bilingual corpus) it asks rawi as
 `rawi eval` does (the same indexes, under var/eval) and extracts the short answer the CLI and the
@@ -37,7 +39,7 @@ ROUTES = {  # name: (questions, paragraphs, bilingual)
 }
 
 
-def run_route(name: str, encoder: Encoder) -> list[dict]:
+def run_route(name: str, encoder: Encoder, translator_url: str | None = None) -> list[dict]:
     from index.build import Builder
     from index.extract import extract
 
@@ -46,7 +48,13 @@ def run_route(name: str, encoder: Encoder) -> list[dict]:
                          encoder=EncoderSettings(cache_dir=ROOT / ".cache" / "models"))
     run = evaluation.prepare(base, questions, paragraphs, None, bilingual)
     Builder(run.settings, encoder).run()
-    answerer = open_answerer(run.settings, encoder)
+    translator = None
+    if translator_url:
+        from index.settings import GenerateSettings
+        from index.translate import Translator
+
+        translator = Translator(GenerateSettings(enabled=True, url=translator_url))
+    answerer = open_answerer(run.settings, encoder, translator)
     rows = []
     for q in run.questions:
         answer = answerer.ask(q.question, k=3)
@@ -101,12 +109,13 @@ def main() -> None:
     parser.add_argument("--routes", default=",".join(ROUTES), help="comma-separated, of " + ", ".join(ROUTES))
     parser.add_argument("--out", type=Path, help="write each question's short answer here (JSONL)")
     parser.add_argument("--compare", type=Path, nargs=2, metavar=("BEFORE", "AFTER"))
+    parser.add_argument("--translator", metavar="URL", help="an OpenAI-compatible server that translates the questions")
     args = parser.parse_args()
     if args.compare:
         compare(*args.compare)
         return
     encoder = Encoder(EncoderSettings(cache_dir=ROOT / ".cache" / "models"))
-    results = {name: run_route(name, encoder) for name in args.routes.split(",")}
+    results = {name: run_route(name, encoder, args.translator) for name in args.routes.split(",")}
     print_table(results)
     if args.out:
         with args.out.open("w", encoding="utf-8") as handle:

@@ -87,6 +87,7 @@ class Answer:
     where: ArticleFilter = ArticleFilter()  # the filters applied (given, written in, or a source named)
     note: FilterNote | None = None  # a filter that matched no article: why nothing was found
     near: NearMiss | None = None  # not answered, but the first passage, in the other language, came close
+    translation: str | None = None  # the question in the other language, as searched (translate.py)
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ class Answerer:
         narrowed_to = narrowed(where, *days)
         if narrowed_to is None or note is not None:  # e.g. --until before "this week": no day left
             return Answer(question, False, [], snapshot.generation, where=where, note=note)
-        translation = self._translation(parsed, snapshot.language_direction is not None, where)
+        translation = self._translation(parsed, corpus_languages(snapshot), where)
         ranking = self.retriever.rank(snapshot, parsed.text, where=narrowed_to or None, translation=translation)
         # Enough distinct passages for this page, one more to know whether there is a next
         # page, and the top 3 that the evidence reads (more when dates reorder them).
@@ -161,10 +162,14 @@ class Answerer:
         if near is not None:  # the passage that came close leads the closest ones
             hits = [near[0]] + [h for h in hits if h.chunk.id != near[0].chunk.id]
         page = range(offset, min(offset + k, len(hits)))
+        readings = {n: (hits[n], parsed) for n in page}
+        if ranking.translation is not None:  # a passage in the other language is read by the translation
+            readings.update({n: read_by_translation(snapshot, hits[n], ranking.translation)
+                             for n in page if _language(hits[n], meta) != parsed.language})
         cited = (meta.get(hits[n].chunk.article_id) for n in page)
         groups = snapshot.group_members([m.group_id for m in cited if m is not None and m.group_id])
         passages = [
-            _passage(hits[n], parsed, not timing.topicless and not (near and n == 0)
+            _passage(*readings[n], not timing.topicless and not (near and n == 0)
                      and self._weak(hits, n, parsed, null, confidence), meta, groups)
             for n in page
         ]
@@ -172,12 +177,15 @@ class Answerer:
             question, answered, passages, snapshot.generation,
             has_more=len(hits) > offset + k, confidence=confidence, evidence=found, where=where,
             near=near[1] if near is not None else None,
+            translation=ranking.translation.text if ranking.translation is not None else None,
         )
 
-    def _translation(self, question: Question, both_languages: bool, where: ArticleFilter) -> str | None:
-        """The question in the other language when a translator is set and the corpus holds both
-        (searched within the question's own language only, it needs none)."""
-        if self.translator is None or not both_languages or where.language == question.language:
+    def _translation(self, question: Question, languages: frozenset[str], where: ArticleFilter) -> str | None:
+        """The question in the other language when a translator is set and the corpus holds a
+        language other than the question's (searched within the question's own language only, it
+        needs none): an English question over Arabic articles is then searched, and its answering
+        sentence and short answer read, in Arabic."""
+        if self.translator is None or not languages - {question.language} or where.language == question.language:
             return None
         return self.translator.translate(question.text, "en" if question.language == "ar" else "ar")
 
@@ -219,6 +227,21 @@ class Answerer:
             snapshot.manifest.articles, snapshot.manifest.chunks, snapshot.newest_articles(newest),
             snapshot.source_stats(),
         )
+
+
+def corpus_languages(snapshot: Reader) -> frozenset[str]:
+    """The languages the index holds passages of (its manifest's language record; empty when an
+    older index has none)."""
+    record = snapshot.manifest.languages or {}
+    return frozenset(lang for lang, kept in record.get("passages", {}).items() if kept.get("passages", 0) > 0)
+
+
+def read_by_translation(snapshot: Reader, hit: Hit, translation: Translation) -> tuple[Hit, Question]:
+    """A passage in the other language as the question's translation reads it: its sentences scored
+    with the translation, so its answering sentence is chosen (and the short answer's rules read it,
+    extract.py) as for a question asked in the passage's language."""
+    _, vectors = snapshot.sentence_vectors([hit.chunk.id])
+    return replace(hit, sentence_cosines=tuple((vectors @ translation.vector).tolist())), parse_question(translation.text)
 
 
 def _passage(

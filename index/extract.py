@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from . import count_nouns, measures
 from .counted import HARAKAT, WORD, attributive, counted_head, counted_nouns, is_year, noun_after, past_country, stems
@@ -26,6 +27,9 @@ from .names import names, unmentioned
 from .numbers import SCALES, Number, find_numbers, fold, fold_text, format_number
 from .question import Question, language_of, parse_question
 from .short import EXTRACTED, ShortAnswer
+
+if TYPE_CHECKING:
+    from .answer import Answer
 
 # Qualifiers just before a number, matched on folded text: (English, Arabic) as written for the asker.
 _QUALIFIERS = [
@@ -330,11 +334,12 @@ def _unit(sentence: str, number: Number, lang: str) -> str:
     return unit
 
 
-def number_answer(sentence: str, question: Question) -> str | None:
+def number_answer(sentence: str, question: Question, lang: str = "") -> str | None:
+    """The number asked for, written in ``lang`` (default: the question's language)."""
     number = _best_number(sentence, question)
     if number is None:
         return None
-    lang = question.language
+    lang = lang or question.language
     written = format_number(number.value, lang)
     first = _range_partner(sentence, number, find_numbers(sentence))
     if first is not None:  # "30 to 50 thousand": the estimate as the sentence gives it
@@ -386,8 +391,9 @@ def _in_range(sentence: str, mention: DateMention) -> bool:
                 or re.match(r"^\s*(?:to|and|-|–|و|الى|إلى|حتى)\s*\d", sentence[mention.end :], re.I))
 
 
-def date_answer(sentence: str, question: Question) -> str | None:
-    """The date of the event asked about, or None when the sentence's words do not settle it."""
+def date_answer(sentence: str, question: Question, lang: str = "") -> str | None:
+    """The date of the event asked about, written in ``lang`` (default: the question's language),
+    or None when the sentence's words do not settle it."""
     stated = {(m.day, m.month, m.year) for m in find_dates(question.text)}
     mentions = [m for m in _event_dates(sentence, question) if (m.day, m.month, m.year) not in stated]
     if re.search(r"\bwhat\s+year\b|\bwhich\s+year\b|في\s+اي\s+عام|في\s+أي\s+عام|في\s+أي\s+سنة", question.text, re.I):
@@ -396,7 +402,7 @@ def date_answer(sentence: str, question: Question) -> str | None:
     # Only a date the question's own words stand beside (the event's), and only one. (The
     # sentence's only date, when it holds half the question's words, was right in 5 of 7 XQuAD
     # dev cases: not sure enough.)
-    written = {format_date(m, question.language): m for m in mentions if _beside_date(sentence, m) & terms}
+    written = {format_date(m, lang or question.language): m for m in mentions if _beside_date(sentence, m) & terms}
     return next(iter(written)) if len(written) == 1 else None
 
 
@@ -413,19 +419,24 @@ _MEASURE_LEAD = re.compile(r"^\W*how\s+(?:fast|far|high|deep|tall|wide|hot|cold|
                            r"|^\W*ما\s+مد[ةه]\b", re.I)
 
 
-def extract(answer) -> ShortAnswer | None:
+def extract(answer: Answer) -> ShortAnswer | None:
     """The extracted short answer for an answered how-many / how-much / when question, or None."""
     if not answer.answered or not answer.passages:
         return None
-    question = parse_question(answer.question)
+    asked = parse_question(answer.question)
+    cited = answer.passages[0]
+    # A passage in the other language is read with the question's translation when there is one
+    # (answer.translation): the rules then match its words in the passage's language, and the
+    # answer is written in the language asked.
+    translated = answer.translation
+    question = parse_question(translated) if translated and language_of(cited.text) != asked.language else asked
     kind = "number" if _MEASURE_LEAD.search(question.text) else question.kind
     find = {"number": number_answer, "date": date_answer}.get(kind or "")
     if find is None or (kind == "date" and not _WHEN_ASKED.search(question.text)):
         return None  # "What satellite was used when ... launched?" asks for no date
-    cited = answer.passages[0]
     if _names_unmentioned(question, f"{cited.title}\n{cited.text}"):
         return None  # "When did Scheele discover oxygen?" is not answered by a passage on Linde
-    text = find(cited.sentence, question)
+    text = find(cited.sentence, question, asked.language)
     return ShortAnswer(text, (1,), EXTRACTED) if text else None
 
 

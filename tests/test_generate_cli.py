@@ -26,12 +26,14 @@ def llm():
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory, seed_settings, llm):
-    """A config pointing at the session's seed index and at the scripted server (2 s timeout)."""
+    """A config pointing at the session's seed index and at the scripted server (2 s timeout). The
+    question's translation is turned off: these tests script the written answer alone (an English
+    question over the Arabic seed would first ask for its translation; tests/test_translate.py)."""
     base = tmp_path_factory.mktemp("generate-cli")
     (base / "config.toml").write_text(
         f'[corpus]\ndir = "{seed_settings.corpus_dir}"\n[index]\ndir = "{seed_settings.index_dir}"\n'
         f'[encoder]\ncache_dir = "{MODEL_CACHE}"\n'
-        f'[generate]\nenabled = true\nurl = "{llm.base_url}"\nmodel = "test-model"\ntimeout = 2.0\n',
+        f'[generate]\nenabled = true\nurl = "{llm.base_url}"\nmodel = "test-model"\ntimeout = 2.0\ntranslate = false\n',
         encoding="utf-8",
     )
     return base

@@ -190,6 +190,44 @@ def test_a_one_language_corpus_asks_for_no_translation(seed_settings, encoder, l
 
 
 @pytest.mark.slow
+def test_a_question_over_articles_of_the_other_language_only_is_translated_and_answered(seed_settings, encoder, llm):
+    """An English question over the Arabic seed: searched in Arabic too, its answering sentence
+    and its short answer read with the translation, the answer written in English. Without a
+    server the rules show none (they cannot check a number across languages)."""
+    from index.extract import extract
+
+    question = "How many containers of ammunition did North Korea send to Russia?"
+    translation = "كم حاوية ذخيرة أرسلت كوريا الشمالية إلى روسيا؟"
+    assert extract(open_answerer(seed_settings, encoder).ask(question, k=3)) is None
+    llm.script(Reply(translation))
+    answer = open_answerer(seed_settings, encoder, Translator(settings_for(llm))).ask(question, k=3)
+    assert [b["messages"][-1]["content"] for b in llm.requests] == [question]
+    assert answer.answered and answer.translation == translation
+    assert "20 ألف حاوية" in answer.passages[0].sentence
+    short = extract(answer)
+    assert short is not None and short.text == "more than 20,000"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("question", "translation", "expected"), [
+    ("كم حاوية تستطيع محطة الحاويات في مرفأ بيروت أن تتعامل معها سنويا؟",
+     "How many containers a year can the container terminal at the Port of Beirut handle?", "1.5 مليون"),
+    ("كم تبلغ تكلفة أعمال رصيف طرابلس؟", "How much does the Tripoli quay work cost?", "60 مليون دولار"),
+    ("How many travellers passed through Beirut's airport in August?", "كم مسافرا مر عبر مطار بيروت في أغسطس؟",
+     "more than 600,000"),
+], ids=["count-ar-en", "money-ar-en", "words-en-ar"])
+def test_a_short_answer_across_languages_is_read_with_the_translation(ports_settings, encoder, llm, question,
+                                                                    translation, expected):
+    from index.extract import extract
+
+    assert extract(open_answerer(ports_settings, encoder).ask(question, k=3)) is None
+    llm.script(Reply(translation))
+    answer = open_answerer(ports_settings, encoder, Translator(settings_for(llm))).ask(question, k=3)
+    short = extract(answer)
+    assert answer.answered and short is not None and short.text == expected
+
+
+@pytest.mark.slow
 def test_the_cli_logs_the_translation_with_v_and_shows_only_better_passages(ports_settings, llm, tmp_path):
     """Through the real `rawi` executable with [generate] naming the loopback server."""
     import os
