@@ -130,7 +130,7 @@ class Answerer:
         narrowed_to = narrowed(where, *days)
         if narrowed_to is None or note is not None:  # e.g. --until before "this week": no day left
             return Answer(question, False, [], snapshot.generation, where=where, note=note)
-        translation = self._translation(parsed, corpus_languages(snapshot), where)
+        translation = self._translation(parsed, snapshot, where)
         ranking = self.retriever.rank(snapshot, parsed.text, where=narrowed_to or None, translation=translation)
         # Enough distinct passages for this page, one more to know whether there is a next
         # page, and the top 3 that the evidence reads (more when dates reorder them).
@@ -180,12 +180,14 @@ class Answerer:
             translation=ranking.translation.text if ranking.translation is not None else None,
         )
 
-    def _translation(self, question: Question, languages: frozenset[str], where: ArticleFilter) -> str | None:
+    def _translation(self, question: Question, snapshot: Reader, where: ArticleFilter) -> str | None:
         """The question in the other language when a translator is set and the corpus holds a
         language other than the question's (searched within the question's own language only, it
         needs none): an English question over Arabic articles is then searched, and its answering
         sentence and short answer read, in Arabic."""
-        if self.translator is None or not languages - {question.language} or where.language == question.language:
+        if self.translator is None or where.language == question.language:
+            return None
+        if not corpus_languages(snapshot) - {question.language}:
             return None
         return self.translator.translate(question.text, "en" if question.language == "ar" else "ar")
 
