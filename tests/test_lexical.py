@@ -120,3 +120,35 @@ def test_an_index_built_from_arrays_scores_as_bm25s_own(monkeypatch: pytest.Monk
         expected = theirs.get_scores(terms)
         found = dict(ours.search(query, k=len(texts)))
         assert np.array_equal(np.array([found.get(i, 0.0) for i in range(len(texts))], dtype=np.float32), expected)
+
+
+def test_an_index_built_from_a_rows_file_in_workers_is_the_one_built_from_the_texts(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The writer's way (issue 27): forked workers each read their range of texts from the
+    finished rows.sqlite (``ChunkTexts``), nobody holding them all; the index is the same."""
+    import sqlite3
+
+    from index.store.contract import ArticleRow, NewChunk
+    from index.store.local import bm25_arrays
+    from index.store.local.rows import ChunkTexts, empty_rows, insert
+
+    words = "ميناء سفينة حاوية الذخيرة وزير جيش مدينة port ship minister army city budget containers".split()
+    texts = [f"{words[i % 14]} {words[(i * 5) % 14]} {i % 17} خبر" for i in range(300)]
+    ids = [3 * i + i % 2 for i in range(len(texts))]  # ascending, with gaps
+    path = tmp_path / "rows.sqlite"
+    db = empty_rows(path)
+    insert(db, [ArticleRow("a", "A", "", "", "", "", "", 0.0)], [
+        NewChunk(i, "a", seq, 0, 0, text, "") for seq, (i, text) in enumerate(zip(ids, texts))
+    ])
+    db.commit()
+    db.close()
+    monkeypatch.setattr(bm25_arrays, "MIN_FORKED_TEXTS", 0)
+    monkeypatch.setattr(bm25_arrays, "TASK_TEXTS", 40)
+    monkeypatch.setattr(bm25_arrays.forked, "usable_cpus", lambda: 2)
+    read = LexicalIndex.build_from(ids, ChunkTexts(path, ids))
+    given = LexicalIndex.build(texts, ids)
+    for query in ["حاويات الذخيرة", "minister of the army", "ship 7", "budget port city"]:
+        assert read.search(query, k=len(texts)) == given.search(query, k=len(texts))
+    with pytest.raises(sqlite3.DatabaseError, match="299 chunk texts for 300 chunk ids"):
+        ChunkTexts(path, ids[:-1] + [ids[-1] - 1])(0, len(ids))  # one row short of the ids

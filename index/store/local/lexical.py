@@ -2,6 +2,7 @@
 
 import json
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Self
 
@@ -32,6 +33,12 @@ class LexicalIndex:
         if len(texts) != len(ids):
             raise ValueError(f"{len(texts)} texts but {len(ids)} ids")
         return cls(bm25_arrays.build(texts), [int(i) for i in ids])
+
+    @classmethod
+    def build_from(cls, ids: Sequence[int], read: bm25_arrays.Read) -> Self:
+        """Index the texts that `read` gives, a range at a time (none held all at once); `ids[i]`
+        is the chunk id reported for text i."""
+        return cls(bm25_arrays.build_from(len(ids), read), [int(i) for i in ids])
 
     def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Return up to `k` (chunk id, BM25 score) pairs, best first, only scores above 0.

@@ -9,6 +9,8 @@ import sqlite3
 import threading
 import time
 from collections.abc import Sequence
+from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import copies
@@ -75,6 +77,28 @@ class Rows:
         with self._lock:
             self._db.close()
 
+
+
+@dataclass(frozen=True)
+class ChunkTexts:
+    """The texts of the chunks ``ids[first:stop]`` of a finished rows file (committed, no longer
+    written), a range of rows at a time (``bm25_arrays.Read``), so that no process holds them all.
+    Each read opens its own read-only connection: forked workers read side by side, and none
+    uses a connection its parent opened."""
+
+    path: Path
+    ids: Sequence[int]  # every chunk's, ascending
+
+    def __call__(self, first: int, stop: int) -> list[str]:
+        if first >= stop:
+            return []
+        with closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)) as db:
+            texts = [text for (text,) in db.execute(
+                "SELECT text FROM chunks WHERE id BETWEEN ? AND ? ORDER BY id", (int(self.ids[first]), int(self.ids[stop - 1]))
+            )]
+        if len(texts) != stop - first:
+            raise sqlite3.DatabaseError(f"{len(texts)} chunk texts for {stop - first} chunk ids: {self.path}")
+        return texts
 
 
 def empty_rows(path: Path) -> sqlite3.Connection:

@@ -27,7 +27,7 @@ from . import ann as ann_module
 from . import copies, generations, streamed
 from .lexical import LexicalIndex
 from .reader import ANN, LEXICAL, ROWS, SENTENCES, VECTORS, LocalReader, check_staged
-from .rows import chunk_with_text, delete_articles, empty_rows, insert, migrate_rows
+from .rows import ChunkTexts, chunk_with_text, delete_articles, empty_rows, insert, migrate_rows
 
 if TYPE_CHECKING:
     from .backend import LocalBackend
@@ -239,13 +239,15 @@ class LocalWriter:
             write_vectors(approximate, self.staging / ANN)
 
     def _finish_rows(self) -> tuple[int, int]:
-        rows = self.db.execute("SELECT id, text FROM chunks ORDER BY id").fetchall()
+        ids = [i for (i,) in self.db.execute("SELECT id FROM chunks ORDER BY id")]
         n_articles = self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
         self.db.close()
         lexical_dir = self.staging / LEXICAL
         lexical_dir.mkdir()
-        LexicalIndex.build([text for _, text in rows], [i for i, _ in rows]).save(lexical_dir)
-        return n_articles, len(rows)
+        # The texts are read back a range at a time, where they are tokenized (issue 27: all of
+        # them at once were gigabytes at a million passages).
+        LexicalIndex.build_from(ids, ChunkTexts(self.staging / ROWS, ids)).save(lexical_dir)
+        return n_articles, len(ids)
 
     @_translated
     def publish(self) -> str:
