@@ -164,8 +164,8 @@ class Answerer:
         page = range(offset, min(offset + k, len(hits)))
         readings = {n: (hits[n], parsed) for n in page}
         if ranking.translation is not None:  # a passage in the other language is read by the translation
-            readings.update({n: read_by_translation(snapshot, hits[n], ranking.translation)
-                             for n in page if _language(hits[n], meta) != parsed.language})
+            other = [n for n in page if _language(hits[n], meta) != parsed.language]
+            readings.update(zip(other, read_by_translation(snapshot, [hits[n] for n in other], ranking.translation)))
         cited = (meta.get(hits[n].chunk.article_id) for n in page)
         groups = snapshot.group_members([m.group_id for m in cited if m is not None and m.group_id])
         passages = [
@@ -238,12 +238,19 @@ def corpus_languages(snapshot: Reader) -> frozenset[str]:
     return frozenset(lang for lang, kept in record.get("passages", {}).items() if kept.get("passages", 0) > 0)
 
 
-def read_by_translation(snapshot: Reader, hit: Hit, translation: Translation) -> tuple[Hit, Question]:
-    """A passage in the other language as the question's translation reads it: its sentences scored
-    with the translation, so its answering sentence is chosen (and the short answer's rules read it,
-    extract.py) as for a question asked in the passage's language."""
-    _, vectors = snapshot.sentence_vectors([hit.chunk.id])
-    return replace(hit, sentence_cosines=tuple((vectors @ translation.vector).tolist())), parse_question(translation.text)
+def read_by_translation(snapshot: Reader, hits: list[Hit], translation: Translation) -> list[tuple[Hit, Question]]:
+    """Passages in the other language as the question's translation reads them: their sentences
+    scored with the translation (one read of their vectors), so each answering sentence is chosen
+    (and the short answer's rules read it, extract.py) as for a question asked in the passage's
+    language."""
+    if not hits:
+        return []
+    counts, vectors = snapshot.sentence_vectors([h.chunk.id for h in hits])
+    cosines = (vectors @ translation.vector).tolist()
+    ends = np.cumsum(counts).tolist()
+    question = parse_question(translation.text)
+    return [(replace(h, sentence_cosines=tuple(cosines[end - n : end])), question)
+            for h, n, end in zip(hits, counts.tolist(), ends)]
 
 
 def _passage(
