@@ -129,6 +129,14 @@ def date_names(text: str, kinds: Collection[str] = ("weekday", "month")) -> froz
     return frozenset(found)
 
 
+def without_date_names(text: str) -> str:
+    """``text`` less its words that name a weekday or a month ("Who arrived on Wednesday?" ->
+    "Who arrived on"); ``text`` itself when it names none."""
+    if not date_names(text):
+        return text
+    return " ".join(word for word in text.split() if not date_names(word))
+
+
 def format_date(date: DateMention, lang: str) -> str:
     ar = lang == "ar"
     if date.relative:

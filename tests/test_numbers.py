@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from index.dates import find_date, format_date
+from index.dates import find_date, format_date, without_date_names
 from index.extract import date_answer, number_answer
 from index.numbers import find_numbers, format_number, values
 from index.question import parse_question
@@ -145,3 +145,13 @@ def test_any_text_reads_without_error_and_spans_stay_inside(text, question):
 )
 def test_every_way_a_number_is_written_is_read(text, expected):
     assert [int(n.value) for n in find_numbers(text)] == expected
+
+
+@pytest.mark.parametrize(("text", "left"), [
+    ("Who arrived in Pyongyang on Wednesday?", "Who arrived in Pyongyang on"),
+    ("من وصل إلى بيونغ يانغ يوم الأربعاء؟", "من وصل إلى بيونغ يانغ يوم"),
+    ("What happened in March 2024?", "What happened in 2024?"),
+    ("How many containers did the DPRK send?", "How many containers did the DPRK send?"),
+])
+def test_weekdays_and_months_are_left_out_of_the_words_bm25_is_asked(text, left):
+    assert without_date_names(text) == left

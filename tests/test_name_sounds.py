@@ -1,0 +1,43 @@
+"""Names across scripts (name_sounds.py): an English name and its Arabic spelling share a sound key,
+whichever way Arabic writes the foreign g (ج in Egypt, غ in the Levant) and whether or not the
+article or a clinging letter comes first."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.name_sounds import MIN_CONSONANTS, arabic_keys, latin_key, latin_keys
+
+
+@pytest.mark.parametrize(("english", "arabic"), [
+    ("Pyongyang", "وصل الوفد إلى بيونج يانج أمس"),  # one word in English, two in Arabic
+    ("Pyongyang", "قدمت لبيونغ يانغ دعما"),  # the Levantine spelling, with a clinging preposition
+    ("Kursk", "تحرير منطقة كورسك الروسية"),
+    ("Novosti", "وذكرت ريا نوفوستي أن"),
+    ("Kremlin", "وقال الكرملين إن"),  # the article
+    ("Moscow", "وبموسكو"),  # conjunction and preposition
+    ("Mishustin", "رئيس الوزراء ميخائيل ميشوستين"),
+])
+def test_an_english_name_is_found_in_its_arabic_spelling(english, arabic):
+    assert latin_key(english) in arabic_keys(arabic)
+
+
+def test_two_names_side_by_side_read_as_one():
+    assert "srksk" in latin_keys("The visit of Sergei Shoigu was short.")
+    assert latin_keys("The visit of Sergei Shoigu was short.") & arabic_keys("وصل سيرجي شويغو")
+
+
+@pytest.mark.parametrize(("english", "arabic"), [
+    ("Pyongyang", "وصل الوفد إلى بيروت"),
+    ("Kursk", "قرب مدينة خاركيف"),
+    ("Moscow", "المسكن"),  # the same consonants less one: keys must be equal, not close
+])
+def test_a_different_name_does_not_match(english, arabic):
+    assert latin_key(english) not in arabic_keys(arabic)
+
+
+def test_short_names_and_acronyms_are_not_keys():
+    """Two consonants ("Kim", "كيم") match too much; Arabic spells acronyms letter by letter."""
+    assert all(len(key) >= MIN_CONSONANTS for key in arabic_keys("التقى كيم جونغ أون") | latin_keys("He met Kim in Seoul"))
+    assert latin_keys("He told NATO and the IAEA") == set()
+    assert latin_keys("who arrived on wednesday?") == set()  # no capitals, no names
