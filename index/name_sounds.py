@@ -62,11 +62,11 @@ def arabic_word_keys(word: str) -> tuple[str, ...]:
     return tuple(keys)
 
 
-def _long_enough(keys: list[str]) -> set[str]:
-    return {k for k in keys if len(k) >= MIN_CONSONANTS}
+def _long_enough(keys: list[str]) -> frozenset[str]:
+    return frozenset(k for k in keys if len(k) >= MIN_CONSONANTS)
 
 
-def latin_keys(text: str) -> set[str]:
+def latin_keys(text: str) -> frozenset[str]:
     """The keys of ``text``'s Latin-script names, each alone and each with the next; acronyms left
     out (Arabic spells them letter by letter)."""
     found = [latin_key(name) for name in names(text) if not name.isupper()]
@@ -80,4 +80,15 @@ def arabic_keys(text: str) -> frozenset[str]:
     costs about 0.1 ms."""
     read = [arabic_word_keys(w) for w in _ARABIC_WORD.findall(normalize(text))]
     pairs = [_joined(a, b) for first, second in zip(read, read[1:]) for a in first for b in second]
-    return frozenset(_long_enough([k for keys in read for k in keys] + pairs))
+    return _long_enough([k for keys in read for k in keys] + pairs)
+
+
+def spellings(text: str, keys: frozenset[str]) -> set[str]:
+    """The words of Arabic ``text`` (normalized), alone or two side by side, that sound like one
+    of ``keys``: how ``text`` spells those names."""
+    words = _ARABIC_WORD.findall(normalize(text))
+    found = {w for w in words if set(arabic_word_keys(w)) & keys}
+    for first, second in zip(words, words[1:]):
+        if {_joined(a, b) for a in arabic_word_keys(first) for b in arabic_word_keys(second)} & keys:
+            found.add(f"{first} {second}")
+    return found

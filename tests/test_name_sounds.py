@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.name_sounds import MIN_CONSONANTS, arabic_keys, latin_key, latin_keys
+from index.name_sounds import MIN_CONSONANTS, arabic_keys, latin_key, latin_keys, spellings
 
 
 @pytest.mark.parametrize(("english", "arabic"), [
@@ -41,3 +41,10 @@ def test_short_names_and_acronyms_are_not_keys():
     assert all(len(key) >= MIN_CONSONANTS for key in arabic_keys("التقى كيم جونغ أون") | latin_keys("He met Kim in Seoul"))
     assert latin_keys("He told NATO and the IAEA") == set()
     assert latin_keys("who arrived on wednesday?") == set()  # no capitals, no names
+
+
+def test_the_spelling_of_a_name_in_arabic_text_is_found_by_its_sound():
+    keys = latin_keys("Who arrived in Pyongyang on Wednesday?")
+    assert spellings("من وصل إلى بيونغ يانغ يوم الأربعاء؟", keys) == {"بيونغ يانغ"}
+    assert spellings("وصل شويغو إلى بيونج يانج", keys) == {"بيونج يانج"}
+    assert spellings("وصل شويغو إلى موسكو", keys) == set()
