@@ -38,6 +38,7 @@ _ARABIC_WORD = re.compile(r"[\u0621-\u064A]+")
 # The article, with a conjunction or preposition before it, or one of those alone.
 _ARABIC_PREFIX = re.compile(r"^[وف]?(?:[بكل]?ال|لل|[بكل])?(?=[\u0621-\u064A]{3})")
 _DOUBLED = re.compile(r"(.)\1+")
+_NG = re.compile("ng(?![aeiouy])", re.I)
 
 
 def _joined(first: str, second: str) -> str:
@@ -66,11 +67,15 @@ def _long_enough(keys: list[str]) -> frozenset[str]:
     return frozenset(k for k in keys if len(k) >= MIN_CONSONANTS)
 
 
+@functools.lru_cache(maxsize=4096)
 def latin_keys(text: str) -> frozenset[str]:
     """The keys of ``text``'s Latin-script names, each alone and each with the next; acronyms left
-    out (Arabic spells them letter by letter)."""
-    found = [latin_key(name) for name in names(text) if not name.isupper()]
-    return _long_enough(found + [_joined(a, b) for a, b in zip(found, found[1:])])
+    out (Arabic spells them letter by letter). Kept for the passages read last, as arabic_keys."""
+    named = [name for name in names(text) if not name.isupper()]
+    found = [latin_key(name) for name in named]
+    # An "ng" Arabic writes as ن alone as often as with its g: "Washington" / "واشنطن", "Beijing" / "بكين".
+    bare = [latin_key(_NG.sub("n", name)) for name in named if _NG.search(name)]
+    return _long_enough(found + bare + [_joined(a, b) for a, b in zip(found, found[1:])])
 
 
 @functools.lru_cache(maxsize=4096)

@@ -289,3 +289,13 @@ def test_reports_per_pair_and_the_sentence_figure():
     assert reports["en->ar"].recall_at_1 == pytest.approx(2 / 3)
     assert reports["en->ar"].sentence_at_1 == pytest.approx(0.5)
     assert reports["en->none"].abstention_accuracy == 1.0 and reports["en->none"].recall_at_1 is None
+
+
+def test_an_arabic_question_naming_a_city_only_the_english_articles_name(story):
+    """"بكين" is "Beijing" by its sound, the g unwritten (name_sounds.py); only the English article
+    on China's reaction names it and no Arabic passage writes بكين, so that article gains
+    retrieval.ARABIC_NAME_BONUS. Margin measured -0.002 without it (the seed first), +0.008 with."""
+    question = "ماذا قالت وزارة الخارجية في بكين عن العلاقات بين روسيا وكوريا الشمالية؟"
+    hits = story.retriever.rank(story.index.snapshot(), question).hits
+    assert hits[0].chunk.article_id == "china-reaction.md"
+    assert hits[0].fused - max(h.fused for h in hits if h.chunk.article_id != "china-reaction.md") >= 0.004

@@ -48,3 +48,11 @@ def test_the_spelling_of_a_name_in_arabic_text_is_found_by_its_sound():
     assert spellings("من وصل إلى بيونغ يانغ يوم الأربعاء؟", keys) == {"بيونغ يانغ"}
     assert spellings("وصل شويغو إلى بيونج يانج", keys) == {"بيونج يانج"}
     assert spellings("وصل شويغو إلى موسكو", keys) == set()
+
+
+def test_an_unwritten_g_after_n_is_read_both_ways():
+    """Arabic writes "ng" as ن alone as often as with its g: "Washington" / "واشنطن", "Beijing" /
+    "بكين", but "Pyongyang" / "بيونغ يانغ"."""
+    assert latin_keys("Talks in Washington went on.") & arabic_keys("في واشنطن")
+    assert latin_keys("He flew to Beijing today.") & arabic_keys("إلى بكين")
+    assert latin_keys("He flew to Pyongyang today.") & arabic_keys("إلى بيونغ يانغ")
