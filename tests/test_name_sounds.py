@@ -56,3 +56,13 @@ def test_an_unwritten_g_after_n_is_read_both_ways():
     assert latin_keys("Talks in Washington went on.") & arabic_keys("في واشنطن")
     assert latin_keys("He flew to Beijing today.") & arabic_keys("إلى بكين")
     assert latin_keys("He flew to Pyongyang today.") & arabic_keys("إلى بيونغ يانغ")
+
+
+@pytest.mark.parametrize("text", ["", "؟؟؟", "123 456", "🙂 emoji only", "x" * 5000, "ـــــ", "\u200bبيونج\u200b يانج"])
+def test_odd_text_gives_keys_or_none_without_error(text):
+    assert isinstance(latin_keys(text), frozenset) and isinstance(arabic_keys(text), frozenset)
+    assert latin_keys("") == arabic_keys("") == frozenset()
+
+
+def test_invisible_marks_and_tatweel_do_not_hide_a_name():
+    assert latin_key("Pyongyang") in arabic_keys("وصل إلى بيو\u200bنج يـانـج")
