@@ -1,4 +1,4 @@
-"""Names across scripts: "Pyongyang" and "بيونج يانج", "Shoigu" and "شويغو" share a sound key.
+"""Names across scripts: "Pyongyang" and "بيونج يانج", "Kursk" and "كورسك" share a sound key.
 
 A question that names a person or a place is about the passage that names them too, in either
 language; BM25 cannot make that match across scripts and the encoder blurs names. Each name is

@@ -232,8 +232,11 @@ def _sentence_cosines(
 # A question that names a weekday or a month ("Who arrived on Wednesday?", "من وصل يوم الأربعاء؟")
 # is about the passage that names the same one, in either language: the cross-language lexical
 # match BM25 cannot make ("Wednesday" / "الأربعاء"). Worth a strong BM25 match (lexical_weight
-# 0.03 at the best score). Only the head of the ranking is read (each passage's text is folded
-# for it), and only for questions that name one.
+# 0.03 at the best score). A passage that names only other ones ("left on Friday") is about
+# another day: DATE_OTHER_PENALTY (the seed's arrival passage over an English one on Shoigu
+# leaving, for the Arabic question, once BM25 stopped counting الأربعاء: Retriever._lexical_words).
+# Only the head of the ranking is read (each passage's text is folded for it), and only for
+# questions that name one.
 DATE_NAME_BONUS = 0.02
 DATE_NAME_HEAD = 10
 DATE_OTHER_PENALTY = 0.01
@@ -241,7 +244,8 @@ DATE_OTHER_PENALTY = 0.01
 
 def named_dates_first(hits: list[Hit], question: str) -> list[Hit]:
     """``hits`` with DATE_NAME_BONUS added to those of the first DATE_NAME_HEAD that name a
-    weekday or month the question names, best first again."""
+    weekday or month the question names and DATE_OTHER_PENALTY taken from those that name only
+    others of its kind, best first again."""
     asked = date_names(question)
     if not asked or not hits:
         return hits
