@@ -242,6 +242,19 @@ def _not_a_count(sentence: str, number: Number, numbers: list[Number], dates: li
                                     or bool(_CHANGE_BEFORE.search(sentence[: partner.start])))
 
 
+def _of_another_year(sentence: str, number: Number, candidates: list[Number], years: set) -> bool:
+    """Does the sentence tie this number to a year other than the question's ("... 1,160,000 square
+    miles, compared to 734,000 square miles in 2005" for "the 2010 drought"): the first year after
+    it, before the next candidate, is not one the question names?"""
+    if not years:
+        return False
+    later = [n for n in find_numbers(sentence) if n.start > number.end]
+    year = next((n for n in later if is_year(n, sentence)), None)
+    if year is None or year.value in years:
+        return False
+    return not any(number.end < c.start < year.start for c in candidates)
+
+
 def _in_conversion(sentence: str, number: Number, numbers: list[Number]) -> bool:
     """A conversion in brackets after another number and its unit: "587,000 square kilometres
     (160,000 to 227,000 sq mi)", "340 miles (550 km)"."""
@@ -296,6 +309,8 @@ def _best_number(sentence: str, question: Question) -> Number | None:
     named = _label_words(question.text)
     candidates = [n for n in numbers if not _not_a_count(sentence, n, numbers, dates, asked, counted)
                   and not _word_before(sentence, n) & named]
+    years = {n.value for n in find_numbers(question.text) if is_year(n, question.text)}
+    candidates = [n for n in candidates if not _of_another_year(sentence, n, candidates, years)]
     if _PART_OF.search(sentence):
         return None  # a total and its parts: which one is asked is not for rules
     scored: list[tuple[float, Number]] = []

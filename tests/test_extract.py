@@ -140,6 +140,16 @@ DESK = Path(__file__).parent / "data" / "desk"
      "How many tonnes of cement did the plant produce last month?", None),
     ("تستطيع المحطة استقبال مليون حاوية سنويا.", "كم حاوية استقبلت المحطة العام الماضي؟", None),
     ("استقبلت المحطة العام الماضي 740 ألف حاوية.", "كم حاوية استقبلت المحطة العام الماضي؟", "740 ألف"),
+    # A count the sentence ties to another year than the question's is that year's: the other one
+    # answers (before, two counts of hectares and no answer). No year asked: still two counts.
+    ("The floods covered 12,000 hectares of farmland this month, against 8,500 hectares in 2019.",
+     "How many hectares did the 2024 floods cover?", "12,000"),
+    ("غمرت السيول هذا الشهر 12 ألف هكتار من الأراضي الزراعية، مقابل 8500 هكتار في عام 2019.",
+     "كم هكتارا غمرت سيول 2024؟", "12 ألف"),
+    ("The floods covered 12,000 hectares of farmland this month, against 8,500 hectares in 2019.",
+     "How many hectares did the floods cover?", None),
+    ("The port handled 740,000 containers in 2024, up from 650,000 in 2023.",
+     "How many containers did the port handle in 2024?", "740,000"),
 ])
 def test_a_number_is_shown_only_when_it_counts_what_is_asked(sentence, question, expected):
     assert number_answer(sentence, parse_question(question)) == expected
