@@ -242,14 +242,14 @@ def _not_a_count(sentence: str, number: Number, numbers: list[Number], dates: li
                                     or bool(_CHANGE_BEFORE.search(sentence[: partner.start])))
 
 
-def _of_another_year(sentence: str, number: Number, candidates: list[Number], years: set) -> bool:
-    """Does the sentence tie this number to a year other than the question's ("... 1,160,000 square
-    miles, compared to 734,000 square miles in 2005" for "the 2010 drought"): the first year after
-    it, before the next candidate, is not one the question names?"""
+def _of_another_year(sentence: str, number: Number, numbers: list[Number], candidates: list[Number],
+                     years: set) -> bool:
+    """Does the sentence tie this number to a year other than the question's ("12,000 hectares this
+    month, against 8,500 hectares in 2019" for "the 2024 floods": 8,500 is 2019's)? The first year
+    after it, with no other candidate between, is not one the question names."""
     if not years:
         return False
-    later = [n for n in find_numbers(sentence) if n.start > number.end]
-    year = next((n for n in later if is_year(n, sentence)), None)
+    year = next((n for n in numbers if n.start > number.end and is_year(n, sentence)), None)
     if year is None or year.value in years:
         return False
     return not any(number.end < c.start < year.start for c in candidates)
@@ -305,12 +305,13 @@ def _best_number(sentence: str, question: Question) -> Number | None:
     terms = stems(question.text)
     dates = find_dates(sentence)
     numbers = find_numbers(sentence)
-    asked = {n.value for n in find_numbers(question.text)}
+    stated = find_numbers(question.text)
+    asked = {n.value for n in stated}
     named = _label_words(question.text)
     candidates = [n for n in numbers if not _not_a_count(sentence, n, numbers, dates, asked, counted)
                   and not _word_before(sentence, n) & named]
-    years = {n.value for n in find_numbers(question.text) if is_year(n, question.text)}
-    candidates = [n for n in candidates if not _of_another_year(sentence, n, candidates, years)]
+    years = {n.value for n in stated if is_year(n, question.text)}
+    candidates = [n for n in candidates if not _of_another_year(sentence, n, numbers, candidates, years)]
     if _PART_OF.search(sentence):
         return None  # a total and its parts: which one is asked is not for rules
     scored: list[tuple[float, Number]] = []
