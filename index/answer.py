@@ -30,7 +30,7 @@ from .near_miss import NearMiss, other_language_near
 from .notes import OLDER, FilterNote, unmatched
 from .question import Question, language_of, parse_question
 from .recency import TIME_WORDS, horizon, named_source, narrowed, read_time, window
-from .retrieval import Hit, Retriever, Translation, cosines_with
+from .retrieval import Hit, Retriever, Translation, cosines_with, per_passage
 from .settings import AnswerSettings, IndexSettings
 from .store import ArticleRow, Reader, SourceStats, open_backend
 from .store.live import LiveIndex
@@ -246,11 +246,9 @@ def read_by_translation(snapshot: Reader, hits: list[Hit], translation: Translat
     if not hits:
         return []
     counts, vectors = snapshot.sentence_vectors([h.chunk.id for h in hits])
-    cosines = (vectors @ translation.vector).tolist()
-    ends = np.cumsum(counts).tolist()
     question = parse_question(translation.text)
-    return [(replace(h, sentence_cosines=tuple(cosines[end - n : end])), question)
-            for h, n, end in zip(hits, counts.tolist(), ends)]
+    return [(replace(h, sentence_cosines=cosines), question)
+            for h, cosines in zip(hits, per_passage(counts, vectors @ translation.vector))]
 
 
 def _passage(

@@ -192,12 +192,12 @@ class Translated(Scoring):
 
     def meaning(self, text: str, meanings: list[float]) -> float:
         question, translation = meanings
-        if language_of(text) == self.language:
+        if _passage_language(text) == self.language:
             return (1 - self.own_weight) * question + self.own_weight * translation + self.own_bonus
         return self.weight * translation + (1 - self.weight) * question
 
     def score(self, text: str, meanings: list[float], shares: list[float]) -> float:
-        own = language_of(text) == self.language
+        own = _passage_language(text) == self.language
         return self.meaning(text, meanings) + (shares[0] if own else shares[1])
 
 
@@ -220,13 +220,19 @@ def _sentence_cosines(
     """Each passage's sentence cosines with the question, and with each searched vector, from
     the stored vectors, in one read."""
     counts, vectors = snapshot.sentence_vectors(ids)
-    ends = np.cumsum(counts).tolist()
 
-    def split(cosines: list[float]) -> dict[int, tuple[float, ...]]:
-        return {i: tuple(cosines[end - n : end]) for i, n, end in zip(ids, counts.tolist(), ends)}
+    def split(cosines: np.ndarray) -> dict[int, tuple[float, ...]]:
+        return dict(zip(ids, per_passage(counts, cosines)))
 
-    plain = split((vectors @ query).tolist())
-    return plain, [plain if vector is query else split((vectors @ vector).tolist()) for vector in searched]
+    plain = split(vectors @ query)
+    return plain, [plain if vector is query else split(vectors @ vector) for vector in searched]
+
+
+def per_passage(counts: np.ndarray, cosines: np.ndarray) -> list[tuple[float, ...]]:
+    """Sentence cosines read for several passages at once (``Reader.sentence_vectors``), cut back
+    into each passage's, ``counts`` sentences each."""
+    values, ends = cosines.tolist(), np.cumsum(counts).tolist()
+    return [tuple(values[end - n : end]) for n, end in zip(counts.tolist(), ends)]
 
 
 # A question that names a weekday or a month ("Who arrived on Wednesday?", "من وصل يوم الأربعاء؟")
